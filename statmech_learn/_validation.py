@@ -1,0 +1,92 @@
+"""Input checks shared by the public functions.
+
+Every check raises :class:`ValueError` naming the parameter and the value it
+received, e.g. ``ValueError: alpha must be > 0, got -1``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import numpy as np
+
+__all__ = [
+    "check_positive",
+    "check_nonnegative",
+    "check_finite",
+    "check_int",
+    "check_choice",
+    "check_probability",
+    "as_rng",
+]
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, threshold=6)
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def check_finite(name: str, value):
+    """Return ``value`` as float / float array, raising if any entry is not finite."""
+    arr = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {_fmt(value)}")
+    return arr if arr.ndim else float(arr)
+
+
+def check_positive(name: str, value):
+    """Return ``value`` as float(s) after checking that every entry is finite and > 0."""
+    arr = check_finite(name, value)
+    bad = np.asarray(arr) <= 0
+    if np.any(bad):
+        shown = np.asarray(arr)[bad].ravel()[0]
+        raise ValueError(f"{name} must be > 0, got {_fmt(shown if np.ndim(arr) else value)}")
+    return arr
+
+
+def check_nonnegative(name: str, value, hint: str = ""):
+    """Return ``value`` as float(s) after checking that every entry is finite and >= 0."""
+    arr = check_finite(name, value)
+    bad = np.asarray(arr) < 0
+    if np.any(bad):
+        shown = np.asarray(arr)[bad].ravel()[0]
+        raise ValueError(f"{name} must be >= 0, got {_fmt(shown if np.ndim(arr) else value)}{hint}")
+    return arr
+
+
+def check_int(name: str, value, minimum: int = 1) -> int:
+    """Return ``value`` as int after checking it is an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {_fmt(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_choice(name: str, value: str, choices: Iterable[str]) -> str:
+    """Return ``value`` lower-cased after checking it is one of ``choices``."""
+    choices = tuple(choices)
+    if not isinstance(value, str) or value.lower() not in choices:
+        valid = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {valid}, got {_fmt(value)}")
+    return value.lower()
+
+
+def check_probability(name: str, value, upper: float = 1.0, closed_upper: bool = True) -> float:
+    """Return ``value`` as float after checking 0 <= value <= upper (or < upper)."""
+    v = check_finite(name, value)
+    ok = (v >= 0) and (v <= upper if closed_upper else v < upper)
+    if not ok:
+        bracket = "]" if closed_upper else ")"
+        raise ValueError(f"{name} must be in [0, {upper}{bracket}, got {_fmt(value)}")
+    return float(v)
+
+
+def as_rng(rng) -> np.random.Generator:
+    """Normalise ``rng`` (None, int seed, SeedSequence or Generator) to a Generator."""
+    return np.random.default_rng(rng)

@@ -1,0 +1,50 @@
+"""Exceptions and warnings raised by statmech-learn.
+
+One class per recurring failure, so that callers can catch exactly what they
+expect.  Solvers never fail silently: a non-converged result carries
+``converged=False``; with ``strict=True`` a :class:`ConvergenceError` is raised
+and carries that last iterate in its ``result`` attribute.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["StatmechLearnError", "ConvergenceError", "ConvergenceWarning", "MissingExtraError"]
+
+
+class StatmechLearnError(Exception):
+    """Base class of the package's own exceptions."""
+
+
+class ConvergenceError(StatmechLearnError, RuntimeError):
+    """An iterative solver stopped before meeting its convergence criterion.
+
+    Parameters
+    ----------
+    message : str
+        What did not converge, with the criterion and the residual reached.
+    result : object, optional
+        The result object built from the last iterate, so that the partial
+        answer is not lost.
+    """
+
+    def __init__(self, message: str, result: Any = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class ConvergenceWarning(UserWarning):
+    """Emitted when a solver returns a result with ``converged=False``."""
+
+
+class MissingExtraError(StatmechLearnError, ImportError):
+    """An optional dependency (``plot``, ``distributed``, ...) is not installed."""
+
+    def __init__(self, module: str, extra: str, purpose: str) -> None:
+        super().__init__(
+            f"{purpose} needs the optional package '{module}': "
+            f"install it with  pip install 'statmech-learn[{extra}]'"
+        )
+        self.module = module
+        self.extra = extra

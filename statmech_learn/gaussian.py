@@ -1,0 +1,217 @@
+r"""Gaussian tails and Gaussian expectations.
+
+Conventions (see ``docs/conventions.md``): :math:`Dz = e^{-z^2/2} dz/\sqrt{2\pi}`
+is the standard normal measure, :math:`\phi` its density and
+
+.. math:: H(x) = \int_x^\infty Dz = \tfrac12 \operatorname{erfc}(x/\sqrt2).
+
+Tails are evaluated through the scaled complementary error function
+``erfcx(y) = exp(y^2) erfc(y)`` so that :math:`\log H(x)` and the ratio
+:math:`\phi(x)/H(x)` stay finite and accurate far in the tail (|x| = 40 and
+beyond) where ``log(erfc(...))`` underflows.
+
+Expectations over one and two standard Gaussian variables use Gauss-Hermite
+quadrature (probabilists' nodes, normalised weights).  An ``order``-point rule
+is exact for polynomials of degree ``2*order - 1``; for smooth, slowly varying
+integrands of O(1) width the error decays geometrically with the order (see
+``docs/numerics.md`` for the measured table).  Integrands with a sharp feature
+(width ``w << 1``: the channel integrals of the replica equations as the
+overlap tends to one) use :func:`normal_expectation`, a composite
+Gauss-Legendre rule whose panels are refined around the feature.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import special
+
+__all__ = [
+    "H",
+    "log_H",
+    "phi",
+    "hazard",
+    "gauss_hermite",
+    "expect_normal",
+    "expect_normal_2d",
+    "normal_expectation",
+]
+
+_SQRT2 = np.sqrt(2.0)
+_SQRT2PI = np.sqrt(2.0 * np.pi)
+_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+
+
+def phi(x: ArrayLike) -> np.ndarray:
+    r"""Standard normal density :math:`\phi(x) = e^{-x^2/2}/\sqrt{2\pi}`."""
+    x = np.asarray(x, dtype=float)
+    return np.exp(-0.5 * x * x) / _SQRT2PI
+
+
+def H(x: ArrayLike) -> np.ndarray:
+    r"""Gaussian tail :math:`H(x) = \int_x^\infty Dz = \tfrac12\,\mathrm{erfc}(x/\sqrt2)`.
+
+    Accurate in relative terms for every real ``x`` (it underflows to 0 only
+    below ~1e-308, i.e. x > 37.5; use :func:`log_H` there).
+    """
+    x = np.asarray(x, dtype=float)
+    return 0.5 * special.erfc(x / _SQRT2)
+
+
+def log_H(x: ArrayLike) -> np.ndarray:
+    r"""Logarithm of the Gaussian tail, :math:`\log H(x)`, finite for all finite x.
+
+    For :math:`x \ge 0`, :math:`\log H(x) = \log(\tfrac12\,\mathrm{erfcx}(x/\sqrt2)) - x^2/2`
+    (no underflow: at x = 40 the value is -804.608...).  For :math:`x < 0`,
+    :math:`\log H(x) = \mathrm{log1p}(-H(-x))`, accurate as :math:`H(x) \to 1`.
+    """
+    x = np.asarray(x, dtype=float)
+    pos = x >= 0
+    xp = np.where(pos, x, 0.0)
+    xn = np.where(pos, 0.0, x)
+    out_pos = np.log(0.5 * special.erfcx(xp / _SQRT2)) - 0.5 * xp * xp
+    out_neg = np.log1p(-0.5 * special.erfc(-xn / _SQRT2))
+    return np.where(pos, out_pos, out_neg)
+
+
+def hazard(x: ArrayLike) -> np.ndarray:
+    r"""Ratio :math:`\phi(x)/H(x) = -\tfrac{d}{dx}\log H(x)` (inverse Mills ratio).
+
+    Computed as :math:`\sqrt{2/\pi}/\mathrm{erfcx}(x/\sqrt2)` for x >= 0, which
+    behaves like x for large x without overflow, and directly for x < 0 where
+    H >= 1/2.
+    """
+    x = np.asarray(x, dtype=float)
+    pos = x >= 0
+    xp = np.where(pos, x, 0.0)
+    xn = np.where(pos, 0.0, x)
+    out_pos = _SQRT_2_OVER_PI / special.erfcx(xp / _SQRT2)
+    out_neg = phi(xn) / (0.5 * special.erfc(xn / _SQRT2))
+    return np.where(pos, out_pos, out_neg)
+
+
+@lru_cache(maxsize=64)
+def _gauss_hermite(order: int) -> tuple[np.ndarray, np.ndarray]:
+    nodes, weights = np.polynomial.hermite_e.hermegauss(order)
+    weights = weights / weights.sum()
+    nodes.setflags(write=False)
+    weights.setflags(write=False)
+    return nodes, weights
+
+
+def gauss_hermite(order: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    r"""Nodes and weights of the ``order``-point rule for :math:`\int Dz\, f(z)`.
+
+    Probabilists' Gauss-Hermite nodes; weights normalised to sum to one, so
+    :math:`\mathbb{E} f(z) \approx \sum_i w_i f(z_i)`.  Exact for polynomials of
+    degree up to ``2*order - 1``.  Cached and read-only.
+    """
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise ValueError(f"order must be an integer >= 1, got {order!r}")
+    return _gauss_hermite(int(order))
+
+
+def expect_normal(func: Callable[[np.ndarray], np.ndarray], order: int = 64) -> np.ndarray:
+    r"""Gauss-Hermite estimate of :math:`\mathbb{E}_{z\sim N(0,1)}[f(z)]`.
+
+    ``func`` receives the node array of shape ``(order,)`` and must return an
+    array whose *last* axis runs over the nodes (extra leading axes are kept:
+    pass parameters with a trailing axis, e.g. ``a[..., None]``, to vectorise).
+
+    Accuracy: exact for polynomials of degree <= 2*order - 1.  For the smooth
+    integrands of this package (order 64) the measured absolute error is below
+    1e-12 on :math:`\mathbb E[H(a+bz)]` and :math:`\mathbb E[\log H(a+bz)]` for
+    |a| <= 5, |b| <= 2 (tests/test_gaussian.py); for integrands varying on a
+    scale w << 1 use :func:`normal_expectation`.
+    """
+    z, w = gauss_hermite(order)
+    return np.asarray(func(z)) @ w
+
+
+def expect_normal_2d(
+    func: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    cov: ArrayLike = ((1.0, 0.0), (0.0, 1.0)),
+    order: int = 40,
+) -> np.ndarray:
+    r"""Gauss-Hermite estimate of :math:`\mathbb{E}[f(u, v)]`, (u, v) ~ N(0, cov).
+
+    The tensor-product rule on independent standard variables is mapped through
+    the Cholesky factor of ``cov`` (:math:`u = L_{11} z_1`,
+    :math:`v = L_{21} z_1 + L_{22} z_2`).  ``func`` receives two arrays of shape
+    ``(order, order)`` and must return an array whose last two axes run over
+    them.  Exact for polynomials of total degree <= 2*order - 1.
+    ``cov`` must be symmetric positive semi-definite.
+    """
+    cov = np.asarray(cov, dtype=float)
+    if cov.shape != (2, 2) or not np.allclose(cov, cov.T) or not np.all(np.isfinite(cov)):
+        raise ValueError(f"cov must be a finite symmetric 2x2 matrix, got {cov.tolist()}")
+    a = cov[0, 0]
+    if a < 0:
+        raise ValueError(f"cov must be positive semi-definite, got {cov.tolist()}")
+    l11 = np.sqrt(a)
+    l21 = cov[1, 0] / l11 if l11 > 0 else 0.0
+    rest = cov[1, 1] - l21 * l21
+    if rest < -1e-12 * max(1.0, cov[1, 1]):
+        raise ValueError(f"cov must be positive semi-definite, got {cov.tolist()}")
+    l22 = np.sqrt(max(rest, 0.0))
+    z, w = gauss_hermite(order)
+    z1, z2 = np.meshgrid(z, z, indexing="ij")
+    vals = np.asarray(func(l11 * z1, l21 * z1 + l22 * z2))
+    return np.einsum("...ij,i,j->...", vals, w, w)
+
+
+# Composite Gauss-Legendre rule for integrands with a sharp feature -----------
+
+_CUTOFF = 12.0  # 2 H(12) = 3.6e-33: mass of the Gaussian measure beyond the cut
+_GLOBAL_BREAKS = np.linspace(-_CUTOFF, _CUTOFF, 17)  # panels of width 1.5
+_LOCAL_BREAKS = np.array([-64, -32, -16, -8, -4, -2, -1, -0.5, 0, 0.5, 1, 2, 4, 8, 16, 32, 64], dtype=float)
+
+
+@lru_cache(maxsize=8)
+def _gauss_legendre(order: int) -> tuple[np.ndarray, np.ndarray]:
+    x, w = np.polynomial.legendre.leggauss(order)
+    return x, w
+
+
+def normal_expectation(
+    func: Callable[[np.ndarray], np.ndarray],
+    center: ArrayLike = 0.0,
+    width: ArrayLike = 1.0,
+    panel_order: int = 16,
+) -> np.ndarray:
+    r""":math:`\mathbb{E}_{t\sim N(0,1)} f(t)` for integrands with a sharp feature.
+
+    Composite Gauss-Legendre quadrature on :math:`[-12, 12]` (the Gaussian mass
+    outside is 3.6e-33) with panel breakpoints at ``center + width * s`` for
+    s in {0, ±1/2, ±1, ±2, ..., ±64} added to a uniform grid of step 1.5, and
+    ``panel_order`` nodes per panel.  Each panel then holds a function that is
+    smooth on the panel's scale, so the rule converges geometrically in
+    ``panel_order`` even when ``width`` is 1e-8.  ``center`` and ``width``
+    broadcast against each other; ``func`` receives nodes of shape
+    ``broadcast_shape + (n_nodes,)`` and must return the same shape.
+
+    Accuracy (tests/test_gaussian.py, against mpmath): relative error below
+    1e-12 for :math:`\mathbb E\log H((\kappa-\sqrt q t)/\sqrt{1-q})` and
+    :math:`\mathbb E[\tanh^2(\sqrt{\hat q} t)]` for 1 - q down to 1e-12 and
+    :math:`\hat q` up to 1e12.
+    """
+    center = np.asarray(center, dtype=float)
+    width = np.asarray(width, dtype=float)
+    center, width = np.broadcast_arrays(center, width)
+    shape = center.shape
+    local = center[..., None] + width[..., None] * _LOCAL_BREAKS
+    glob = np.broadcast_to(_GLOBAL_BREAKS, shape + _GLOBAL_BREAKS.shape)
+    breaks = np.sort(np.clip(np.concatenate([glob, local], axis=-1), -_CUTOFF, _CUTOFF), axis=-1)
+    lo = breaks[..., :-1]
+    hi = breaks[..., 1:]
+    half = 0.5 * (hi - lo)
+    mid = 0.5 * (hi + lo)
+    x, w = _gauss_legendre(int(panel_order))
+    nodes = (mid[..., None] + half[..., None] * x).reshape(shape + (-1,))
+    weights = (half[..., None] * w).reshape(shape + (-1,)) * phi(nodes)
+    vals = np.asarray(func(nodes))
+    # empty panels (clipped duplicates) have zero weight; guard 0 * inf
+    return np.sum(np.where(weights > 0, vals * weights, 0.0), axis=-1)
