@@ -38,6 +38,7 @@ __all__ = [
     "expect_normal",
     "expect_normal_2d",
     "normal_expectation",
+    "tail_second_moment",
 ]
 
 _SQRT2 = np.sqrt(2.0)
@@ -91,6 +92,16 @@ def hazard(x: ArrayLike) -> np.ndarray:
     out_pos = _SQRT_2_OVER_PI / special.erfcx(xp / _SQRT2)
     out_neg = phi(xn) / (0.5 * special.erfc(xn / _SQRT2))
     return np.where(pos, out_pos, out_neg)
+
+
+def tail_second_moment(a: ArrayLike) -> np.ndarray:
+    r""":math:`\int_{-a}^\infty Dt\,(t+a)^2 = (1+a^2)H(-a) + a\,\phi(a)`.
+
+    Closed form (integrate by parts twice).  It is Gardner's margin integral,
+    :math:`\alpha_c(\kappa) = 1/\text{tail\_second\_moment}(\kappa)`.
+    """
+    a = np.asarray(a, dtype=float)
+    return (1.0 + a * a) * H(-a) + a * phi(a)
 
 
 @lru_cache(maxsize=64)

@@ -114,7 +114,7 @@ class GibbsPosterior:
         """
         g2, psi_out = self.channel.rs_storage(q, v)
         alpha = np.asarray(alpha, dtype=float)
-        return self.prior.rs_potential(alpha * g2, q) + alpha * psi_out
+        return self.prior.rs_potential(alpha * g2, q, v) + alpha * psi_out
 
     def solve_rs_storage(self, alpha: ArrayLike, xtol: float = 1e-13, max_iter: int = 200):
         r"""Solve the RS storage equations for every alpha at once.
@@ -128,7 +128,7 @@ class GibbsPosterior:
         Returns
         -------
         dict with arrays ``q``, ``one_minus_q``, ``qhat``, ``free_entropy``,
-        ``converged``, ``n_iter``, ``residual`` (:math:`|q_{new} - q|/(1-q)`).
+        ``converged``, ``n_iter``, ``residual`` (relative change of 1 - q under one more map).
         """
         alpha = np.atleast_1d(np.asarray(alpha, dtype=float))
 
@@ -153,7 +153,7 @@ class GibbsPosterior:
         u, converged, n_iter = bisect(resid, lo, hi, xtol=xtol, max_iter=max_iter)
         q, v = expit(u), expit(-u)
         q_new, v_new, qhat = self.rs_storage_update(q, alpha, v)
-        residual = np.abs(q_new - q) / np.where(np.isfinite(v), v, 1.0)
+        residual = np.abs(v_new - v) / np.where(v > 0, v, 1.0)
         free_entropy = self.rs_storage_free_entropy(q, alpha, v)
         converged = converged & np.isfinite(free_entropy)
         return {

@@ -73,8 +73,11 @@ class Prior(ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} does not define a fixed-norm storage problem")
 
-    def rs_potential(self, qhat: ArrayLike, q: ArrayLike) -> np.ndarray:
-        r"""Entropic potential :math:`\psi_w(\hat q, q)` (per weight, relative to P0)."""
+    def rs_potential(self, qhat: ArrayLike, q: ArrayLike, v: ArrayLike | None = None) -> np.ndarray:
+        r"""Entropic potential :math:`\psi_w(\hat q, q)` (per weight, relative to P0).
+
+        ``v = 1 - q`` may be given separately to keep its relative precision as q -> 1.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not define a fixed-norm storage problem")
 
     def __repr__(self) -> str:
@@ -162,13 +165,20 @@ class BinaryPrior(Prior):
         v = normal_expectation(lambda t: np.cosh(np.minimum(np.abs(s[..., None] * t), 350.0)) ** -2, 0.0, width)
         return q, v
 
-    def rs_potential(self, qhat, q):
-        r""":math:`\psi_w = -\tfrac12\hat q(1-q) + \mathbb E_\xi \log\cosh(\sqrt{\hat q}\xi)`."""
+    def rs_potential(self, qhat, q, v=None):
+        r""":math:`\psi_w = -\tfrac12\hat q(1-q) + \mathbb E_\xi \log\cosh(\sqrt{\hat q}\xi)`.
+
+        With :math:`\log\cosh u = |u| - \log 2 + \log(1+e^{-2|u|})` the growing part
+        integrates in closed form, :math:`\mathbb E|\sqrt{\hat q}\xi| = \sqrt{2\hat q/\pi}`,
+        leaving a bounded integrand for the quadrature.
+        """
         qhat = np.asarray(qhat, dtype=float)
         s = np.sqrt(qhat)
         width = np.minimum(1.0 / np.maximum(s, 1e-300), 1.0)
-        logcosh = normal_expectation(lambda t: self.log_partition(s[..., None] * t, 0.0), 0.0, width)
-        return -0.5 * qhat * (1.0 - np.asarray(q, dtype=float)) + logcosh
+        rest = normal_expectation(lambda t: np.log1p(np.exp(-2.0 * np.abs(s[..., None] * t))), 0.0, width)
+        logcosh = s * np.sqrt(2.0 / np.pi) - np.log(2.0) + rest
+        v = 1.0 - np.asarray(q, dtype=float) if v is None else np.asarray(v, dtype=float)
+        return -0.5 * qhat * v + logcosh
 
 
 class SphericalPrior(Prior):
@@ -203,14 +213,14 @@ class SphericalPrior(Prior):
         L = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * qhat))
         return qhat / (L * L), 1.0 / L
 
-    def rs_potential(self, qhat, q):
+    def rs_potential(self, qhat, q, v=None):
         r"""General (off-saddle in :math:`\hat q`) form, extremised over :math:`\hat\Lambda`:
         :math:`\tfrac12(L-1) - \tfrac12\hat q(1-q) + \hat q/(2L) - \tfrac12\log L`
         with :math:`L = (1+\sqrt{1+4\hat q})/2`."""
         qhat = np.asarray(qhat, dtype=float)
-        q = np.asarray(q, dtype=float)
+        v = 1.0 - np.asarray(q, dtype=float) if v is None else np.asarray(v, dtype=float)
         L = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * qhat))
-        return 0.5 * (L - 1.0) - 0.5 * qhat * (1.0 - q) + qhat / (2.0 * L) - 0.5 * np.log(L)
+        return 0.5 * (L - 1.0) - 0.5 * qhat * v + qhat / (2.0 * L) - 0.5 * np.log(L)
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other)

@@ -1,0 +1,22 @@
+"""Perceptron capacity: Cover's counting, Gardner's replica volume, Monte Carlo separability."""
+
+from .cover import cover_count, cover_fraction, cover_transition_width, log_cover_fraction
+from .gardner import (
+    GardnerVolume,
+    gardner_capacity,
+    gardner_derrida_capacity,
+    gardner_volume,
+    margin_moment,
+)
+
+__all__ = [
+    "cover_count",
+    "cover_fraction",
+    "log_cover_fraction",
+    "cover_transition_width",
+    "GardnerVolume",
+    "gardner_volume",
+    "gardner_capacity",
+    "gardner_derrida_capacity",
+    "margin_moment",
+]
