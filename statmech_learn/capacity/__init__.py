@@ -1,6 +1,16 @@
 """Perceptron capacity: Cover's counting, Gardner's replica volume, Monte Carlo separability."""
 
 from .cover import cover_count, cover_fraction, cover_transition_width, log_cover_fraction
+from .separable import (
+    SeparabilityCurve,
+    SeparabilityEstimate,
+    is_separable,
+    max_separable_prefix,
+    separability,
+    separability_curve,
+    separability_point,
+)
+from .transition import half_crossing
 from .gardner import (
     GardnerVolume,
     gardner_capacity,
@@ -19,4 +29,12 @@ __all__ = [
     "gardner_capacity",
     "gardner_derrida_capacity",
     "margin_moment",
+    "SeparabilityEstimate",
+    "SeparabilityCurve",
+    "separability",
+    "separability_curve",
+    "separability_point",
+    "is_separable",
+    "max_separable_prefix",
+    "half_crossing",
 ]

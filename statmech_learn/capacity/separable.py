@@ -44,16 +44,18 @@ has a solution (rows :math:`G_\mu = y_\mu \mathbf x_\mu^{\mathsf T}`)
 [Gordan1873]_.  The decision solves the feasibility LP (D) with the HiGHS dual
 simplex method [HuangfuHall2018]_ through :func:`scipy.optimize.linprog`: HiGHS
 status 0 (a certificate of non-separability found) means *not separable*,
-status 2 (infeasible) means *separable*.  Any other status is retried once with
-the interior-point method and otherwise raises :class:`RuntimeError`.  (D) was
-chosen over the primal feasibility LP (P) because, measured on Gaussian
-instances with n = 100 and 150 <= P <= 300, it is about as fast (18 ms against
-21 ms per solve without presolve) and HiGHS' dual simplex returned status 4
-("model status Unknown") on about one in seven infeasible primal problems but
-never on (D).  At :math:`\kappa = 0` the decision is about *strict*
-separability; for patterns in general position (Gaussian inputs, with
-probability one) it coincides with the existence of :math:`\mathbf w \ne 0` with
-:math:`y_\mu z_\mu \ge 0`.
+status 2 (infeasible) means *separable*.  (D) was chosen over the primal
+feasibility LP (P) :math:`G\mathbf w \ge 1` because, measured on Gaussian
+instances with n = 100 and 150 <= P <= 300, it is as fast (18 ms against
+21 ms per solve without presolve) and fails less often: HiGHS' dual simplex
+returns status 4 ("model status Unknown") on about one in seven infeasible
+(P) and on about one in a hundred infeasible (D).  Since the two fail on
+opposite sides, any status other than 0 or 2 on (D) is re-solved as (P) (a
+returned w is checked), then as (D) by the interior-point method, and if
+still undecided raises :class:`RuntimeError`.  At :math:`\kappa = 0` the
+decision is about *strict* separability; for patterns in general position
+(Gaussian inputs, with probability one) it coincides with the existence of
+:math:`\mathbf w \ne 0` with :math:`y_\mu z_\mu \ge 0`.
 
 *Spherical weights, kappa > 0.*  The sphere is not convex, so the question is
 not an LP; it is answered by the maximal margin
@@ -101,11 +103,16 @@ is stored.  :func:`max_separable_prefix` therefore bisects over the prefix
 length, keeping a certified lower bound (a weight vector that stores the
 prefix, extended by the further patterns it happens to store as well) and a
 certified upper bound.  For spherical weights at :math:`\kappa=0` the bisection
-is driven by the cheap LDP, whose non-separability answers are only used as
-hints; every answer is finally certified by a weight vector (the lower end)
-and by one HiGHS LP (the upper end), so a master instance typically costs one
-LP solve and :math:`\sim\log_2 P` NNLS solves.  :func:`separability_curve`
-uses one call per master instance to decide every :math:`\alpha` at once.
+is driven by the LDP (about 3 ms against 15-30 ms for an LP at n = 100),
+whose non-separability answers are only used as hints, and its probes split
+Cover's distribution of :math:`P^*` in half (this orders the probes only).
+The answer is certified at both ends: the lower end by a weight vector that
+separates it, the upper end by one HiGHS LP, restricted to the at most n + 1
+patterns that carry the LDP's certificate of non-separability (a Gordan
+certificate among them is one for the whole prefix) and, if that fails, by an
+LP bisection on the full prefixes.  A master instance of n = 100 typically
+costs one LP and five NNLS solves.  :func:`separability_curve` uses one call
+per master instance to decide every :math:`\alpha` at once.
 
 Randomness
 ----------
@@ -135,6 +142,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import math
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -143,6 +151,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import linprog, nnls
+from scipy.stats import binom
 
 from .._validation import as_rng, check_choice, check_finite, check_int, check_nonnegative, check_positive
 from ..results import Result
@@ -167,9 +176,11 @@ _REL_MARGIN = 1e-10
 _LDP_INFEASIBLE = 1e-13
 # Largest admissible relative gap between the lower and upper bounds on gamma*.
 _LDP_GAP = 1e-8
-# Sign vectors per block of the binary enumeration: 2 MB per float64 array, and
-# at most 2 * 2^18 * 24 * 8 bytes = 100 MB of explicit survivors.
+# Sign vectors per block of the binary enumeration: 2 MB per float64 array of
+# preactivations, about 10 MB of working memory per block in all.
 _BINARY_BLOCK = 1 << 18
+# Bytes of cached preactivation tables of the binary enumeration.
+_BINARY_CACHE = 32 << 20
 _LOW_BITS = 12
 
 
@@ -257,7 +268,7 @@ class SeparabilityEstimate(Result):
         )
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class SeparabilityCurve(Result):
     r"""Separability probability as a function of the load :math:`\alpha`.
 
@@ -381,7 +392,14 @@ def _ldp(G: np.ndarray) -> tuple[float, float, np.ndarray | None, np.ndarray]:
     E[n] = 1.0
     f = np.zeros(n + 1)
     f[n] = 1.0
-    s, _ = nnls(E, f, maxiter=5 * P + 50)
+    maxiter = 5 * P + 50
+    try:
+        s, _ = nnls(E, f, maxiter=maxiter)
+    except RuntimeError as exc:
+        raise RuntimeError(
+            f"NNLS for the least-distance program of {P} patterns in dimension {n} "
+            f"did not converge in {maxiter} iterations: {exc}"
+        ) from exc
     sigma = float(s.sum())
     gt_s = G.T @ s
     gamma_high = float(np.linalg.norm(gt_s) / sigma)
@@ -424,39 +442,45 @@ def _gordan_lp(G: np.ndarray, method: str):
     )
 
 
+def _primal_lp(G: np.ndarray):
+    P, n = G.shape
+    return linprog(np.zeros(n), A_ub=-G, b_ub=-np.ones(P), bounds=(None, None), method="highs-ds")
+
+
 def _lp_separable(G: np.ndarray) -> bool:
     """Exact decision at kappa = 0: Gordan's alternative solved by HiGHS.
 
     Status 0: lambda >= 0 with sum 1 and G^T lambda = 0 exists -> not separable.
-    Status 2: no such lambda -> strictly separable.
+    Status 2: no such lambda -> strictly separable.  Any other status: the
+    primal LP G w >= 1 (a returned w is checked), then (D) by interior point;
+    if none of them decides, RuntimeError.
     """
     if G.shape[0] == 0:
         return True
     res = _gordan_lp(G, "highs-ds")
-    if res.status not in (0, 2):
-        first = f"status {res.status} ({res.message})"
-        res = _gordan_lp(G, "highs-ipm")
-        if res.status not in (0, 2):
-            raise RuntimeError(
-                "HiGHS could not decide the separability LP: dual simplex returned "
-                f"{first}, interior point returned status {res.status} ({res.message})"
-            )
-    return res.status == 2
+    if res.status in (0, 2):
+        return res.status == 2
+    tried = [f"dual simplex on (D): status {res.status} ({res.message})"]
+    res = _primal_lp(G)
+    if res.status == 0 and np.min(G @ res.x) > 0:
+        return True
+    if res.status == 2:
+        return False
+    tried.append(f"dual simplex on (P): status {res.status} ({res.message})")
+    res = _gordan_lp(G, "highs-ipm")
+    if res.status in (0, 2):
+        return res.status == 2
+    tried.append(f"interior point on (D): status {res.status} ({res.message})")
+    raise RuntimeError("HiGHS could not decide the separability LP: " + "; ".join(tried))
 
 
-def _lstsq_direction(G: np.ndarray) -> np.ndarray | None:
-    """A solution of G w = 1 for at most n rows, or None if the rows are not independent."""
-    P, n = G.shape
-    if P == 0 or P > n:
-        return None
-    w, _, rank, _ = np.linalg.lstsq(G, np.ones(P), rcond=None)
-    if rank < P:
-        return None
-    return w
+def _spherical_max_prefix(G: np.ndarray, kappa: float, general_position: bool = False) -> int:
+    """Largest P' such that the first P' rows of G are stored with margin kappa.
 
-
-def _spherical_max_prefix(G: np.ndarray, kappa: float) -> int:
-    """Largest P' such that the first P' rows of G are stored with margin kappa."""
+    ``general_position=True`` asserts that every min(n, P) rows of G are
+    linearly independent (true with probability one for Gaussian inputs), so
+    that at kappa = 0 the first min(n, P) rows are separable without a check.
+    """
     P, n = G.shape
     lo, hi = 0, P + 1  # prefix lo is certified stored; prefix hi is certified not (P+1: unknown)
     if P == 0:
@@ -472,16 +496,23 @@ def _spherical_max_prefix(G: np.ndarray, kappa: float) -> int:
                 hi = min(mid, int(np.flatnonzero(s)[-1]) + 1) if np.any(s > 0) else mid
         return lo
 
-    # kappa = 0.  (a) up to n rows in general position are separable: G w = 1 is solvable.
+    # kappa = 0.  (a) up to n rows in general position are separable (G w = 1
+    # is solvable); for data not known to be, the LDP's vector certifies it.
     m = min(n, P)
-    w = _lstsq_direction(G[:m])
-    if w is not None and _leading_stored(G[:m], w, 0, 0.0) == m:
-        lo = m + _leading_stored(G, w, m, 0.0)
+    if general_position:
+        lo = m
+    else:
+        v = _ldp_direction(G[:m])
+        if v is not None:
+            lo = m + _leading_stored(G, v, m, 0.0)
     # Bisection driven by the LDP: separable answers are certified by a vector
-    # (b), non-separable answers are hints confirmed by one LP at the end.
-    hint = hi
+    # (b), non-separable answers are hints, confirmed by an LP at the end.
+    # Probes split Cover's distribution of P* in half; this only orders the
+    # probes and costs nothing in correctness for other data.
+    cover = _cover_tail(n, P)
+    hint, hint_rows = hi, None
     while hint - lo > 1:
-        mid = (lo + hint) // 2
+        mid = _median_probe(cover, lo, hint)
         try:
             _, _, v, s = _ldp(G[:mid])
         except RuntimeError:  # NNLS iteration limit: leave the rest to the LP
@@ -490,8 +521,15 @@ def _spherical_max_prefix(G: np.ndarray, kappa: float) -> int:
             lo = mid + _leading_stored(G, v, mid, 0.0)
         else:
             support = np.flatnonzero(s)
-            hint = min(mid, int(support[-1]) + 1) if support.size else mid
-    # (c) exact LP bisection on what is not certified, starting at the hint.
+            if support.size:
+                hint, hint_rows = min(mid, int(support[-1]) + 1), support
+            else:
+                hint, hint_rows = mid, None
+    # (c) the rows carrying the LDP's near-certificate usually suffice for the
+    # LP: a Gordan certificate among them proves the prefix hint inseparable.
+    if hint == lo + 1 and hint_rows is not None and not _lp_separable(G[hint_rows]):
+        return lo
+    # Exact LP bisection on what is not certified.
     while hi - lo > 1:
         mid = lo + 1 if hint == lo + 1 else (lo + hi) // 2
         hint = -1
@@ -502,20 +540,47 @@ def _spherical_max_prefix(G: np.ndarray, kappa: float) -> int:
     return lo
 
 
-def _spherical_separable(G: np.ndarray, kappa: float) -> bool:
+@functools.lru_cache(maxsize=64)
+def _cover_tail(n: int, P: int) -> np.ndarray:
+    r"""Cover's :math:`\Pr[P^* \ge m] = \Pr[\mathrm{Bin}(m-1, 1/2) \le n-1]`, m = 0..P+1 (read-only)."""
+    m = np.arange(P + 2)
+    tail = binom.cdf(n - 1, np.maximum(m - 1, 0), 0.5)
+    tail[0] = 1.0
+    tail[P + 1] = 0.0  # P* <= P: the last prefix takes the remaining mass
+    tail.setflags(write=False)
+    return tail
+
+
+def _median_probe(tail: np.ndarray, lo: int, hi: int) -> int:
+    """Prefix length in (lo, hi) that splits the mass of tail-distributed P* in [lo, hi) in half."""
+    total = tail[lo] - tail[hi]
+    if not total > 1e-12:
+        return (lo + hi) // 2
+    # tail is non-increasing: first m with Pr[P* >= m | lo <= P* < hi] <= 1/2
+    m = lo + 1 + int(np.searchsorted(-(tail[lo + 1 : hi] - tail[hi]) / total, -0.5))
+    return min(max(m, lo + 1), hi - 1)
+
+
+def _ldp_direction(G: np.ndarray) -> np.ndarray | None:
+    """The LDP's separating direction for the rows G if it verifiably separates them, else None."""
+    try:
+        _, _, v, _ = _ldp(G)
+    except RuntimeError:  # NNLS iteration limit: no certificate
+        return None
+    if v is not None and _leading_stored(G, v, 0, 0.0) == G.shape[0]:
+        return v
+    return None
+
+
+def _spherical_separable(G: np.ndarray, kappa: float, general_position: bool = False) -> bool:
     P, n = G.shape
     if P == 0:
         return True
     if kappa > 0:
         return _ldp_decide(G, kappa)[0]
-    w = _lstsq_direction(G)
-    if w is not None and _leading_stored(G, w, 0, 0.0) == P:
+    if general_position and P <= n:
         return True
-    try:
-        _, _, v, _ = _ldp(G)
-    except RuntimeError:
-        v = None
-    if v is not None and _leading_stored(G, v, 0, 0.0) == P:
+    if _ldp_direction(G) is not None:
         return True
     return _lp_separable(G)
 
@@ -523,10 +588,17 @@ def _spherical_separable(G: np.ndarray, kappa: float) -> bool:
 # ---------------------------------------------------------------------------
 # Binary weights
 # ---------------------------------------------------------------------------
-def _sign_table(bits: int) -> np.ndarray:
-    """All 2^bits sign vectors, row k holding 1 - 2 * (bits of k)."""
-    k = np.arange(1 << bits, dtype=np.int64)[:, None]
-    return 1.0 - 2.0 * ((k >> np.arange(bits)) & 1)
+def _half_table(Gc: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """``T[mu, k] = offset[mu] + sum_i (1 - 2 bit_i(k)) Gc[mu, i]`` for all k < 2^b.
+
+    Built by doubling (elementwise, so that no multithreaded BLAS call competes
+    with the worker processes).
+    """
+    T = offset[:, None].copy()
+    for i in range(Gc.shape[1]):
+        g = Gc[:, i : i + 1]
+        T = np.concatenate([T + g, T - g], axis=1)
+    return T
 
 
 def _binary_max_prefix(G: np.ndarray, kappa: float, target: int | None = None, low_bits: int = _LOW_BITS) -> int:
@@ -534,9 +606,11 @@ def _binary_max_prefix(G: np.ndarray, kappa: float, target: int | None = None, l
 
     Row mu is stored by w iff ``G_mu . w >= kappa sqrt(n)`` (i.e. y z >= kappa,
     the condition of :class:`~statmech_learn.gibbs.Margin`).  Vectors are
-    enumerated as w = (+1, w_low, w_high) together with their negatives; the
-    preactivations of a block are the outer sums of one table per half.  The
-    search stops early once ``target`` leading rows are stored.
+    enumerated as w = (+1, w_low, w_high), with index k = k_low + 2^b k_high,
+    together with their negatives; the preactivation of w is
+    ``t_high[mu, k_high] + t_low[mu, k_low]``.  A block of vectors is tested on
+    the full grid pattern by pattern until few survive, then the survivors by
+    index.  The search stops early once ``target`` leading rows are stored.
     """
     P, n = G.shape
     target = P if target is None else min(target, P)
@@ -545,23 +619,38 @@ def _binary_max_prefix(G: np.ndarray, kappa: float, target: int | None = None, l
     thr = kappa * math.sqrt(n)
     free = n - 1
     nl = min(free, low_bits)
-    nh = free - nl
-    low = _sign_table(nl)  # (2^nl, nl)
-    high = _sign_table(nh)  # (2^nh, nh)
-    n_low = low.shape[0]
-    rows_per_block = max(1, _BINARY_BLOCK // n_low)
-    # Tables of the first rows, shared by all blocks (later rows are only needed by few survivors).
-    n_tab = min(P, 32)
-    t_low = G[:n_tab, 1 : 1 + nl] @ low.T  # (n_tab, 2^nl)
-    t_high = G[:n_tab, :1] + G[:n_tab, 1 + nl :] @ high.T  # (n_tab, 2^nh)
+    n_low, n_high = 1 << nl, 1 << (free - nl)
+    # Tables of the first rows, computed on demand and kept (every block of
+    # vectors starts again at row 0); rows past the cache (reached only by
+    # vectors that store many patterns) are recomputed for each use.
+    t_high, t_low = np.empty((0, n_high)), np.empty((0, n_low))
+    cache_rows = max(16, _BINARY_CACHE // (8 * (n_high + n_low)))
+
+    def tables(mu0: int, mu1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Tables of rows mu0..mu1-1."""
+        nonlocal t_high, t_low
+        r0 = t_high.shape[0]
+        if mu1 > r0 and r0 < cache_rows:
+            r1 = min(P, cache_rows, max(mu1, 2 * r0, 16))
+            Gb = G[r0:r1]
+            t_high = np.concatenate([t_high, _half_table(Gb[:, 1 + nl :], Gb[:, 0])])
+            t_low = np.concatenate([t_low, _half_table(Gb[:, 1 : 1 + nl], np.zeros(r1 - r0))])
+        if mu1 <= t_high.shape[0]:
+            return t_high[mu0:mu1], t_low[mu0:mu1]
+        Gb = G[mu0:mu1]
+        return _half_table(Gb[:, 1 + nl :], Gb[:, 0]), _half_table(Gb[:, 1 : 1 + nl], np.zeros(mu1 - mu0))
+
+    highs_per_block = max(1, _BINARY_BLOCK // n_low)
     best = 0
-    for h0 in range(0, high.shape[0], rows_per_block):
-        h1 = min(h0 + rows_per_block, high.shape[0])
+    for h0 in range(0, n_high, highs_per_block):
+        h1 = min(h0 + highs_per_block, n_high)
         pos = neg = None
         mu = 0
-        # Grid phase: all vectors of the block, one pattern at a time.
-        while mu < n_tab:
-            z = t_high[mu, h0:h1, None] + t_low[mu, None, :]
+        alive = 1
+        # Grid phase: every vector of the block, one pattern at a time.
+        while mu < P:
+            th, tl = tables(mu, mu + 1)
+            z = th[0, h0:h1, None] + tl[0, None, :]
             if pos is None:
                 pos, neg = z >= thr, z <= -thr
             else:
@@ -573,30 +662,25 @@ def _binary_max_prefix(G: np.ndarray, kappa: float, target: int | None = None, l
                 break
         if alive == 0:
             best = max(best, mu - 1)
-            continue
-        if mu == P:
-            return P
-        # Survivor phase: explicit sign vectors, a block of patterns at a time.
-        hi_idx, lo_idx = np.nonzero(pos)
-        hn_idx, ln_idx = np.nonzero(neg)
-        hh = np.concatenate([hi_idx, hn_idx]) + h0
-        ll = np.concatenate([lo_idx, ln_idx])
-        sign = np.concatenate([np.ones(hi_idx.size), -np.ones(hn_idx.size)])
-        W = np.empty((hh.size, n))
-        W[:, 0] = 1.0
-        W[:, 1 : 1 + nl] = low[ll]
-        W[:, 1 + nl :] = high[hh]
-        W *= sign[:, None]
-        while mu < P and W.shape[0]:
-            stop = min(P, mu + max(8, 16 * n // max(W.shape[0], 1)))
-            fail = (W @ G[mu:stop].T) < thr
-            failed = fail.any(axis=1)
-            if np.any(failed):
-                best = max(best, mu + int(np.argmax(fail[failed], axis=1).max()))
-            W = W[~failed]
-            mu = stop
-        if W.shape[0]:
-            return P
+        else:
+            # Survivor phase: (k_high, k_low, sign) of each surviving vector.
+            hp, lp = np.nonzero(pos)
+            hn, ln = np.nonzero(neg)
+            kh = np.concatenate([hp, hn]) + h0
+            kl = np.concatenate([lp, ln])
+            sign = np.concatenate([np.ones(hp.size), -np.ones(hn.size)])
+            while mu < P and kh.size:
+                stop = min(P, mu + 8)
+                th, tl = tables(mu, stop)
+                fail = sign * (th[:, kh] + tl[:, kl]) < thr  # (rows, survivors)
+                failed = fail.any(axis=0)
+                if np.any(failed):
+                    best = max(best, mu + int(np.argmax(fail[:, failed], axis=0).max()))
+                keep = ~failed
+                kh, kl, sign = kh[keep], kl[keep], sign[keep]
+                mu = stop
+            if kh.size:
+                return P
         if best >= target:
             return best
     return best
@@ -614,7 +698,7 @@ def is_separable(X: ArrayLike, y: ArrayLike, kappa: float = 0.0, weights: str = 
 
     Spherical weights at :math:`\kappa = 0` ask for strict separability and are
     decided by Gordan's alternative as a HiGHS LP (a separating vector found by
-    least squares or by the LDP answers positively without it); at
+    the LDP and verified answers positively without it); at
     :math:`\kappa > 0` by the maximal margin from the least-distance program;
     binary weights by exhaustive enumeration.  See the module notes.
 
@@ -656,14 +740,15 @@ def max_separable_prefix(X: ArrayLike, y: ArrayLike, kappa: float = 0.0, weights
     stored iff :math:`P' \le P^*`, so one call decides every prefix length.
 
     *Spherical weights*: bisection over P' with exact decisions, accelerated by
-    certificates: (a) at :math:`\kappa = 0` a solution of :math:`G\mathbf w = 1`
-    for the first min(n, P) rows (always solvable in general position)
-    separates them; (b) a separating vector found for P' rows is tested on the
-    following rows and raises the lower bound by the number it also stores;
-    (c) the support of a non-separability certificate lowers the upper bound to
-    the prefix it spans.  At :math:`\kappa = 0` the bisection runs on the LDP and
-    the final upper bound is confirmed by the LP, so the result is certified at
-    both ends; usually one LP solve per call.
+    certificates: (a) at :math:`\kappa = 0` the first min(n, P) patterns are
+    separable in general position (:math:`G\mathbf w = 1` is solvable), here
+    verified by the LDP's vector since the data are arbitrary; (b) a separating
+    vector found for P' patterns is tested on the following ones and raises the
+    lower bound by the number it also stores; (c) the support of a
+    certificate of non-separability lowers the upper bound to the prefix it
+    spans.  At :math:`\kappa = 0` the bisection runs on the LDP and the final
+    upper bound is confirmed by an LP, so the result is certified at both
+    ends; usually one LP solve per call (see the module notes).
 
     *Binary weights*: :math:`P^* = \max_{\mathbf w}` (index of the first pattern
     w fails), by enumeration in one pass.
@@ -711,9 +796,9 @@ def _run_chunk(task: tuple) -> np.ndarray:
             prefix = _binary_max_prefix(G, kappa, target=None if mode == "prefix" else n_patterns)
             out[i] = prefix if mode == "prefix" else int(prefix == n_patterns)
         elif mode == "prefix":
-            out[i] = _spherical_max_prefix(G, kappa)
+            out[i] = _spherical_max_prefix(G, kappa, general_position=True)
         else:
-            out[i] = int(_spherical_separable(G, kappa))
+            out[i] = int(_spherical_separable(G, kappa, general_position=True))
     return out
 
 

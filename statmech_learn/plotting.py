@@ -1,0 +1,86 @@
+"""Figures from reproduction results (needs the optional ``plot`` extra).
+
+matplotlib is imported lazily: importing statmech_learn never requires it, and
+:func:`require_matplotlib` raises :class:`~statmech_learn.errors.MissingExtraError`
+with the install command when it is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import MissingExtraError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .reproduce.base import ReproductionResult
+
+__all__ = ["require_matplotlib", "plot_reproduction", "have_matplotlib"]
+
+
+def have_matplotlib() -> bool:
+    """True if matplotlib can be imported."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def require_matplotlib():
+    """Return ``matplotlib.pyplot`` with the non-interactive Agg backend, or raise
+    :class:`MissingExtraError` naming the ``plot`` extra."""
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise MissingExtraError("matplotlib", "plot", "Drawing figures") from exc
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
+    """Draw every panel of ``result``: theory series as lines, simulation series
+    as markers with error bars; save to ``path`` (PNG) and return it."""
+    plt = require_matplotlib()
+    panels = result.panels
+    ncols = 2 if len(panels) == 4 else min(len(panels), 3)
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.3 * nrows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, panel in zip(axes.flat, panels):
+        color_of: dict[str, str] = {}
+        cycle = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4)
+        for s in result.series:
+            if s.panel != panel.name:
+                continue
+            key = s.group or s.label
+            color = color_of.setdefault(key, next(cycle))
+            if s.kind == "theory":
+                ax.plot(s.x, s.y, s.style or "-", color=color, label=s.label, lw=1.6)
+            else:
+                yerr = None if s.yerr is None else np.asarray(s.yerr)
+                xerr = None if s.xerr is None else np.asarray(s.xerr)
+                ax.errorbar(s.x, s.y, yerr=yerr, xerr=xerr, fmt=s.style or "o", ms=4, capsize=2,
+                            color=color, label=s.label, lw=1)
+        for x, text in panel.vlines:
+            ax.axvline(x, color="0.5", lw=0.8, ls=":")
+            ax.annotate(text, (x, 0.02), xycoords=("data", "axes fraction"), fontsize=8, rotation=90,
+                        ha="right", va="bottom", color="0.3")
+        ax.set_xlabel(panel.xlabel)
+        ax.set_ylabel(panel.ylabel)
+        ax.set_title(panel.title, fontsize=10)
+        if panel.ylim is not None:
+            ax.set_ylim(*panel.ylim)
+        ax.legend(fontsize=7, frameon=False)
+        ax.grid(alpha=0.25)
+    fig.suptitle(result.title, fontsize=11)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path

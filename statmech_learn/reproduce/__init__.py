@@ -1,0 +1,58 @@
+"""Reproducible phase diagrams: ``statmech-learn list`` / ``statmech-learn reproduce NAME``.
+
+Each module of this package declares one :class:`~.base.Reproduction`; the
+registry below is what the command line lists and runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .base import Panel, Reproduction, ReproductionResult, Series, Timer
+
+__all__ = ["Panel", "Reproduction", "ReproductionResult", "Series", "Timer", "REGISTRY", "get", "run"]
+
+
+def _registry() -> dict[str, Reproduction]:
+    from . import cover, gardner
+
+    return {r.name: r for r in (gardner.REPRODUCTION, cover.REPRODUCTION)}
+
+
+def get(name: str) -> Reproduction:
+    """The reproduction called ``name`` (ValueError listing the valid names otherwise)."""
+    reg = _registry()
+    if name not in reg:
+        raise ValueError(f"name must be one of {', '.join(map(repr, reg))}, got {name!r}")
+    return reg[name]
+
+
+def REGISTRY() -> dict[str, Reproduction]:  # noqa: N802 - a function so that import stays cheap
+    """All reproductions by name."""
+    return _registry()
+
+
+def run(name: str, out: "str | Path" = ".", quick: bool = False, workers: int = 1, rng=0,
+        figure: bool = True) -> tuple[ReproductionResult, list[Path]]:
+    """Compute reproduction ``name`` and write ``NAME.csv``, ``NAME.json`` and ``NAME.png`` to ``out``.
+
+    Without matplotlib the CSV and JSON are written and one line on stderr
+    says how to get the figure.  Returns the result and the written paths.
+    """
+    from ..plotting import have_matplotlib, plot_reproduction
+
+    rep = get(name)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    result = rep.compute(quick=quick, workers=workers, rng=rng)
+    paths = [result.write_csv(out / f"{name}.csv"), result.write_json(out / f"{name}.json")]
+    if figure:
+        if have_matplotlib():
+            paths.append(plot_reproduction(result, out / f"{name}.png"))
+        else:
+            print(
+                f"{name}.png not drawn: matplotlib is missing; install it with  pip install 'statmech-learn[plot]'",
+                file=sys.stderr,
+            )
+    return result, paths

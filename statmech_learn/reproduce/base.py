@@ -1,0 +1,151 @@
+"""The structure shared by every reproducible phase diagram.
+
+A reproduction is one module that declares a :class:`Reproduction`: a name, a
+description and a ``compute(quick, workers, rng)`` function returning a
+:class:`ReproductionResult` made of theory curves and simulation points
+(:class:`Series`), the figure layout (:class:`Panel`), the parameters and the
+timings.  Writing the CSV, the JSON and the figure is done here, once.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import platform
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from ..results import to_builtin
+
+__all__ = ["Series", "Panel", "ReproductionResult", "Reproduction", "Timer"]
+
+
+@dataclass
+class Series:
+    """One curve (theory) or set of points with error bars (simulation)."""
+
+    label: str
+    kind: str  # "theory" | "simulation"
+    panel: str
+    x: np.ndarray
+    y: np.ndarray
+    yerr: np.ndarray | None = None
+    xerr: np.ndarray | None = None
+    group: str | None = None  # series sharing a group share a colour
+    style: str | None = None
+    extra: dict = field(default_factory=dict)  # extra per-point columns for the CSV
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("theory", "simulation"):
+            raise ValueError(f"kind must be 'theory' or 'simulation', got {self.kind!r}")
+        self.x = np.asarray(self.x, dtype=float)
+        self.y = np.asarray(self.y, dtype=float)
+        if self.x.shape != self.y.shape:
+            raise ValueError(f"x and y must have the same shape, got {self.x.shape} and {self.y.shape}")
+
+
+@dataclass
+class Panel:
+    """One axes of the figure."""
+
+    name: str
+    xlabel: str
+    ylabel: str
+    title: str = ""
+    vlines: list[tuple[float, str]] = field(default_factory=list)
+    ylim: tuple[float, float] | None = None
+
+
+@dataclass
+class ReproductionResult:
+    """Everything a reproduction produced: series, figure layout, parameters, timings."""
+
+    name: str
+    title: str
+    parameters: dict
+    series: list[Series]
+    panels: list[Panel]
+    timings: dict[str, float]
+    checks: dict = field(default_factory=dict)  # theory-vs-simulation summaries
+
+    def rows(self) -> list[dict]:
+        """Long-format rows: one per point of every series."""
+        out = []
+        for s in self.series:
+            for i in range(s.x.size):
+                row = {
+                    "panel": s.panel,
+                    "series": s.label,
+                    "kind": s.kind,
+                    "x": float(s.x.flat[i]),
+                    "y": float(s.y.flat[i]),
+                    "yerr": "" if s.yerr is None else float(np.asarray(s.yerr).flat[i]),
+                    "xerr": "" if s.xerr is None else float(np.asarray(s.xerr).flat[i]),
+                }
+                for key, values in s.extra.items():
+                    row[key] = to_builtin(np.asarray(values).flat[i])
+                out.append(row)
+        return out
+
+    def write_csv(self, path: "str | Path") -> Path:
+        rows = self.rows()
+        keys: list[str] = []
+        for r in rows:
+            keys.extend(k for k in r if k not in keys)
+        path = Path(path)
+        with path.open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=keys, restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+        return path
+
+    def metadata(self) -> dict:
+        from .. import __version__
+
+        return {
+            "name": self.name,
+            "title": self.title,
+            "version": __version__,
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "parameters": to_builtin(self.parameters),
+            "timings_seconds": to_builtin(self.timings),
+            "checks": to_builtin(self.checks),
+            "series": [
+                {"label": s.label, "kind": s.kind, "panel": s.panel, "n_points": int(s.x.size)} for s in self.series
+            ],
+        }
+
+    def write_json(self, path: "str | Path") -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.metadata(), indent=2) + "\n")
+        return path
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """A reproducible diagram: ``compute(quick, workers, rng) -> ReproductionResult``."""
+
+    name: str
+    description: str
+    compute: Callable[..., ReproductionResult]
+
+
+class Timer:
+    """Collects wall-clock timings of named stages into a dict."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.perf_counter() - t0, 4)
