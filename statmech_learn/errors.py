@@ -48,3 +48,29 @@ class MissingExtraError(StatmechLearnError, ImportError):
         )
         self.module = module
         self.extra = extra
+
+
+class SweepError(StatmechLearnError, RuntimeError):
+    """Points of a parameter sweep raised exceptions.
+
+    Raised by :func:`statmech_learn.sweep.sweep` with ``on_error="raise"``
+    after every other point has finished (and, with a checkpoint, been saved).
+    The message lists each failed point with its parameters and
+    ``"Type: message"``, followed by the traceback of the first one.
+
+    Parameters
+    ----------
+    message : str
+        The list of failures.
+    failed : list of dict, optional
+        The failed records: ``_index``, the parameters, ``_error`` and
+        ``_traceback``.
+    table : SweepTable, optional
+        Every record of the sweep, successful and failed, so that nothing
+        computed is lost.
+    """
+
+    def __init__(self, message: str, failed: Any = (), table: Any = None) -> None:
+        super().__init__(message)
+        self.failed = list(failed)
+        self.table = table

@@ -1,0 +1,977 @@
+"""Parameter sweeps: one function evaluated over a grid of parameters.
+
+A :class:`Grid` is an ordered set of parameter points (cartesian products of
+named axes, optionally with zip-linked axes).  :func:`sweep` calls a plain
+function of keyword arguments at every point, in-process or on any
+:class:`concurrent.futures.Executor` (a process pool, a thread pool, or Dask's
+``client.get_executor()``), and returns a :class:`SweepTable` of flat records
+in grid order.  With ``checkpoint=`` every finished point is appended to a JSON
+Lines file, so an interrupted sweep resumes where it stopped.
+
+Randomness
+----------
+Every point carries a seed derived from the point itself (:meth:`Grid.point_seed`),
+so a result does not depend on which worker computed it, in which order, or on
+how many workers there were.  An axis named ``seed`` holds *replicate labels*,
+not seeds: the function receives ``seed=Grid.point_seed(point, base_seed)``, a
+63-bit integer hashed from the whole point.  See ``docs/sweeps.md``.
+
+Records
+-------
+A record is ``_index`` (position in the grid), the point's parameters, the
+function's outputs, then ``_seed``, ``_wall_time`` and ``_version``; a failed
+point has ``_error`` (``"Type: message"``) and ``_traceback`` instead of outputs.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import functools
+import hashlib
+import inspect
+import itertools
+import json
+import keyword
+import math
+import operator
+import os
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_choice, check_int
+from .errors import SweepError
+from .results import to_builtin
+
+__all__ = ["Grid", "SweepTable", "sweep"]
+
+#: Fields the sweep adds to every record; a function may not return them.
+RESERVED_FIELDS = ("_index", "_seed", "_wall_time", "_version", "_error", "_traceback")
+
+_CHECKPOINT_TAG = "statmech_learn.sweep"
+_CHECKPOINT_FORMAT = 1
+_SEED_AXIS = "seed"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _dumps(obj: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, ASCII, floats by ``repr``."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
+
+
+def _scalar(axis: str, value: Any) -> Any:
+    """A grid value as a plain Python scalar (numpy scalars converted)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    raise ValueError(
+        f"axis {axis!r}: values must be numbers, strings, booleans or None, "
+        f"got {type(value).__name__} {value!r}"
+    )
+
+
+def _by_value(value: Any) -> Any:
+    """A scalar as it enters the seed hash: an integral float counts as the integer."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _check_axis_name(name: str) -> None:
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"axis name {name!r} is not a valid Python identifier")
+    if name.startswith("_"):
+        raise ValueError(f"axis name {name!r} starts with '_', which is reserved for the sweep's own fields")
+
+
+def _axis_values(name: str, values: Any) -> list[Any]:
+    _check_axis_name(name)
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise ValueError(
+            f"axis {name!r} must be a sequence of values, got {type(values).__name__} {values!r}; "
+            f"a single value is written [{values!r}]"
+        )
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        raise ValueError(f"axis {name!r} must be one-dimensional, got an array of shape {values.shape}")
+    out = [_scalar(name, v) for v in values]
+    if not out:
+        raise ValueError(f"axis {name!r} is empty")
+    return out
+
+
+def _check_unique_rows(names: tuple[str, ...], rows: Sequence[tuple]) -> None:
+    seen: dict[str, int] = {}
+    for k, row in enumerate(rows):
+        key = _dumps([_by_value(v) for v in row])
+        if key in seen:
+            what = f"axis {names[0]!r}" if len(names) == 1 else f"zip axes {', '.join(map(repr, names))}"
+            shown = row if len(row) > 1 else row[0]
+            raise ValueError(f"{what}: the value {shown!r} appears twice (positions {seen[key]} and {k}); "
+                             "every grid point must be distinct")
+        seen[key] = k
+
+
+def _short_values(values: Sequence[Any]) -> str:
+    if len(values) <= 6:
+        return "[" + ", ".join(repr(v) for v in values) + "]"
+    head = ", ".join(repr(v) for v in values[:3])
+    return f"[{head}, ..., {values[-1]!r}] ({len(values)} values)"
+
+
+# --------------------------------------------------------------------------- Grid
+
+
+class Grid:
+    """An ordered grid of parameter points: products of named axes, optionally zip-linked.
+
+    ``Grid(a=[...], b=[...])`` is the cartesian product of its axes in keyword
+    order, the last axis varying fastest, as :func:`itertools.product`.
+    :meth:`Grid.zip` links axes of equal length that vary together, and
+    ``grid1 * grid2`` is the product of two grids (``grid2`` varying fastest).
+
+    Parameters
+    ----------
+    base_seed : int, optional
+        Enters every point's seed (:meth:`point_seed`); change it to draw a new,
+        independent set of random numbers for the whole grid.  Default 0.  In
+        a product ``g1 * g2`` it may be given on either factor; giving
+        different values on both is an error.
+    **axes : iterable of scalars
+        One axis per keyword: a non-empty sequence of numbers, strings,
+        booleans or None (numpy scalars are converted to Python scalars).  An
+        axis named ``seed`` holds replicate labels (see :meth:`point_seed`).
+
+    Raises
+    ------
+    ValueError
+        Naming the axis: a name that is not an identifier or starts with
+        ``_``, an empty axis, a value that is not a scalar, a repeated value.
+
+    Examples
+    --------
+    >>> grid = Grid(alpha=[1.0, 2.0], n=[50, 100], seed=range(3))
+    >>> len(grid), grid[0]
+    (12, {'alpha': 1.0, 'n': 50, 'seed': 0})
+    >>> grid = Grid(n=[50, 100]) * Grid.zip(alpha=[1.0, 1.5], kappa=[0.0, 0.5])
+    >>> [(p["n"], p["alpha"], p["kappa"]) for p in grid][:3]
+    [(50, 1.0, 0.0), (50, 1.5, 0.5), (100, 1.0, 0.0)]
+    """
+
+    def __init__(self, *, base_seed: int | None = None, **axes: Iterable[Any]) -> None:
+        blocks = []
+        for name, values in axes.items():
+            rows = tuple((v,) for v in _axis_values(name, values))
+            _check_unique_rows((name,), rows)
+            blocks.append(((name,), rows))
+        self._set(tuple(blocks), base_seed)
+
+    @classmethod
+    def zip(cls, *, base_seed: int | None = None, **axes: Iterable[Any]) -> Grid:
+        """Axes linked element by element: the k-th point takes the k-th value of every axis.
+
+        Parameters
+        ----------
+        base_seed : int, optional
+            As in :class:`Grid`.
+        **axes : iterable of scalars
+            Axes of equal length.
+
+        Returns
+        -------
+        Grid
+            A grid of ``len(axis)`` points; combine it with others through ``*``.
+
+        Raises
+        ------
+        ValueError
+            If the axes differ in length (naming the axis), or as in :class:`Grid`.
+        """
+        if not axes:
+            raise ValueError("Grid.zip needs at least one axis")
+        columns = {name: _axis_values(name, values) for name, values in axes.items()}
+        first, n = next(iter(columns)), len(next(iter(columns.values())))
+        for name, col in columns.items():
+            if len(col) != n:
+                raise ValueError(
+                    f"zip axes must have equal lengths: axis {name!r} has {len(col)} values, "
+                    f"axis {first!r} has {n}"
+                )
+        names = tuple(columns)
+        rows = tuple(zip(*columns.values()))
+        _check_unique_rows(names, rows)
+        grid = cls.__new__(cls)
+        grid._set(((names, rows),), base_seed)
+        return grid
+
+    def _set(self, blocks: tuple, base_seed: int | None) -> None:
+        if isinstance(base_seed, np.integer):
+            base_seed = int(base_seed)
+        self._seed_given = base_seed is not None
+        self._base_seed = 0 if base_seed is None else check_int("base_seed", base_seed, minimum=0)
+        self._blocks = blocks
+        names = [n for block_names, _ in blocks for n in block_names]
+        self._names = tuple(names)
+        self._len = math.prod(len(rows) for _, rows in blocks)
+
+    # -- composition
+
+    def __mul__(self, other: Grid) -> Grid:
+        if not isinstance(other, Grid):
+            return NotImplemented
+        for name in other.names:
+            if name in self._names:
+                raise ValueError(f"axis {name!r} appears in both grids of a product")
+        if self._seed_given and other._seed_given and other._base_seed != self._base_seed:
+            raise ValueError(
+                f"base_seed differs between the grids of a product ({self._base_seed} and {other._base_seed})"
+            )
+        base_seed = self._base_seed if self._seed_given else (other._base_seed if other._seed_given else None)
+        grid = Grid.__new__(Grid)
+        grid._set(self._blocks + other._blocks, base_seed)
+        return grid
+
+    # -- sequence protocol
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        names = self._names
+        for combo in itertools.product(*(rows for _, rows in self._blocks)):
+            yield dict(zip(names, itertools.chain.from_iterable(combo)))
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        i = operator.index(index)
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError(f"grid index {index} out of range for a grid of {self._len} points")
+        parts = []
+        for _, rows in reversed(self._blocks):
+            i, r = divmod(i, len(rows))
+            parts.append(rows[r])
+        return dict(zip(self._names, itertools.chain.from_iterable(reversed(parts))))
+
+    # -- description
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Axis names in point order."""
+        return self._names
+
+    @property
+    def axes(self) -> dict[str, list[Any]]:
+        """Each axis' values (for zip-linked axes, the linked column)."""
+        return {name: [row[k] for row in rows] for names, rows in self._blocks for k, name in enumerate(names)}
+
+    @property
+    def base_seed(self) -> int:
+        """The base seed entering every point's seed."""
+        return self._base_seed
+
+    def fingerprint(self) -> str:
+        """SHA-256 hex digest of the axes, their values, their order and linking, and ``base_seed``.
+
+        Two grids with the same fingerprint produce the same points in the same
+        order with the same seeds.  Values enter exactly (``1`` and ``1.0``
+        differ here, since the function would receive different types).
+        """
+        payload = {
+            "base_seed": self._base_seed,
+            "blocks": [{"axes": list(names), "values": [list(r) for r in rows]} for names, rows in self._blocks],
+        }
+        return hashlib.sha256(_dumps(payload).encode("ascii")).hexdigest()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Grid):
+            return NotImplemented
+        return self.fingerprint() == other.fingerprint()
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint())
+
+    def __repr__(self) -> str:
+        groups: list[str] = []
+        product: list[str] = []
+        for names, rows in self._blocks:
+            if len(names) == 1:
+                product.append(f"{names[0]}={_short_values([r[0] for r in rows])}")
+                continue
+            if product:
+                groups.append(f"Grid({', '.join(product)})")
+                product = []
+            cols = ", ".join(f"{n}={_short_values([r[k] for r in rows])}" for k, n in enumerate(names))
+            groups.append(f"Grid.zip({cols})")
+        if product or not groups:
+            groups.append(f"Grid({', '.join(product)})")
+        text = " * ".join(groups)
+        if self._base_seed:
+            text += f"  [base_seed={self._base_seed}]"
+        return f"{text}  # {self._len} points"
+
+    # -- seeds
+
+    @staticmethod
+    def point_seed(point: Mapping[str, Any], base_seed: int = 0) -> int:
+        """The seed a sweep passes to the function at ``point``.
+
+        The point's ``seed`` entry, if any, is a replicate label (default 0);
+        the other entries are the parameters.  The seed is
+
+        ``int.from_bytes(blake2b(J, digest_size=8).digest(), "big") >> 1``
+
+        where ``J`` is the ASCII JSON text (sorted keys, separators ``","`` and
+        ``":"``) of ``{"base_seed": base_seed, "point": {parameters},
+        "replicate": label}``, and an integral float is written as the integer
+        (so ``alpha=2`` and ``alpha=2.0`` give the same seed).  The result is
+        an integer in ``[0, 2**63)``, the same in every process and on every
+        machine (Python's salted ``hash`` is not used).
+
+        Parameters
+        ----------
+        point : mapping
+            A grid point, e.g. ``grid[i]``.
+        base_seed : int, default 0
+            The grid's ``base_seed``.
+
+        Returns
+        -------
+        int
+        """
+        params = {}
+        replicate: Any = 0
+        for key, value in point.items():
+            value = _by_value(_scalar(str(key), value))
+            if key == _SEED_AXIS:
+                replicate = value
+            else:
+                params[str(key)] = value
+        if isinstance(base_seed, np.integer):
+            base_seed = int(base_seed)
+        payload = {"base_seed": check_int("base_seed", base_seed, minimum=0), "point": params, "replicate": replicate}
+        digest = hashlib.blake2b(_dumps(payload).encode("ascii"), digest_size=8).digest()
+        return int.from_bytes(digest, "big") >> 1
+
+    def seeds(self) -> list[int]:
+        """The seed of every point, in grid order (:meth:`point_seed` with this grid's ``base_seed``)."""
+        return [self.point_seed(p, self._base_seed) for p in self]
+
+
+# --------------------------------------------------------------------------- table
+
+
+def _format_cell(value: Any) -> str:
+    if isinstance(value, float):
+        text = f"{value:.6g}"
+        return text + ".0" if text.lstrip("-").isdigit() else text
+    if value is None:
+        return ""
+    text = str(value)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+class SweepTable:
+    """The records of a sweep, in grid order.
+
+    Parameters
+    ----------
+    records : sequence of dict
+        One flat record per grid point.
+    function : str, optional
+        Qualified name of the function that produced them.
+
+    Attributes
+    ----------
+    function : str or None
+        ``module.qualname`` of the swept function.
+    """
+
+    def __init__(self, records: Sequence[Mapping[str, Any]], function: str | None = None) -> None:
+        self._records = [dict(r) for r in records]
+        self.function = function
+        self._columns = list(dict.fromkeys(k for r in self._records for k in r))
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The records as a list of dicts (treat as read-only)."""
+        return self._records
+
+    @property
+    def columns(self) -> list[str]:
+        """Every field name, in order of first appearance."""
+        return list(self._columns)
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        """The records of the points whose function raised (they carry ``_error``)."""
+        return [r for r in self._records if "_error" in r]
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._records)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        return self._records[index]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SweepTable):
+            return NotImplemented
+        return self._records == other._records
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def column(self, name: str) -> np.ndarray:
+        """One field of every record as a numpy array.
+
+        Numbers give an int or float array (float, with NaN for records that
+        lack the field, when some do); booleans a bool array; strings a string
+        array; anything else, or strings with gaps, an object array with None
+        for the gaps.
+
+        Raises
+        ------
+        KeyError
+            If no record has the field.
+        """
+        if name not in self._columns:
+            raise KeyError(f"no column {name!r}; columns are {self._columns}")
+        values = [r.get(name) for r in self._records]
+        present = [v for v in values if v is not None]
+        gaps = len(present) < len(values)
+        if present and all(isinstance(v, bool) for v in present) and not gaps:
+            return np.array(values, dtype=bool)
+        if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+            if gaps or any(isinstance(v, float) for v in present):
+                return np.array([math.nan if v is None else float(v) for v in values], dtype=float)
+            if all(-(2**63) <= v < 2**63 for v in present):
+                return np.array(values, dtype=np.int64)
+        if present and all(isinstance(v, str) for v in present) and not gaps:
+            return np.array(values, dtype=str)
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return out
+
+    def select(self, **params: Any) -> SweepTable:
+        """The records whose fields equal the given values.
+
+        A list, tuple, set or range value selects any of its elements, e.g.
+        ``table.select(n=100, alpha=[1.0, 1.5])``.
+
+        Raises
+        ------
+        KeyError
+            If a field is not a column of the table.
+        """
+        for name in params:
+            if name not in self._columns:
+                raise KeyError(f"no column {name!r}; columns are {self._columns}")
+
+        def keep(record: Mapping[str, Any]) -> bool:
+            for name, wanted in params.items():
+                value = record.get(name)
+                if isinstance(wanted, (list, tuple, set, frozenset, range)):
+                    if value not in wanted:
+                        return False
+                elif value != wanted:
+                    return False
+            return True
+
+        return SweepTable([r for r in self._records if keep(r)], function=self.function)
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        """Column-oriented plain Python dict ``{column: [value per record]}`` (None for a missing field)."""
+        return {c: [r.get(c) for r in self._records] for c in self._columns}
+
+    def to_csv(self, path: str | os.PathLike) -> None:
+        """Write the table as CSV: a header of :attr:`columns`, one row per record.
+
+        Floats are written by ``repr`` (they read back exactly), a missing
+        field or None as an empty cell, lists and dicts as JSON text.
+        """
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(self._columns)
+            for r in self._records:
+                row = []
+                for c in self._columns:
+                    v = r.get(c)
+                    if v is None:
+                        row.append("")
+                    elif isinstance(v, float):
+                        row.append(repr(v))
+                    elif isinstance(v, (list, dict)):
+                        row.append(json.dumps(v))
+                    else:
+                        row.append(v)
+                writer.writerow(row)
+
+    def to_pandas(self) -> Any:
+        """The table as a :class:`pandas.DataFrame` (pandas is imported only here).
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed.
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError(
+                "SweepTable.to_pandas() needs pandas, which is not installed: pip install pandas "
+                "(or use .records, .column(name), .to_dict() or .to_csv(path))"
+            ) from exc
+        return pd.DataFrame.from_records(self._records, columns=self._columns)
+
+    def __repr__(self) -> str:
+        n_failed = len(self.failed)
+        head = f"SweepTable({len(self)} records, {n_failed} failed"
+        if self.function:
+            head += f", function={self.function}"
+        head += ")"
+        if not self._records:
+            return head
+        cols = [c for c in self._columns if c not in ("_traceback", "_version")]
+        shown = list(range(len(self._records)))
+        if len(shown) > 10:
+            shown = shown[:5] + [-1] + shown[-5:]
+        rows = [[_format_cell(self._records[i].get(c)) if i >= 0 else "..." for c in cols] for i in shown]
+        widths = [max(len(c), *(len(row[k]) for row in rows)) for k, c in enumerate(cols)]
+        lines = ["  ".join(c.rjust(w) for c, w in zip(cols, widths))]
+        lines += ["  ".join(v.rjust(w) for v, w in zip(row, widths)) for row in rows]
+        return head + "\n" + "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+@functools.lru_cache(maxsize=None)
+def _package_version() -> str:
+    import statmech_learn
+
+    return statmech_learn.__version__
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
+
+
+def _output_fields(out: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a function's output and return the fields it adds to the record."""
+    if not isinstance(out, Mapping):
+        raise TypeError(f"the function must return a dict of outputs, got {type(out).__name__}")
+    fields = {}
+    for key, value in out.items():
+        if not isinstance(key, str):
+            raise TypeError(f"output keys must be strings, got {key!r}")
+        if key in RESERVED_FIELDS:
+            raise ValueError(f"output key {key!r} is reserved for the sweep's own fields")
+        value = to_builtin(value)
+        if key in kwargs:
+            given = to_builtin(kwargs[key])
+            if not _same(value, given):
+                raise ValueError(
+                    f"output {key!r} = {value!r} differs from the argument {key}={given!r} the function received"
+                )
+            continue
+        fields[key] = value
+    try:
+        json.dumps(fields, allow_nan=True)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"the outputs must be JSON-serialisable: {exc}") from exc
+    return fields
+
+
+def _run_point(func: Callable[..., Any], index: int, point: dict[str, Any], seed: int, pass_seed: bool) -> dict:
+    """Call ``func`` at one point and build its record; exceptions become ``_error``."""
+    kwargs = dict(point)
+    if pass_seed:
+        kwargs[_SEED_AXIS] = seed
+    record = {"_index": index, **point}
+    start = time.perf_counter()
+    try:
+        out = func(**kwargs)
+        wall = time.perf_counter() - start
+        record.update(_output_fields(out, kwargs))
+    except Exception as exc:  # transported to the caller as the point's error, never dropped
+        wall = time.perf_counter() - start
+        record.update(_seed=seed, _wall_time=wall, _version=_package_version(),
+                      _error=f"{type(exc).__name__}: {exc}", _traceback=traceback.format_exc())
+        return record
+    record.update(_seed=seed, _wall_time=wall, _version=_package_version())
+    return record
+
+
+def _run_chunk(func: Callable[..., Any], tasks: list[tuple[int, dict, int]], pass_seed: bool) -> list[dict]:
+    """Worker entry point: run several points, one record each."""
+    return [_run_point(func, i, point, seed, pass_seed) for i, point, seed in tasks]
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def _function_name(func: Callable[..., Any]) -> str:
+    """``module.qualname`` of a function (the identity stored in a checkpoint's header).
+
+    A :func:`functools.partial` is named with its bound arguments, so that
+    partials with different fixed arguments do not share a checkpoint; a
+    callable object is named by its class.
+    """
+    if isinstance(func, functools.partial):
+        bound_args = {"args": to_builtin(list(func.args)), "keywords": to_builtin(dict(func.keywords))}
+        try:
+            bound = _dumps(bound_args)
+        except (TypeError, ValueError):  # not JSON: fall back on the repr
+            bound = repr((func.args, func.keywords))
+        return f"functools.partial({_function_name(func.func)}, {bound})"
+    qualname = getattr(func, "__qualname__", None)
+    module = getattr(func, "__module__", None)
+    if qualname is None:
+        qualname, module = type(func).__qualname__, type(func).__module__
+    return f"{module}.{qualname}"
+
+
+def _passes_seed(func: Callable[..., Any], grid: Grid) -> bool:
+    """Check the axes against ``func``'s signature; say whether ``seed=`` is passed."""
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):  # no introspectable signature: trust the grid
+        return _SEED_AXIS in grid.names
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    accepted = {p.name for p in sig.parameters.values() if p.kind in kinds}
+    var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values())
+    if not var_kw:
+        for name in grid.names:
+            if name not in accepted:
+                raise ValueError(
+                    f"grid axis {name!r} is not a keyword parameter of func {_function_name(func)}"
+                    f"{sig}"
+                )
+    bound = isinstance(func, functools.partial) and _SEED_AXIS in func.keywords
+    return _SEED_AXIS in grid.names or (_SEED_AXIS in accepted and not bound)
+
+
+class _Checkpoint:
+    """Append-only JSON Lines file of finished points, with a header identifying the sweep."""
+
+    def __init__(self, path: str | os.PathLike, function: str, grid: Grid, points: list[dict]) -> None:
+        self.path = os.fspath(path)
+        self.records: dict[int, dict] = {}
+        self.repaired_bytes = 0
+        self.duplicates = 0
+        parent = os.path.dirname(self.path)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+        self._fh = open(self.path, "a+b")
+        try:
+            self._lock()
+            self._load(function, grid, points)
+        except BaseException:
+            self._fh.close()
+            raise
+
+    def _lock(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no advisory lock
+            return
+        try:
+            # a POSIX record lock: held by this process only, not by forked workers
+            fcntl.lockf(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise RuntimeError(f"checkpoint {self.path} is being written by another running sweep") from exc
+
+    def _write_line(self, obj: Mapping[str, Any]) -> None:
+        self._fh.write((json.dumps(obj, allow_nan=True) + "\n").encode("utf-8"))
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def _truncate(self, size: int) -> None:
+        self._fh.truncate(size)
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def _load(self, function: str, grid: Grid, points: list[dict]) -> None:
+        header = {
+            "_checkpoint": _CHECKPOINT_TAG,
+            "format": _CHECKPOINT_FORMAT,
+            "function": function,
+            "grid": grid.fingerprint(),
+            "grid_repr": repr(grid),
+            "n_points": len(grid),
+            "version": _package_version(),
+        }
+        self._fh.seek(0)
+        data = self._fh.read()
+        lines = data.split(b"\n")
+        complete, tail = lines[:-1], lines[-1]
+        if not complete:
+            if tail and not tail.startswith(b'{"_checkpoint"'):
+                raise ValueError(f"checkpoint {self.path} exists and is not a sweep checkpoint; "
+                                 "choose another path")
+            self.repaired_bytes = len(tail)
+            self._truncate(0)
+            self._write_line(header)
+            return
+        try:
+            found = json.loads(complete[0])
+        except ValueError:
+            found = None
+        if not isinstance(found, dict) or found.get("_checkpoint") != _CHECKPOINT_TAG:
+            raise ValueError(f"checkpoint {self.path} exists and is not a sweep checkpoint; choose another path")
+        if found.get("function") != function:
+            raise ValueError(
+                f"checkpoint {self.path} holds a sweep of {found.get('function')}, not of {function}; "
+                "use another checkpoint path, or delete the file to start afresh"
+            )
+        if found.get("grid") != header["grid"]:
+            raise ValueError(
+                f"checkpoint {self.path} holds a sweep over a different grid "
+                f"({found.get('grid_repr')}, fingerprint {str(found.get('grid'))[:12]}) than "
+                f"{header['grid_repr']} (fingerprint {header['grid'][:12]}); "
+                "use another checkpoint path, or delete the file to start afresh"
+            )
+        if found.get("version") != header["version"]:
+            warnings.warn(
+                f"checkpoint {self.path} was started with statmech-learn {found.get('version')}, this is "
+                f"{header['version']}; each record keeps the version that computed it in '_version'",
+                UserWarning,
+                stacklevel=4,
+            )
+        valid_end = len(complete[0]) + 1
+        n = len(points)
+        for k, line in enumerate(complete[1:], start=2):
+            try:
+                record = json.loads(line)
+                index = record["_index"]
+                if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
+                    raise ValueError(f"index {index!r} out of range")
+            except (ValueError, KeyError, TypeError) as exc:
+                if k == len(complete):  # an unreadable last line is a torn write: recompute that point
+                    break
+                raise ValueError(
+                    f"line {k} of checkpoint {self.path} is corrupt ({exc}) and is not the last line; "
+                    "the file was modified by something other than a sweep"
+                ) from exc
+            valid_end += len(line) + 1
+            point = points[index]
+            if any(not _same(record.get(name), value) for name, value in point.items()):
+                raise ValueError(
+                    f"line {k} of checkpoint {self.path} records point {index} with parameters "
+                    f"{ {name: record.get(name) for name in point} }, but the grid has {point} there"
+                )
+            if "_error" in record:
+                continue
+            if index in self.records:
+                self.duplicates += 1
+                continue
+            self.records[index] = record
+        if valid_end < len(data):
+            self.repaired_bytes = len(data) - valid_end
+            self._truncate(valid_end)
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        self._write_line(record)
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class _Progress:
+    """A progress bar on stderr: tqdm if installed, else a counter line redrawn with ``\\r``."""
+
+    def __init__(self, enabled: bool, total: int, initial: int) -> None:
+        self._bar = None
+        self._plain = False
+        self._total, self._done, self._last = total, initial, 0.0
+        if not enabled:
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            self._plain = True
+            self._draw()
+            return
+        self._bar = tqdm(total=total, initial=initial, desc="sweep", unit="pt", file=sys.stderr)
+
+    def _draw(self) -> None:
+        sys.stderr.write(f"\rsweep: {self._done}/{self._total} points")
+        sys.stderr.flush()
+        self._last = time.monotonic()
+
+    def update(self) -> None:
+        self._done += 1
+        if self._bar is not None:
+            self._bar.update(1)
+        elif self._plain and (self._done == self._total or time.monotonic() - self._last > 0.1):
+            self._draw()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        elif self._plain:
+            self._draw()
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _progress_enabled(progress: bool | None) -> bool:
+    if progress is not None:
+        return progress
+    if os.environ.get("CI"):
+        return False
+    isatty = getattr(sys.stderr, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+def _failure_message(failed: list[dict], total: int, names: tuple[str, ...], checkpoint: str | None) -> str:
+    where = f" and are saved in {checkpoint}" if checkpoint is not None else ""
+    lines = [f"{len(failed)} of {total} points failed (the other {total - len(failed)} finished{where}):"]
+    for r in failed:
+        params = ", ".join(f"{n}={r.get(n)!r}" for n in names)
+        lines.append(f"  [{r['_index']}] {params}: {r['_error']}")
+    lines.append(f"Traceback of point {failed[0]['_index']}:")
+    lines.append(failed[0]["_traceback"].rstrip())
+    return "\n".join(lines)
+
+
+def sweep(
+    func: Callable[..., Mapping[str, Any]],
+    grid: Grid,
+    executor: cf.Executor | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    progress: bool | None = None,
+    on_error: str = "raise",
+    chunksize: int = 1,
+) -> SweepTable:
+    """Evaluate ``func`` at every point of ``grid`` and collect the records in grid order.
+
+    ``func`` is called as ``func(**point)``, plus ``seed=Grid.point_seed(point,
+    grid.base_seed)`` when the grid has a ``seed`` axis (its values are
+    replicate labels) or when ``func`` has a parameter named ``seed`` (not
+    already bound by a :func:`functools.partial`).  It returns a flat dict of
+    outputs.  The record of a point is
+
+    ``{"_index": i, **point, **outputs, "_seed": s, "_wall_time": t, "_version": v}``
+
+    with ``point = grid[i]`` (the ``seed`` entry keeps the replicate label), ``s``
+    the point's seed, ``t`` the seconds ``func`` took, measured where it ran,
+    and ``v`` the package version there.  An output named like a parameter
+    must equal the argument ``func`` received (it is then not repeated).
+
+    Parameters
+    ----------
+    func : callable
+        A function of keyword arguments returning a dict of JSON-serialisable
+        values (numpy scalars and arrays are converted).  It must be picklable
+        for a process-based executor (a module-level function or a
+        :func:`functools.partial` of one).
+    grid : Grid
+        The points.  Every axis must be a keyword parameter of ``func``.
+    executor : concurrent.futures.Executor, optional
+        Where to run the points, e.g. a ``ProcessPoolExecutor`` or Dask's
+        ``client.get_executor()``.  None runs them in this process, in grid order.
+    checkpoint : str or path-like, optional
+        JSON Lines file of finished points.  Points already in it are not
+        recomputed; the returned table includes them.  A file written for
+        another function or grid is refused; a torn last line (a write cut by
+        a crash) is removed and its point recomputed.
+    progress : bool, optional
+        Progress bar on stderr.  Default: on when stderr is a terminal and the
+        environment variable ``CI`` is not set.
+    on_error : {"raise", "record"}, default "raise"
+        When ``func`` raises at some points: ``"raise"`` finishes every other
+        point, then raises :class:`~statmech_learn.errors.SweepError` listing
+        the failures; ``"record"`` returns them as records with ``_error``
+        (``"Type: message"``) and ``_traceback``.  Failed points are never
+        written to the checkpoint, so a rerun retries them.
+    chunksize : int, default 1
+        Points per task submitted to ``executor`` (larger amortises the
+        transport cost of very short points).
+
+    Returns
+    -------
+    SweepTable
+        One record per grid point, in grid order.
+
+    Raises
+    ------
+    SweepError
+        With ``on_error="raise"``, if any point failed; its ``table`` holds
+        every record and ``failed`` the failed ones.
+    ValueError
+        For invalid arguments (naming the parameter), an axis that ``func``
+        does not accept, or a checkpoint of a different sweep.
+    """
+    if not callable(func):
+        raise ValueError(f"func must be callable, got {func!r}")
+    if not isinstance(grid, Grid):
+        raise ValueError(f"grid must be a statmech_learn.sweep.Grid, got {type(grid).__name__}")
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise ValueError(f"executor must be a concurrent.futures.Executor or None, got {type(executor).__name__}")
+    if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
+        raise ValueError(f"checkpoint must be a path or None, got {type(checkpoint).__name__}")
+    if progress is not None and not isinstance(progress, bool):
+        raise ValueError(f"progress must be True, False or None, got {progress!r}")
+    on_error = check_choice("on_error", on_error, ("raise", "record"))
+    chunksize = check_int("chunksize", chunksize, minimum=1)
+    pass_seed = _passes_seed(func, grid)
+    name = _function_name(func)
+
+    points = list(grid)
+    seeds = grid.seeds()
+    store = _Checkpoint(checkpoint, name, grid, points) if checkpoint is not None else None
+    done: dict[int, dict] = dict(store.records) if store is not None else {}
+    failed: dict[int, dict] = {}
+    todo = [i for i in range(len(points)) if i not in done]
+    bar = _Progress(_progress_enabled(progress), len(points), len(done))
+    futures: list[cf.Future] = []
+
+    def collect(record: dict) -> None:
+        if "_error" in record:
+            failed[record["_index"]] = record
+        else:
+            done[record["_index"]] = record
+            if store is not None:
+                store.append(record)
+        bar.update()
+
+    try:
+        if executor is None:
+            for i in todo:
+                collect(_run_point(func, i, points[i], seeds[i], pass_seed))
+        else:
+            for k in range(0, len(todo), chunksize):
+                tasks = [(i, points[i], seeds[i]) for i in todo[k:k + chunksize]]
+                futures.append(executor.submit(_run_chunk, func, tasks, pass_seed))
+            for future in cf.as_completed(futures):
+                for record in future.result():
+                    collect(record)
+    finally:
+        for future in futures:
+            future.cancel()
+        bar.close()
+        if store is not None:
+            store.close()
+
+    records = [done[i] if i in done else failed[i] for i in range(len(points))]
+    table = SweepTable(records, function=name)
+    if failed and on_error == "raise":
+        bad = [failed[i] for i in sorted(failed)]
+        msg = _failure_message(bad, len(points), grid.names, None if checkpoint is None else os.fspath(checkpoint))
+        raise SweepError(msg, failed=bad, table=table)
+    return table

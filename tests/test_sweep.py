@@ -1,0 +1,494 @@
+"""Parameter sweeps: grids, seeds, executors, checkpoints and failures.
+
+The references are independent of the module: itertools.product for the grid
+order, the seed rule of docs/sweeps.md written out with hashlib, a separate
+interpreter (another PYTHONHASHSEED) for seed stability, the in-process run for
+the process-pool and Dask runs, a run killed by SIGKILL for resumption, and the
+closed-form Gaussian tail H(t) = erfc(t / sqrt 2) / 2 for a Monte Carlo sweep.
+"""
+
+import csv
+import functools
+import hashlib
+import io
+import itertools
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from statmech_learn.errors import SweepError
+from statmech_learn.sweep import Grid, SweepTable, sweep
+from tests import _sweep_helpers as helpers
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def without_wall_time(table):
+    return [{k: v for k, v in r.items() if k != "_wall_time"} for r in table.records]
+
+
+def documented_seed(point, base_seed=0):
+    """The seed rule of docs/sweeps.md, written out independently of the module."""
+    def by_value(v):
+        return int(v) if isinstance(v, float) and math.isfinite(v) and v.is_integer() else v
+
+    params = {k: by_value(v) for k, v in point.items() if k != "seed"}
+    text = json.dumps(
+        {"base_seed": base_seed, "point": params, "replicate": by_value(point.get("seed", 0))},
+        sort_keys=True, separators=(",", ":"),
+    )
+    return int.from_bytes(hashlib.blake2b(text.encode("ascii"), digest_size=8).digest(), "big") >> 1
+
+
+def helper_env(**extra):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.update(extra)
+    return env
+
+
+def read_calls(path, grid):
+    """Grid indices of the calls logged by helpers.slow_point (one line 'x seed' per call)."""
+    index_of = {(p["x"], s): i for i, (p, s) in enumerate(zip(grid, grid.seeds()))}
+    if not Path(path).exists():
+        return []
+    return [index_of[(int(x), int(s))] for x, s in (line.split() for line in Path(path).read_text().splitlines())]
+
+
+def checkpoint_lines(path):
+    return Path(path).read_bytes().split(b"\n")
+
+
+# --------------------------------------------------------------------------- Grid
+
+
+def test_grid_order_is_itertools_product():
+    axes = {"alpha": [1.0, 1.5, 2.0, 2.5], "n": [50, 100], "seed": range(3)}
+    grid = Grid(**axes)
+    expected = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
+    assert list(grid) == expected
+    assert len(grid) == 24
+    assert [grid[i] for i in range(len(grid))] == expected
+    assert grid[-1] == expected[-1]
+    with pytest.raises(IndexError):
+        grid[24]
+
+
+def test_zip_axes_vary_together_and_products_compose():
+    grid = Grid(n=[50, 100]) * Grid.zip(alpha=[1.0, 1.5, 2.0], kappa=[0.0, 0.25, 0.5])
+    expected = [{"n": n, "alpha": a, "kappa": k}
+                for n, (a, k) in itertools.product([50, 100], zip([1.0, 1.5, 2.0], [0.0, 0.25, 0.5]))]
+    assert list(grid) == expected
+    assert len(grid) == 6 and grid.names == ("n", "alpha", "kappa")
+    assert [grid[i] for i in range(6)] == expected
+    assert grid.axes == {"n": [50, 100], "alpha": [1.0, 1.5, 2.0], "kappa": [0.0, 0.25, 0.5]}
+
+
+def test_grid_values_are_plain_python_scalars():
+    grid = Grid(alpha=np.linspace(1, 2, 3), n=np.array([50, 100]), flag=[np.bool_(True)])
+    for point in grid:
+        assert type(point["alpha"]) is float and type(point["n"]) is int and type(point["flag"]) is bool
+
+
+def test_point_seed_is_the_documented_hash():
+    grid = helpers.seed_grid()
+    assert grid.seeds() == [documented_seed(p, base_seed=7) for p in grid]
+    assert all(0 <= s < 2**63 for s in grid.seeds())
+
+
+def test_seeds_are_stable_across_interpreters():
+    # Python's str hash is salted per process; the seeds must not depend on it.
+    here = helpers.seed_grid().seeds()
+    for hashseed in ("1", "2"):
+        out = subprocess.run(
+            [sys.executable, "-m", "tests._sweep_helpers", "seeds"], cwd=ROOT, check=True,
+            capture_output=True, text=True, env=helper_env(PYTHONHASHSEED=hashseed), timeout=60,
+        )
+        assert json.loads(out.stdout) == here
+
+
+def test_seeds_differ_between_points_and_base_seeds():
+    grid = Grid(alpha=[1.0, 1.5], n=[50, 100], seed=range(10))
+    seeds = grid.seeds()
+    assert len(set(seeds)) == len(grid)
+    assert set(seeds).isdisjoint(Grid(alpha=[1.0, 1.5], n=[50, 100], seed=range(10), base_seed=1).seeds())
+    # a point's seed does not depend on the rest of the grid, and 2 and 2.0 are one value
+    assert Grid(alpha=[2.0], n=[100], seed=[3]).seeds() == [Grid.point_seed({"alpha": 2, "n": 100, "seed": 3})]
+    assert grid.seeds()[-1] == Grid.point_seed(grid[-1])
+
+
+def test_base_seed_of_a_product_comes_from_either_factor():
+    left = Grid(a=[1, 2], base_seed=5) * Grid(b=[0.5])
+    right = Grid(a=[1, 2]) * Grid(b=[0.5], base_seed=5)
+    assert left.base_seed == right.base_seed == 5
+    assert left.seeds() == right.seeds() == [documented_seed(p, base_seed=5) for p in left]
+    with pytest.raises(ValueError, match="base_seed"):
+        Grid(a=[1, 2], base_seed=5) * Grid(b=[0.5], base_seed=0)
+
+
+@pytest.mark.parametrize(
+    "make, axis",
+    [
+        pytest.param(lambda: Grid(alpha=[], n=[1]), "alpha", id="empty-axis"),
+        pytest.param(lambda: Grid.zip(alpha=[1, 2, 3], kappa=[0.0, 0.5]), "kappa", id="zip-lengths"),
+        pytest.param(lambda: Grid(n=[1]) * Grid(n=[2]), "n", id="duplicate-name"),
+        pytest.param(lambda: Grid(**{"not-a-name": [1]}), "not-a-name", id="not-identifier"),
+        pytest.param(lambda: Grid(_index=[1]), "_index", id="reserved-name"),
+        pytest.param(lambda: Grid(weights="spherical"), "weights", id="string-not-sequence"),
+        pytest.param(lambda: Grid(w=[[1, 2]]), "w", id="non-scalar"),
+        pytest.param(lambda: Grid(seed=[0, 1, 1]), "seed", id="repeated-value"),
+    ],
+)
+def test_bad_grids_name_the_axis(make, axis):
+    with pytest.raises(ValueError, match=f"'{axis}'"):
+        make()
+
+
+def test_fingerprint_tracks_axes_values_order_and_base_seed():
+    fp = Grid(a=[1, 2], b=[3]).fingerprint()
+    assert fp == Grid(a=[1, 2], b=[3]).fingerprint()
+    others = [Grid(b=[3], a=[1, 2]), Grid(a=[1, 2.5], b=[3]), Grid(a=[1, 2], b=[3], base_seed=1),
+              Grid.zip(a=[1], b=[3]) * Grid(c=[1])]
+    assert fp not in {g.fingerprint() for g in others}
+
+
+# --------------------------------------------------------------------------- records and executors
+
+
+def test_records_carry_the_point_outputs_and_provenance():
+    import statmech_learn
+
+    grid = Grid(x=[0.5, 2.0], seed=range(2))
+    table = sweep(helpers.uniform_draw, grid, progress=False)
+    assert len(table) == 4
+    for i, (record, point, seed) in enumerate(zip(table.records, grid, grid.seeds())):
+        assert list(record) == ["_index", "x", "seed", "y", "u", "_seed", "_wall_time", "_version"]
+        assert record["_index"] == i and record["x"] == point["x"] and record["seed"] == point["seed"]
+        assert record["_seed"] == seed
+        # the function received seed = point_seed(point), not the replicate label
+        assert record["u"] == np.random.default_rng(seed).random()
+        assert record["y"] == point["x"] ** 2
+        assert record["_version"] == statmech_learn.__version__
+        assert 0 <= record["_wall_time"] < 1
+
+
+def test_function_with_seed_parameter_gets_a_seed_without_seed_axis():
+    # no seed axis: the replicate label is 0, so the seeds equal those of seed=[0]
+    table = sweep(helpers.uniform_draw, Grid(x=[1.0, 3.0]), progress=False)
+    assert table.column("_seed").tolist() == Grid(x=[1.0, 3.0], seed=[0]).seeds()
+    assert "seed" not in table.columns
+
+
+def test_numpy_outputs_become_plain_python():
+    record = sweep(helpers.mc_pi, Grid(n_samples=[10]), progress=False).records[0]
+    assert type(record["draw"]) is float and type(record["first"]) is list and len(record["first"]) == 2
+
+
+def test_axis_that_func_does_not_take_is_refused():
+    with pytest.raises(ValueError, match="'t'"):
+        sweep(helpers.uniform_draw, Grid(x=[1.0], t=[0.0]))
+
+
+def test_output_repeating_a_parameter_must_equal_it():
+    table = sweep(helpers.echoes_parameter, Grid(x=[1.0, 2.0]), progress=False)
+    assert table.column("x").tolist() == [1.0, 2.0] and table.column("z").tolist() == [1.0, 1.0]
+    with pytest.raises(SweepError, match="differs from the argument x="):
+        sweep(helpers.echoes_parameter, Grid(x=[1.0], shift=[0.5]), progress=False)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        pytest.param({"func": 3}, "func", id="func"),
+        pytest.param({"grid": [{"x": 1}]}, "grid", id="grid"),
+        pytest.param({"on_error": "ignore"}, "on_error", id="on_error"),
+        pytest.param({"chunksize": 0}, "chunksize", id="chunksize"),
+        pytest.param({"executor": object()}, "executor", id="executor"),
+        pytest.param({"progress": "yes"}, "progress", id="progress"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(kwargs, name):
+    args = {"func": helpers.uniform_draw, "grid": Grid(x=[1.0])} | kwargs
+    with pytest.raises(ValueError, match=name):
+        sweep(**args)
+
+
+@pytest.mark.parametrize("chunksize", [1, 3])
+def test_process_and_thread_pools_give_the_in_process_table(chunksize):
+    grid = Grid(n_samples=[1000, 2000], seed=range(5))
+    reference = sweep(helpers.mc_pi, grid, progress=False)
+    with ProcessPoolExecutor(2) as ex:
+        pooled = sweep(helpers.mc_pi, grid, executor=ex, progress=False, chunksize=chunksize)
+    with ThreadPoolExecutor(2) as ex:
+        threaded = sweep(helpers.mc_pi, grid, executor=ex, progress=False, chunksize=chunksize)
+    assert without_wall_time(pooled) == without_wall_time(reference)
+    assert without_wall_time(threaded) == without_wall_time(reference)
+
+
+def test_dask_cluster_gives_the_in_process_table():
+    distributed = pytest.importorskip("dask.distributed")
+    grid = Grid(t=[0.0, 1.0], n_samples=[500], seed=range(6))
+    reference = sweep(helpers.gaussian_tail, grid, progress=False)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        table = sweep(helpers.gaussian_tail, grid, executor=client.get_executor(), progress=False)
+        workers = {pid for pid in client.run(os.getpid).values()}
+    assert os.getpid() not in workers and len(workers) == 2
+    assert without_wall_time(table) == without_wall_time(reference)
+
+
+def test_monte_carlo_tail_agrees_with_closed_form():
+    n_samples = 20_000
+    grid = Grid(t=[0.0, 0.5, 1.0, 2.0, 3.0], n_samples=[n_samples], seed=range(4))
+    table = sweep(helpers.gaussian_tail, grid, progress=False)
+    for r in table.records:
+        p = helpers.tail_probability(r["t"])
+        # binomial standard error of one estimate, floored at 1/S (docs/conventions.md)
+        se = max(math.sqrt(p * (1 - p) / n_samples), 1 / n_samples)
+        assert abs(r["p"] - p) <= 4 * se, r
+    # replicates are independent draws, not copies
+    assert len(set(table.select(t=1.0).column("hits").tolist())) > 1
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def test_sigkill_midway_then_resume_computes_only_the_missing_points(tmp_path, monkeypatch):
+    grid = helpers.kill_grid()
+    ckpt = tmp_path / "runs" / "kill.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests._sweep_helpers", "sweep", str(ckpt)], cwd=ROOT,
+        env=helper_env(**{helpers.SLEEP_ENV: "0.1", helpers.CALL_LOG_ENV: str(tmp_path / "killed.log")}),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (ckpt.exists() and ckpt.read_bytes().count(b"\n") >= 6):  # header + 5 points
+            assert proc.poll() is None, "the sweep ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        # while it runs, the checkpoint is locked against a second sweep
+        with pytest.raises(RuntimeError, match="another running sweep"):
+            sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    lines = checkpoint_lines(ckpt)
+    saved = {json.loads(line)["_index"] for line in lines[1:] if line.strip().endswith(b"}")}
+    assert 5 <= len(saved) < len(grid)
+    # simulate a torn write of the next point on top of the kill
+    torn_index = min(set(range(len(grid))) - saved)
+    torn = json.dumps({"_index": torn_index, "x": grid[torn_index]["x"], "seed": grid[torn_index]["seed"]})
+    with open(ckpt, "ab") as fh:
+        fh.write(lines[-1] + torn[: len(torn) // 2].encode())
+
+    calls = tmp_path / "resumed.log"
+    monkeypatch.setenv(helpers.CALL_LOG_ENV, str(calls))
+    monkeypatch.delenv(helpers.SLEEP_ENV, raising=False)
+    resumed = sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
+
+    assert sorted(read_calls(calls, grid)) == sorted(set(range(len(grid))) - saved)
+    assert torn_index in read_calls(calls, grid)
+    assert [r["_index"] for r in resumed.records] == list(range(len(grid)))
+    uninterrupted = sweep(helpers.slow_point, grid, progress=False)
+    assert without_wall_time(resumed) == without_wall_time(uninterrupted)
+    # the file now holds the header and every point exactly once
+    body = checkpoint_lines(ckpt)
+    assert body[-1] == b""
+    assert sorted(json.loads(line)["_index"] for line in body[1:-1]) == list(range(len(grid)))
+
+
+def test_torn_last_line_is_recomputed_and_the_file_repaired(tmp_path, monkeypatch):
+    grid = Grid(x=range(4), seed=range(2))
+    ckpt = tmp_path / "torn.jsonl"
+    first = sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
+    data = ckpt.read_bytes()
+    last = json.loads(data.rstrip(b"\n").rsplit(b"\n", 1)[1])
+    ckpt.write_bytes(data[:-20])  # cut the last record mid-line
+
+    calls = tmp_path / "calls.log"
+    monkeypatch.setenv(helpers.CALL_LOG_ENV, str(calls))
+    again = sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
+    assert read_calls(calls, grid) == [last["_index"]]
+    assert without_wall_time(again) == without_wall_time(first)
+    lines = checkpoint_lines(ckpt)
+    assert lines[-1] == b"" and len(lines) == 2 + len(grid)
+    assert all(isinstance(json.loads(line), dict) for line in lines[:-1])
+
+    # a third run computes nothing
+    calls.unlink()
+    assert sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False) == again
+    assert not calls.exists()
+
+
+def test_duplicate_records_appear_once(tmp_path, monkeypatch):
+    grid = Grid(x=range(3))
+    ckpt = tmp_path / "dup.jsonl"
+    first = sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
+    lines = checkpoint_lines(ckpt)
+    with open(ckpt, "ab") as fh:  # e.g. killed between writing a record and recording it as written
+        fh.write(lines[2] + b"\n" + lines[1] + b"\n")
+    calls = tmp_path / "calls.log"
+    monkeypatch.setenv(helpers.CALL_LOG_ENV, str(calls))
+    again = sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
+    assert not calls.exists()
+    assert [r["_index"] for r in again.records] == [0, 1, 2]
+    assert without_wall_time(again) == without_wall_time(first)
+
+
+def test_checkpoint_of_another_function_or_grid_is_refused(tmp_path):
+    ckpt = tmp_path / "other.jsonl"
+    grid = Grid(x=[1.0, 2.0], seed=range(2))
+    sweep(helpers.uniform_draw, grid, checkpoint=ckpt, progress=False)
+    before = ckpt.read_bytes()
+    with pytest.raises(ValueError, match="uniform_draw_other|uniform_draw"):
+        sweep(helpers.uniform_draw_other, grid, checkpoint=ckpt, progress=False)
+    with pytest.raises(ValueError, match="different grid"):
+        sweep(helpers.uniform_draw, Grid(x=[1.0, 2.0], seed=range(3)), checkpoint=ckpt, progress=False)
+    with pytest.raises(ValueError, match="different grid"):
+        sweep(helpers.uniform_draw, Grid(x=[1.0, 2.0], seed=range(2), base_seed=5), checkpoint=ckpt)
+    assert ckpt.read_bytes() == before
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\nline two")
+    with pytest.raises(ValueError, match="not a sweep checkpoint"):
+        sweep(helpers.uniform_draw, grid, checkpoint=notes, progress=False)
+    assert notes.read_text() == "my notes\nline two"
+
+
+def test_partials_with_other_bound_arguments_do_not_share_a_checkpoint(tmp_path):
+    ckpt = tmp_path / "partial.jsonl"
+    grid = Grid(t=[0.0, 1.0])
+    first = sweep(functools.partial(helpers.gaussian_tail, n_samples=100, seed=1), grid, checkpoint=ckpt)
+    again = sweep(functools.partial(helpers.gaussian_tail, n_samples=100, seed=1), grid, checkpoint=ckpt)
+    assert again == first
+    # a seed bound by the partial is kept, not replaced by the point's seed
+    assert first.column("hits").tolist() == [helpers.gaussian_tail(t, 100, 1)["hits"] for t in (0.0, 1.0)]
+    with pytest.raises(ValueError, match="n_samples"):
+        sweep(functools.partial(helpers.gaussian_tail, n_samples=200, seed=1), grid, checkpoint=ckpt)
+
+
+def test_checkpoint_header_names_function_grid_and_version(tmp_path):
+    import statmech_learn
+
+    ckpt = tmp_path / "h.jsonl"
+    grid = Grid(x=[1.0])
+    sweep(helpers.uniform_draw, grid, checkpoint=ckpt, progress=False)
+    header = json.loads(checkpoint_lines(ckpt)[0])
+    assert header["function"] == "tests._sweep_helpers.uniform_draw"
+    assert header["grid"] == grid.fingerprint()
+    assert header["version"] == statmech_learn.__version__
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_failures_raise_after_the_other_points_are_saved(tmp_path, monkeypatch):
+    grid = Grid(x=[0.0, 1.0, 2.0, 3.0], seed=range(2))
+    ckpt = tmp_path / "fail.jsonl"
+    with ProcessPoolExecutor(2) as ex, pytest.raises(SweepError) as info:
+        sweep(helpers.fails_at_two, grid, executor=ex, checkpoint=ckpt, progress=False)
+    err = info.value
+    message = str(err)
+    assert "2 of 8 points failed" in message
+    assert "x=2.0, seed=0: ValueError: no result at x=2.0" in message
+    assert "x=2.0, seed=1: ValueError: no result at x=2.0" in message
+    assert "Traceback" in message and "fails_at_two" in message
+    assert [r["_index"] for r in err.failed] == [4, 5]
+    assert len(err.table) == 8 and len(err.table.failed) == 2
+    saved = sorted(json.loads(line)["_index"] for line in checkpoint_lines(ckpt)[1:-1])
+    assert saved == [0, 1, 2, 3, 6, 7]
+    # a rerun retries exactly the failed points
+    with pytest.raises(SweepError):
+        sweep(helpers.fails_at_two, grid, checkpoint=ckpt, progress=False)
+
+
+def test_on_error_record_keeps_the_errors_in_the_table():
+    grid = Grid(x=[1.0, 2.0, 3.0])
+    table = sweep(helpers.fails_at_two, grid, on_error="record", progress=False)
+    assert [r["_index"] for r in table.failed] == [1]
+    bad = table.records[1]
+    assert bad["_error"] == "ValueError: no result at x=2.0"
+    assert "Traceback" in bad["_traceback"] and "y" not in bad
+    assert np.isnan(table.column("y")[1]) and table.column("y")[2] == 9.0
+
+
+# --------------------------------------------------------------------------- table
+
+
+def test_table_columns_select_csv_and_dict(tmp_path):
+    grid = Grid(t=[0.5, 1.0], n_samples=[100], seed=range(3))
+    table = sweep(helpers.gaussian_tail, grid, progress=False)
+    assert table.columns == ["_index", "t", "n_samples", "seed", "p", "hits", "_seed", "_wall_time", "_version"]
+    assert table.column("hits").dtype == np.int64 and table.column("p").dtype == float
+    sub = table.select(t=1.0, seed=[0, 2])
+    assert [r["_index"] for r in sub.records] == [3, 5]
+    with pytest.raises(KeyError, match="kappa"):
+        table.column("kappa")
+
+    as_dict = table.to_dict()
+    assert as_dict["p"] == [r["p"] for r in table.records]
+
+    path = tmp_path / "t.csv"
+    table.to_csv(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert [float(r["p"]) for r in rows] == table.column("p").tolist()
+    assert [int(r["_seed"]) for r in rows] == grid.seeds()
+
+    text = repr(table)
+    assert text.startswith("SweepTable(6 records, 0 failed") and "hits" in text
+
+
+def test_to_pandas_without_pandas_says_how_to_install(monkeypatch):
+    table = SweepTable([{"a": 1}])
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match="pip install pandas"):
+        table.to_pandas()
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class FakeTTY(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_false_prints_nothing(capsys):
+    sweep(helpers.uniform_draw, Grid(x=[1.0, 2.0]), progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_true_prints_a_bar(capsys):
+    sweep(helpers.uniform_draw, Grid(x=[1.0, 2.0]), progress=True)
+    assert "2/2" in capsys.readouterr().err
+
+
+def test_progress_without_tqdm_prints_a_counter(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    sweep(helpers.uniform_draw, Grid(x=[1.0, 2.0, 3.0]), progress=True)
+    assert "\rsweep: 3/3 points" in capsys.readouterr().err
+
+
+def test_progress_default_follows_tty_and_ci(monkeypatch):
+    fake = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", fake)
+    monkeypatch.delenv("CI", raising=False)
+    sweep(helpers.uniform_draw, Grid(x=[1.0, 2.0]))
+    assert "2/2" in fake.getvalue()
+
+    fake.seek(0), fake.truncate()
+    monkeypatch.setenv("CI", "true")
+    sweep(helpers.uniform_draw, Grid(x=[1.0, 2.0]))
+    assert fake.getvalue() == ""
