@@ -38,6 +38,7 @@ __all__ = [
     "expect_normal",
     "expect_normal_2d",
     "normal_expectation",
+    "normal_nodes",
     "tail_second_moment",
 ]
 
@@ -187,6 +188,34 @@ def _gauss_legendre(order: int) -> tuple[np.ndarray, np.ndarray]:
     return x, w
 
 
+def normal_nodes(
+    center: ArrayLike = 0.0,
+    width: ArrayLike = 1.0,
+    panel_order: int = 16,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Nodes and weights of the composite rule of :func:`normal_expectation`.
+
+    Returns ``(t, w)`` of shape ``broadcast(center, width).shape + (n_nodes,)`` with
+    :math:`\mathbb E f(t) \approx \sum_k w_k f(t_k)` (the Gaussian density is
+    folded into ``w``).  Use it to evaluate several integrands on the same nodes.
+    """
+    center = np.asarray(center, dtype=float)
+    width = np.asarray(width, dtype=float)
+    center, width = np.broadcast_arrays(center, width)
+    shape = center.shape
+    local = center[..., None] + width[..., None] * _LOCAL_BREAKS
+    glob = np.broadcast_to(_GLOBAL_BREAKS, shape + _GLOBAL_BREAKS.shape)
+    breaks = np.sort(np.clip(np.concatenate([glob, local], axis=-1), -_CUTOFF, _CUTOFF), axis=-1)
+    lo = breaks[..., :-1]
+    hi = breaks[..., 1:]
+    half = 0.5 * (hi - lo)
+    mid = 0.5 * (hi + lo)
+    x, w = _gauss_legendre(int(panel_order))
+    nodes = (mid[..., None] + half[..., None] * x).reshape(shape + (-1,))
+    weights = (half[..., None] * w).reshape(shape + (-1,)) * phi(nodes)
+    return nodes, weights
+
+
 def normal_expectation(
     func: Callable[[np.ndarray], np.ndarray],
     center: ArrayLike = 0.0,
@@ -209,20 +238,7 @@ def normal_expectation(
     :math:`\mathbb E[\tanh^2(\sqrt{\hat q} t)]` for 1 - q down to 1e-12 and
     :math:`\hat q` up to 1e12.
     """
-    center = np.asarray(center, dtype=float)
-    width = np.asarray(width, dtype=float)
-    center, width = np.broadcast_arrays(center, width)
-    shape = center.shape
-    local = center[..., None] + width[..., None] * _LOCAL_BREAKS
-    glob = np.broadcast_to(_GLOBAL_BREAKS, shape + _GLOBAL_BREAKS.shape)
-    breaks = np.sort(np.clip(np.concatenate([glob, local], axis=-1), -_CUTOFF, _CUTOFF), axis=-1)
-    lo = breaks[..., :-1]
-    hi = breaks[..., 1:]
-    half = 0.5 * (hi - lo)
-    mid = 0.5 * (hi + lo)
-    x, w = _gauss_legendre(int(panel_order))
-    nodes = (mid[..., None] + half[..., None] * x).reshape(shape + (-1,))
-    weights = (half[..., None] * w).reshape(shape + (-1,)) * phi(nodes)
+    nodes, weights = normal_nodes(center, width, panel_order)
     vals = np.asarray(func(nodes))
     # empty panels (clipped duplicates) have zero weight; guard 0 * inf
     return np.sum(np.where(weights > 0, vals * weights, 0.0), axis=-1)

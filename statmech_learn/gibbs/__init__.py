@@ -1,19 +1,43 @@
-"""The Gibbs-posterior core shared by every solver: priors, channels, posterior."""
+"""The Gibbs-posterior core shared by every solver: priors, channels, losses, posterior."""
 
-from .channels import Channel, GaussianNoise, Margin, Sign, make_channel
+from . import channels, losses, priors
+from .channels import Channel, ErrorCounting, GaussianNoise, Margin, NoisySign, Probit, Sign, make_channel
+from .losses import HingeLoss, LogisticLoss, Loss, LossChannel, SquareLoss, make_loss
 from .posterior import GibbsPosterior
-from .priors import BinaryPrior, GaussianPrior, Prior, SphericalPrior, make_prior
+from .priors import (
+    BinaryPrior,
+    GaussBernoulliPrior,
+    GaussianPrior,
+    L2Penalty,
+    Prior,
+    SphericalPrior,
+    make_prior,
+)
 
 __all__ = [
+    "channels",
+    "losses",
+    "priors",
     "Prior",
     "GaussianPrior",
     "BinaryPrior",
     "SphericalPrior",
+    "GaussBernoulliPrior",
+    "L2Penalty",
     "make_prior",
     "Channel",
     "Margin",
     "Sign",
+    "NoisySign",
+    "ErrorCounting",
+    "Probit",
     "GaussianNoise",
     "make_channel",
+    "Loss",
+    "SquareLoss",
+    "LogisticLoss",
+    "HingeLoss",
+    "LossChannel",
+    "make_loss",
     "GibbsPosterior",
 ]

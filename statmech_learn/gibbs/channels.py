@@ -16,6 +16,21 @@ independent of the inputs) the channel gives
 .. math::
     \hat q/\alpha = \mathbb E_{y,t}\, g_{out}(y, \sqrt q t, 1-q)^2, \qquad
     \psi_{out}(q) = \mathbb E_{y,t} \log Z_{out}(y, \sqrt q t, 1-q).
+
+For teacher-student problems the labels come from a teacher channel through
+:meth:`Channel.label_nodes` (the teacher's :math:`Z^*_{out}` and its
+:math:`\omega`-derivative on label nodes), and the student channel gives the
+conjugates of :meth:`Channel.rs_teacher_student`: with
+:math:`\omega = \sqrt q\,\xi`, :math:`\omega^* = (m/\sqrt q)\,\xi`,
+:math:`V^* = \rho - m^2/q`,
+
+.. math::
+    \frac{\hat m}{\alpha} = \mathbb E_\xi\!\int\! dy\, \partial_{\omega^*}Z^*_{out}\, g_{out},\quad
+    \frac{\hat q}{\alpha} = \mathbb E_\xi\!\int\! dy\, Z^*_{out}\, g_{out}^2,\quad
+    \frac{\hat V}{\alpha} = -\mathbb E_\xi\!\int\! dy\, Z^*_{out}\, \partial_\omega g_{out},
+
+and :math:`\psi_{out} = \mathbb E_\xi\int dy\, Z^*_{out}\log Z_{out}` (Aubin et al. 2020,
+NeurIPS, app. B; Barbier et al. 2019, PNAS 116, 5451, for the Bayes-optimal case).
 """
 
 from __future__ import annotations
@@ -25,11 +40,23 @@ from abc import ABC, abstractmethod
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import check_nonnegative, check_positive
-from ..gaussian import hazard, log_H, normal_expectation, tail_second_moment
 from scipy.special import erfcx
 
-__all__ = ["Channel", "Margin", "Sign", "GaussianNoise", "make_channel"]
+from .._validation import as_rng, check_nonnegative, check_positive, check_probability
+from ..gaussian import gauss_hermite, hazard, log_H, normal_expectation, normal_nodes, tail_second_moment
+
+__all__ = [
+    "Channel",
+    "Margin",
+    "Sign",
+    "NoisySign",
+    "ErrorCounting",
+    "Probit",
+    "GaussianNoise",
+    "make_channel",
+]
+
+_LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 
 
 def _arrays(*xs):
@@ -56,6 +83,71 @@ class Channel(ABC):
     @abstractmethod
     def dg_out(self, y: ArrayLike, omega: ArrayLike, V: ArrayLike) -> np.ndarray:
         r""":math:`\partial_\omega g_{out} = \partial^2_\omega \log Z_{out}`."""
+
+    #: "binary" for labels in {-1, +1}, "real" for real-valued labels
+    labels: str = "binary"
+
+    def sample(self, z: ArrayLike, rng=None) -> np.ndarray:
+        """Draw labels y ~ Pout(. | z) for an array of preactivations."""
+        raise NotImplementedError(f"{type(self).__name__} cannot generate labels")
+
+    def label_nodes(self, omega: ArrayLike, V: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        r"""Label nodes for :math:`\int dy\, Z_{out}(y,\omega,V)\, f(y)` and its :math:`\omega`-derivative.
+
+        Returns ``(y, w, dw)`` with a trailing axis over the nodes such that
+        :math:`\int dy\, Z_{out} f \approx \sum_k w_k f(y_k)` and
+        :math:`\int dy\, \partial_\omega Z_{out} f \approx \sum_k dw_k f(y_k)`.
+        For labels in {-1, +1}: the two labels with :math:`w = Z_{out}(y)` and
+        :math:`dw = Z_{out}(y) g_{out}(y)`.
+        """
+        omega, V = np.broadcast_arrays(*_arrays(omega, V))
+        y = np.broadcast_to(np.array([1.0, -1.0]), omega.shape + (2,))
+        om, vv = omega[..., None], V[..., None]
+        w = np.exp(self.log_partition(y, om, vv))
+        return y, w, w * self.g_out(y, om, vv)
+
+    def rs_teacher_student(self, m, q, V, teacher: "Channel", rho: float, V_star=None, panel_order: int = 16):
+        r"""Channel conjugates (divided by alpha) and potential of a teacher-student problem.
+
+        Parameters
+        ----------
+        m, q, V : array_like
+            Teacher-student overlap, student overlap and student variance
+            (broadcast together).
+        teacher : Channel
+            The teacher's channel :math:`P^*_{out}`.
+        rho : float
+            Teacher's second moment.
+        V_star : array_like, optional
+            :math:`\rho - m^2/q`, if known more precisely than by subtraction
+            (the Bayes-optimal case passes V).
+
+        Returns
+        -------
+        dict with ``mhat``, ``qhat``, ``Vhat`` (per unit alpha) and ``psi``.
+        """
+        m, q, V = np.broadcast_arrays(*_arrays(m, q, V))
+        q = np.maximum(q, 1e-300)
+        sq = np.sqrt(q)
+        Vs = rho - m * m / q if V_star is None else np.broadcast_to(np.asarray(V_star, dtype=float), q.shape)
+        Vs = np.maximum(Vs, 1e-300)
+        a = m / sq  # omega* = a xi
+        with np.errstate(divide="ignore"):
+            width = np.minimum(1.0, np.minimum(np.sqrt(Vs) / np.abs(a), np.sqrt(V) / sq))
+        xi, wxi = normal_nodes(0.0, width, panel_order)  # (..., N)
+        y, wy, dwy = teacher.label_nodes(a[..., None] * xi, Vs[..., None])  # (..., N, K)
+        om = (sq[..., None] * xi)[..., None]
+        vv = V[..., None, None]
+        g = self.g_out(y, om, vv)
+        dg = self.dg_out(y, om, vv)
+        lz = self.log_partition(y, om, vv)
+        W = np.where(wxi > 0, wxi, 0.0)[..., None] * wy
+        DW = np.where(wxi > 0, wxi, 0.0)[..., None] * dwy
+
+        def tot(weight, x):
+            return np.sum(np.where(weight != 0, weight * x, 0.0), axis=(-2, -1))
+
+        return {"mhat": tot(DW, g), "qhat": tot(W, g * g), "Vhat": -tot(W, dg), "psi": tot(W, lz)}
 
     def rs_storage(self, q: ArrayLike, v: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
         r"""Channel terms of the RS storage problem at overlap q (self-overlap 1).
@@ -166,8 +258,114 @@ class Sign(Margin):
     def __init__(self) -> None:
         super().__init__(0.0)
 
+    def sample(self, z, rng=None):
+        return np.where(np.asarray(z, dtype=float) >= 0, 1.0, -1.0)
+
     def __repr__(self) -> str:
         return "Sign()"
+
+
+class _MixedSign(Channel):
+    r""":math:`P_{out}(y\mid z) = a + b\,\theta(yz)`, so :math:`Z_{out} = a + b H(x)` with
+    :math:`x = -y\omega/\sqrt V`, :math:`g_{out} = b\,y\,\phi(x)/(\sqrt V Z_{out})` and
+    :math:`\partial g_{out} = g_{out}(x y/\sqrt V - g_{out})` (labels :math:`\pm1`)."""
+
+    _a: float = 0.0
+    _b: float = 1.0
+
+    def log_likelihood(self, y, z):
+        y, z = _arrays(y, z)
+        return np.log(self._a + self._b * (y * z > 0))
+
+    def _parts(self, y, omega, V):
+        y, omega, V = _arrays(y, omega, V)
+        sv = np.sqrt(V)
+        x = -y * omega / sv
+        lz = np.logaddexp(np.log(self._a), np.log(self._b) + log_H(x)) if self._a > 0 else log_H(x)
+        return x, y, sv, lz
+
+    def log_partition(self, y, omega, V):
+        return self._parts(y, omega, V)[3]
+
+    def g_out(self, y, omega, V):
+        x, y, sv, lz = self._parts(y, omega, V)
+        return y / sv * np.exp(np.log(self._b) - 0.5 * x * x - _LOG_SQRT_2PI - lz)
+
+    def dg_out(self, y, omega, V):
+        x, y, sv, lz = self._parts(y, omega, V)
+        g = y / sv * np.exp(np.log(self._b) - 0.5 * x * x - _LOG_SQRT_2PI - lz)
+        return g * (x * y / sv - g)
+
+
+class NoisySign(_MixedSign):
+    r"""Sign teacher whose labels are flipped with probability ``flip`` in [0, 1/2):
+    :math:`P_{out}(y\mid z) = (1-\epsilon)\,\theta(yz) + \epsilon\,\theta(-yz)`."""
+
+    name = "noisy-sign"
+
+    def __init__(self, flip: float = 0.1) -> None:
+        self.flip = check_probability("flip", flip, upper=0.5, closed_upper=False)
+        self._a = self.flip
+        self._b = 1.0 - 2.0 * self.flip
+
+    def sample(self, z, rng=None):
+        z = np.asarray(z, dtype=float)
+        y = np.where(z >= 0, 1.0, -1.0)
+        return np.where(as_rng(rng).random(z.shape) < self.flip, -y, y)
+
+    def __repr__(self) -> str:
+        return f"NoisySign(flip={self.flip:g})"
+
+
+class ErrorCounting(_MixedSign):
+    r"""Gibbs learning's likelihood :math:`P_{out}(y\mid z) = e^{-\beta\,\theta(-yz)}`:
+    the energy is the number of training errors (Engel & Van den Broeck 2001, ch. 4).
+    :math:`\beta = \infty` is the version space (:class:`Sign`)."""
+
+    name = "error-counting"
+
+    def __init__(self, beta: float) -> None:
+        self.beta = float(check_positive("beta", beta))
+        self._a = float(np.exp(-self.beta))
+        self._b = float(-np.expm1(-self.beta))
+
+    def log_likelihood(self, y, z):
+        y, z = _arrays(y, z)
+        return np.where(y * z > 0, 0.0, -self.beta)
+
+    def __repr__(self) -> str:
+        return f"ErrorCounting(beta={self.beta:g})"
+
+
+class Probit(Channel):
+    r"""Sign of a noisy preactivation, :math:`y = \mathrm{sign}(z + \sqrt\Delta\,\xi)`:
+    :math:`P_{out}(y\mid z) = H(-yz/\sqrt\Delta)` and :math:`Z_{out} = H(-y\omega/\sqrt{V+\Delta})`."""
+
+    name = "probit"
+
+    def __init__(self, variance: float = 0.1) -> None:
+        self.variance = float(check_positive("variance", variance))
+        self._sign = Sign()
+
+    def log_likelihood(self, y, z):
+        y, z = _arrays(y, z)
+        return log_H(-y * z / np.sqrt(self.variance))
+
+    def log_partition(self, y, omega, V):
+        return self._sign.log_partition(y, omega, np.asarray(V, dtype=float) + self.variance)
+
+    def g_out(self, y, omega, V):
+        return self._sign.g_out(y, omega, np.asarray(V, dtype=float) + self.variance)
+
+    def dg_out(self, y, omega, V):
+        return self._sign.dg_out(y, omega, np.asarray(V, dtype=float) + self.variance)
+
+    def sample(self, z, rng=None):
+        z = np.asarray(z, dtype=float)
+        return np.where(z + np.sqrt(self.variance) * as_rng(rng).standard_normal(z.shape) >= 0, 1.0, -1.0)
+
+    def __repr__(self) -> str:
+        return f"Probit(variance={self.variance:g})"
 
 
 class GaussianNoise(Channel):
@@ -178,9 +376,24 @@ class GaussianNoise(Channel):
     """
 
     name = "gaussian"
+    labels = "real"
 
     def __init__(self, variance: float = 1.0) -> None:
         self.variance = float(check_positive("variance", variance))
+
+    def sample(self, z, rng=None):
+        z = np.asarray(z, dtype=float)
+        return z + np.sqrt(self.variance) * as_rng(rng).standard_normal(z.shape)
+
+    def label_nodes(self, omega, V, order: int = 40):
+        r"""Gauss-Hermite nodes of :math:`y = \omega + \sqrt{V+\Delta}\,u`:
+        :math:`w_k` the GH weights, :math:`dw_k = w_k u_k/\sqrt{V+\Delta}`."""
+        omega, V = np.broadcast_arrays(*_arrays(omega, V))
+        u, wu = gauss_hermite(order)
+        s = np.sqrt(V + self.variance)[..., None]
+        y = omega[..., None] + s * u
+        w = np.broadcast_to(wu, y.shape)
+        return y, w, w * u / s
 
     def log_likelihood(self, y, z):
         y, z = _arrays(y, z)
@@ -205,11 +418,18 @@ class GaussianNoise(Channel):
         return f"GaussianNoise(variance={self.variance:g})"
 
 
-_CHANNELS = {"sign": Sign, "margin": Margin, "gaussian": GaussianNoise}
+_CHANNELS = {
+    "sign": Sign,
+    "margin": Margin,
+    "noisy-sign": NoisySign,
+    "probit": Probit,
+    "gaussian": GaussianNoise,
+}
 
 
 def make_channel(channel: "str | Channel") -> Channel:
-    """Return a :class:`Channel` from an instance or one of the names 'sign', 'margin', 'gaussian'."""
+    """Return a :class:`Channel` from an instance or one of the names
+    'sign', 'margin', 'noisy-sign', 'probit', 'gaussian'."""
     if isinstance(channel, Channel):
         return channel
     if isinstance(channel, str) and channel.lower() in _CHANNELS:

@@ -21,6 +21,20 @@ function of the conjugate :math:`\hat q`:
 
 with :math:`\hat\Lambda` the Lagrange multiplier fixing :math:`Q` (Engel & Van
 den Broeck, *Statistical Mechanics of Learning*, 2001, ch. 2 and app. A).
+
+For teacher-student problems (a teacher :math:`w^* \sim P_0^*`) the prior gives
+the replica-symmetric update and potential of :meth:`Prior.rs_teacher_student`,
+
+.. math::
+    B = \hat m\, w^* + \sqrt{\hat q}\,\xi,\quad
+    m = \mathbb E\, w^* f_a(B, \hat V),\quad q = \mathbb E f_a^2,\quad V = \mathbb E f_v,
+
+    \psi_w = -\hat m m + \tfrac12 \hat V Q - \tfrac12 \hat q V + \mathbb E\, A(B, \hat V),
+    \quad Q = q + V,
+
+(e.g. Aubin et al. 2020, NeurIPS, "Generalization error in high-dimensional
+perceptrons", app. B), where the expectation runs over the teacher's
+quadrature (:meth:`Prior.quadrature`) and a composite rule in :math:`\xi`.
 """
 
 from __future__ import annotations
@@ -30,10 +44,18 @@ from abc import ABC, abstractmethod
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import check_positive
-from ..gaussian import normal_expectation
+from .._validation import as_rng, check_nonnegative, check_positive, check_probability
+from ..gaussian import gauss_hermite, normal_expectation, normal_nodes
 
-__all__ = ["Prior", "GaussianPrior", "BinaryPrior", "SphericalPrior", "make_prior"]
+__all__ = [
+    "Prior",
+    "GaussianPrior",
+    "BinaryPrior",
+    "SphericalPrior",
+    "GaussBernoulliPrior",
+    "L2Penalty",
+    "make_prior",
+]
 
 
 def _b(B: ArrayLike, Lam: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -63,6 +85,64 @@ class Prior(ABC):
     def log_density(self, w: ArrayLike) -> np.ndarray:
         """Log density (or log mass) of P0 at ``w``, -inf outside its support."""
         raise NotImplementedError(f"{type(self).__name__} has no pointwise density")
+
+    # Teacher side ----------------------------------------------------------
+    @property
+    def second_moment(self) -> float:
+        r""":math:`\rho = \mathbb E w^2` under P0 (the teacher's self-overlap)."""
+        w, p = self.quadrature()
+        return float(np.sum(p * w * w))
+
+    def quadrature(self) -> tuple[np.ndarray, np.ndarray]:
+        r"""Nodes and weights with :math:`\mathbb E_{P_0} f(w) \approx \sum_k p_k f(w_k)`
+        (exact for discrete priors, Gauss-Hermite of order 64 for Gaussian parts)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be used as a teacher prior")
+
+    def sample(self, size, rng=None) -> np.ndarray:
+        """Draw i.i.d. weights from P0 (``rng`` normalised by ``np.random.default_rng``)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be sampled")
+
+    def rs_teacher_student(self, mhat, qhat, Vhat, teacher: "Prior") -> dict[str, np.ndarray]:
+        r"""RS prior update and potential of a teacher-student problem.
+
+        Parameters
+        ----------
+        mhat, qhat, Vhat : array_like
+            Conjugate order parameters (broadcast together).
+        teacher : Prior
+            The teacher's prior :math:`P_0^*`.
+
+        Returns
+        -------
+        dict
+            ``m``, ``q``, ``V`` (student variance :math:`\mathbb E f_v`, computed
+            directly, not as Q - q) and ``psi`` (the potential :math:`\psi_w`).
+
+        The generic implementation integrates over the teacher's quadrature and
+        a composite rule in :math:`\xi` refined around :math:`B = 0`; Gaussian
+        and spherical students override it in closed form.
+        """
+        mhat, qhat, Vhat = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (mhat, qhat, Vhat)))
+        ws, pw = teacher.quadrature()
+        sq = np.sqrt(qhat)[..., None]
+        center = -mhat[..., None] * ws / np.maximum(sq, 1e-300)
+        width = np.minimum(1.0, 1.0 / np.maximum(sq, 1e-300))
+        xi, wxi = normal_nodes(center, np.broadcast_to(width, center.shape))  # (..., K, N)
+        B = mhat[..., None, None] * ws[:, None] + sq[..., None] * xi
+        lam = Vhat[..., None, None]
+        fa = self.mean(B, lam)
+        fv = self.variance(B, lam)
+        logz = self.log_partition(B, lam)
+        wt = np.where(wxi > 0, wxi, 0.0) * pw[:, None]
+
+        def avg(x):
+            return np.sum(np.where(wt > 0, x * wt, 0.0), axis=(-2, -1))
+
+        m = avg(fa * ws[:, None])
+        q = avg(fa * fa)
+        V = avg(fv)
+        psi = -mhat * m + 0.5 * Vhat * (q + V) - 0.5 * qhat * V + avg(logz)
+        return {"m": m, "q": q, "V": V, "psi": psi}
 
     # Replica-symmetric storage problem ------------------------------------
     def rs_overlap(self, qhat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -121,6 +201,33 @@ class GaussianPrior(Prior):
         w = np.asarray(w, dtype=float)
         return -0.5 * w * w / self.variance_ - 0.5 * np.log(2 * np.pi * self.variance_)
 
+    @property
+    def second_moment(self) -> float:
+        return self.variance_
+
+    def quadrature(self):
+        z, w = gauss_hermite(64)
+        return np.sqrt(self.variance_) * z, w
+
+    def sample(self, size, rng=None):
+        return np.sqrt(self.variance_) * as_rng(rng).standard_normal(size)
+
+    def rs_teacher_student(self, mhat, qhat, Vhat, teacher):
+        r"""Closed form for any teacher of second moment :math:`\rho^*`:
+        with :math:`\Lambda = \hat V + 1/\sigma^2`,
+        :math:`m = \hat m\rho^*/\Lambda`, :math:`q = (\hat m^2\rho^* + \hat q)/\Lambda^2`,
+        :math:`V = 1/\Lambda`."""
+        mhat, qhat, Vhat = (np.asarray(x, dtype=float) for x in (mhat, qhat, Vhat))
+        rho = teacher.second_moment
+        prec = Vhat + 1.0 / self.variance_
+        b2 = mhat * mhat * rho + qhat
+        m = mhat * rho / prec
+        q = b2 / prec**2
+        V = 1.0 / prec
+        logz = b2 / (2.0 * prec) - 0.5 * np.log1p(Vhat * self.variance_)
+        psi = -mhat * m + 0.5 * Vhat * (q + V) - 0.5 * qhat * V + logz
+        return {"m": m, "q": q, "V": np.broadcast_to(V, np.shape(q)).copy(), "psi": psi}
+
     def __repr__(self) -> str:
         return f"GaussianPrior(variance={self.variance_:g})"
 
@@ -155,6 +262,16 @@ class BinaryPrior(Prior):
     def log_density(self, w):
         w = np.asarray(w, dtype=float)
         return np.where(np.abs(w) == 1.0, -np.log(2.0), -np.inf)
+
+    @property
+    def second_moment(self) -> float:
+        return 1.0
+
+    def quadrature(self):
+        return np.array([1.0, -1.0]), np.array([0.5, 0.5])
+
+    def sample(self, size, rng=None):
+        return 2.0 * as_rng(rng).integers(0, 2, size=size) - 1.0
 
     def rs_overlap(self, qhat):
         r""":math:`q = \mathbb E_\xi \tanh^2(\sqrt{\hat q}\xi)`, :math:`1 - q = \mathbb E_\xi\, \mathrm{sech}^2(\sqrt{\hat q}\xi)`
@@ -222,6 +339,33 @@ class SphericalPrior(Prior):
         L = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * qhat))
         return 0.5 * (L - 1.0) - 0.5 * qhat * v + qhat / (2.0 * L) - 0.5 * np.log(L)
 
+    @property
+    def second_moment(self) -> float:
+        return 1.0
+
+    def quadrature(self):
+        return self._g.quadrature()
+
+    def sample(self, size, rng=None):
+        """Uniform on the sphere |w|^2 = n for the last axis of ``size``."""
+        w = as_rng(rng).standard_normal(size)
+        n = np.shape(w)[-1]
+        return w * np.sqrt(n) / np.linalg.norm(w, axis=-1, keepdims=True)
+
+    def rs_teacher_student(self, mhat, qhat, Vhat, teacher):
+        r"""Closed form with the Lagrange multiplier fixing Q = 1 (``Vhat`` is absorbed):
+        :math:`L = (1+\sqrt{1+4(\hat m^2\rho^*+\hat q)})/2`, :math:`m = \hat m\rho^*/L`,
+        :math:`q = (\hat m^2\rho^* + \hat q)/L^2`, :math:`V = 1/L`."""
+        mhat, qhat = (np.asarray(x, dtype=float) for x in (mhat, qhat))
+        rho = teacher.second_moment
+        b2 = mhat * mhat * rho + qhat
+        L = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * b2))
+        m = mhat * rho / L
+        q = b2 / L**2
+        V = 1.0 / L
+        psi = -mhat * m + 0.5 * (L - 1.0) - 0.5 * qhat * V + b2 / (2.0 * L) - 0.5 * np.log(L)
+        return {"m": m, "q": q, "V": V, "psi": psi}
+
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other)
 
@@ -229,12 +373,124 @@ class SphericalPrior(Prior):
         return hash(type(self).__name__)
 
 
-_PRIORS = {"gaussian": GaussianPrior, "binary": BinaryPrior, "spherical": SphericalPrior}
+class GaussBernoulliPrior(Prior):
+    r"""Sparse prior :math:`P_0 = (1-\rho)\,\delta_0 + \rho\, N(0, 1)` of density :math:`\rho`.
+
+    .. math::
+        A(B,\Lambda) = \log\Big[(1-\rho) + \frac{\rho}{\sqrt{1+\Lambda}}
+            e^{B^2/(2(1+\Lambda))}\Big],
+
+    :math:`f_a = \pi\, B/(1+\Lambda)`, :math:`f_v = \pi/(1+\Lambda) + \pi(1-\pi)B^2/(1+\Lambda)^2`,
+    with :math:`\pi` the posterior probability of the Gaussian component
+    (Krzakala et al. 2012, J. Stat. Mech. P08009, eqs. 9-10).
+    """
+
+    name = "gauss-bernoulli"
+
+    def __init__(self, rho: float = 0.5) -> None:
+        rho = check_probability("rho", rho)
+        if rho <= 0:
+            raise ValueError(f"rho must be in (0, 1], got {rho}")
+        self.rho = rho
+        self.norm = rho
+
+    def _log_terms(self, B, Lam):
+        B, Lam = _b(B, Lam)
+        s = 1.0 + Lam
+        log_slab = np.log(self.rho) - 0.5 * np.log(s) + 0.5 * B * B / s
+        log_spike = np.log1p(-self.rho) if self.rho < 1 else -np.inf
+        return log_spike, log_slab, B, s
+
+    def log_partition(self, B, Lam):
+        log_spike, log_slab, _, _ = self._log_terms(B, Lam)
+        return np.logaddexp(log_spike, log_slab)
+
+    def _pi(self, B, Lam):
+        log_spike, log_slab, B, s = self._log_terms(B, Lam)
+        pi = np.exp(log_slab - np.logaddexp(log_spike, log_slab))
+        return pi, B, s
+
+    def mean(self, B, Lam):
+        pi, B, s = self._pi(B, Lam)
+        return pi * B / s
+
+    def variance(self, B, Lam):
+        pi, B, s = self._pi(B, Lam)
+        return pi / s + pi * (1.0 - pi) * (B / s) ** 2
+
+    @property
+    def second_moment(self) -> float:
+        return self.rho
+
+    def quadrature(self):
+        z, w = gauss_hermite(64)
+        nodes = np.concatenate([[0.0], z])
+        weights = np.concatenate([[1.0 - self.rho], self.rho * w])
+        return nodes, weights
+
+    def sample(self, size, rng=None):
+        rng = as_rng(rng)
+        return rng.standard_normal(size) * (rng.random(size) < self.rho)
+
+    def __repr__(self) -> str:
+        return f"GaussBernoulliPrior(rho={self.rho:g})"
+
+
+class L2Penalty(Prior):
+    r"""Ridge penalty :math:`\lambda w^2/2` in the zero-temperature (ERM) scaling.
+
+    The Gibbs weight :math:`e^{-\beta\lambda w^2/2}` with :math:`\beta\to\infty`,
+    :math:`B,\Lambda = O(\beta)`: the "log-partition" is the maximum
+    :math:`\max_w [Bw - (\Lambda+\lambda) w^2/2] = B^2/(2(\Lambda+\lambda))`,
+    with :math:`f_a = B/(\Lambda+\lambda)` (the proximal point) and
+    :math:`f_v = 1/(\Lambda+\lambda)`.  ``l2 = 0`` (no penalty) is allowed.
+    """
+
+    name = "l2"
+
+    def __init__(self, l2: float = 0.0) -> None:
+        self.l2 = float(check_nonnegative("l2", l2))
+
+    def log_partition(self, B, Lam):
+        B, Lam = _b(B, Lam)
+        return B * B / (2.0 * (Lam + self.l2))
+
+    def mean(self, B, Lam):
+        B, Lam = _b(B, Lam)
+        return B / (Lam + self.l2)
+
+    def variance(self, B, Lam):
+        B, Lam = _b(B, Lam)
+        return np.broadcast_to(1.0 / (Lam + self.l2), np.broadcast(B, Lam).shape).copy()
+
+    def rs_teacher_student(self, mhat, qhat, Vhat, teacher):
+        r""":math:`m = \hat m\rho^*/(\hat V+\lambda)`, :math:`q = (\hat m^2\rho^*+\hat q)/(\hat V+\lambda)^2`,
+        :math:`V = 1/(\hat V + \lambda)`; ``psi`` is the (rescaled) maximum, used only for bookkeeping."""
+        mhat, qhat, Vhat = (np.asarray(x, dtype=float) for x in (mhat, qhat, Vhat))
+        rho = teacher.second_moment
+        prec = Vhat + self.l2
+        b2 = mhat * mhat * rho + qhat
+        m = mhat * rho / prec
+        q = b2 / prec**2
+        V = 1.0 / prec
+        psi = -mhat * m + 0.5 * Vhat * (q + V) - 0.5 * qhat * V + b2 / (2.0 * prec)
+        return {"m": m, "q": q, "V": np.broadcast_to(V, np.shape(q)).copy(), "psi": psi}
+
+    def __repr__(self) -> str:
+        return f"L2Penalty(l2={self.l2:g})"
+
+
+_PRIORS = {
+    "gaussian": GaussianPrior,
+    "binary": BinaryPrior,
+    "spherical": SphericalPrior,
+    "gauss-bernoulli": GaussBernoulliPrior,
+}
 
 
 def make_prior(prior: "str | Prior") -> Prior:
     """Return a :class:`Prior` from an instance or one of the names
-    'gaussian', 'binary', 'spherical'."""
+    'gaussian', 'binary', 'spherical', 'gauss-bernoulli'."""
     if isinstance(prior, Prior):
         return prior
     if isinstance(prior, str) and prior.lower() in _PRIORS:
