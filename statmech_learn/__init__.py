@@ -2,18 +2,47 @@
 
 Subpackages
 -----------
-gibbs      the Gibbs-posterior core: priors, channels, posterior
+gibbs      the Gibbs-posterior core: priors, channels, losses, posterior
 capacity   Cover's counting, Gardner's volume, Monte Carlo separability
+replica    replica-symmetric theory of teacher-student GLMs
+reproduce  reproducible phase diagrams (``statmech-learn reproduce NAME``)
+
+Top-level names: :class:`Grid`, :func:`sweep`, :class:`SweepTable` (parameter
+sweeps on any executor), :class:`TeacherStudent`, :class:`BayesOptimal`,
+:class:`Gibbs`, :class:`ERM` (teacher-student models), and the error classes.
 """
 
 from importlib.metadata import PackageNotFoundError, version
-
-from . import capacity, gaussian, gibbs
-from .errors import ConvergenceError, ConvergenceWarning
 
 try:
     __version__ = version("statmech-learn")
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.1.0"
 
-__all__ = ["capacity", "gaussian", "gibbs", "ConvergenceError", "ConvergenceWarning", "__version__"]
+from . import capacity, gaussian, gibbs, replica
+from .errors import ConvergenceError, ConvergenceWarning, MissingExtraError, SweepError
+from .gibbs import channels, losses, priors
+from .replica import ERM, BayesOptimal, Gibbs, TeacherStudent
+from .sweep import Grid, SweepTable, sweep
+
+__all__ = [
+    "capacity",
+    "gaussian",
+    "gibbs",
+    "replica",
+    "channels",
+    "priors",
+    "losses",
+    "Grid",
+    "sweep",
+    "SweepTable",
+    "TeacherStudent",
+    "BayesOptimal",
+    "Gibbs",
+    "ERM",
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "MissingExtraError",
+    "SweepError",
+    "__version__",
+]

@@ -8,6 +8,8 @@ Examples
     statmech-learn capacity --weights binary --json
     statmech-learn list
     statmech-learn reproduce gardner --quick --out results/
+    statmech-learn reproduce gardner --workers 2 --checkpoint-dir runs/
+    statmech-learn reproduce gardner --scheduler tcp://scheduler:8786
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import argparse
 import json
 import sys
 import time
-from typing import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Iterator, Sequence
 
 __all__ = ["main", "build_parser"]
 
@@ -49,12 +53,35 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import run
+@contextmanager
+def _executor(workers: int, scheduler: str | None) -> Iterator[object]:
+    """None (in-process), a process pool of ``workers``, or a Dask cluster's executor."""
+    if scheduler is not None:
+        try:
+            from dask.distributed import Client
+        except ImportError as exc:
+            from .errors import MissingExtraError
 
+            raise MissingExtraError("dask.distributed", "distributed", "--scheduler") from exc
+        with Client(scheduler) as client:
+            yield client.get_executor()
+    elif workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            yield pool
+    else:
+        yield None
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from .reproduce import get, run
+
+    get(args.name)  # fail fast on an unknown name
+    if args.workers < 1:
+        raise ValueError(f"workers must be >= 1, got {args.workers}")
     t0 = time.perf_counter()
-    result, paths = run(args.name, out=args.out, quick=args.quick, workers=args.workers, rng=args.seed,
-                        figure=not args.no_figure)
+    with _executor(args.workers, args.scheduler) as executor:
+        result, paths = run(args.name, out=args.out, quick=args.quick, executor=executor, seed=args.seed,
+                            figure=not args.no_figure, checkpoint_dir=args.checkpoint_dir)
     for p in paths:
         print(f"wrote {p}")
     for key, value in result.checks.items():
@@ -81,7 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("name", help="diagram name (see 'statmech-learn list')")
     rep.add_argument("--quick", action="store_true", help="smaller sizes and fewer samples (under a minute)")
     rep.add_argument("--out", default=".", help="output directory (default: current directory)")
-    rep.add_argument("--workers", type=int, default=1, help="processes for the simulations (default 1)")
+    rep.add_argument("--workers", type=int, default=1, help="local processes for the simulations (default 1)")
+    rep.add_argument("--scheduler", default=None,
+                     help="address of a Dask scheduler (e.g. tcp://host:8786): run the simulations on that cluster")
+    rep.add_argument("--checkpoint-dir", default=None,
+                     help="checkpoint every simulation point there; rerunning the same command resumes")
     rep.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     rep.add_argument("--no-figure", action="store_true", help="write only the CSV and JSON")
     rep.set_defaults(func=_cmd_reproduce)

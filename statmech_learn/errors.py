@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["StatmechLearnError", "ConvergenceError", "ConvergenceWarning", "MissingExtraError"]
+__all__ = ["StatmechLearnError", "ConvergenceError", "ConvergenceWarning", "MissingExtraError", "SweepError"]
 
 
 class StatmechLearnError(Exception):

@@ -9,6 +9,7 @@ from .separable import (
     separability,
     separability_curve,
     separability_point,
+    separable_prefixes,
 )
 from .transition import half_crossing
 from .gardner import (
@@ -36,5 +37,6 @@ __all__ = [
     "separability_point",
     "is_separable",
     "max_separable_prefix",
+    "separable_prefixes",
     "half_crossing",
 ]

@@ -164,6 +164,7 @@ __all__ = [
     "separability_point",
     "is_separable",
     "max_separable_prefix",
+    "separable_prefixes",
 ]
 
 WEIGHTS = ("spherical", "binary")
@@ -998,3 +999,35 @@ def separability_point(
     est = separability(alpha, n, n_samples=n_samples, kappa=kappa, weights=weights, rng=seed, workers=1)
     d = est.to_dict()
     return {k: d[k] for k in ("alpha", "n", "kappa", "weights", "n_samples", "p", "stderr", "n_separable")}
+
+
+def separable_prefixes(
+    n: int,
+    p_max: int,
+    seed: int,
+    n_instances: int = 10,
+    kappa: float = 0.0,
+    weights: str = "spherical",
+) -> dict[str, Any]:
+    r"""Largest stored prefix :math:`P^*` of ``n_instances`` master instances (a sweep point).
+
+    A plain picklable function of keyword arguments for
+    :func:`statmech_learn.sweep`: the instances are those of
+    ``separability_curve(..., rng=seed, nested=True)`` with ``p_max`` rows,
+    so the separable fraction at any load is
+    :math:`\hat p(\alpha) = \mathrm{mean}(P^* \ge \mathrm{round}(\alpha n))` over the
+    collected prefixes.
+
+    Returns
+    -------
+    dict
+        ``{"prefixes": [P*_1, ..., P*_k], "n_instances": k}``.
+    """
+    n = check_int("n", n, 1)
+    p_max = check_int("p_max", p_max, 1)
+    n_instances = check_int("n_instances", n_instances, 1)
+    kappa = _check_kappa(kappa)
+    weights = _check_weights(weights, n)
+    seeds = _draw_seeds(seed, n_instances)
+    prefixes = _run_chunk(("prefix", seeds, p_max, n, kappa, weights))
+    return {"prefixes": [int(v) for v in prefixes], "n_instances": n_instances}

@@ -9,9 +9,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .base import Panel, Reproduction, ReproductionResult, Series, Timer
+from .base import Panel, Reproduction, ReproductionResult, RunContext, Series, Timer
 
-__all__ = ["Panel", "Reproduction", "ReproductionResult", "Series", "Timer", "REGISTRY", "get", "run"]
+__all__ = ["Panel", "Reproduction", "ReproductionResult", "RunContext", "Series", "Timer", "REGISTRY", "get",
+           "run", "prefix_curve"]
 
 
 def _registry() -> dict[str, Reproduction]:
@@ -33,10 +34,27 @@ def REGISTRY() -> dict[str, Reproduction]:  # noqa: N802 - a function so that im
     return _registry()
 
 
-def run(name: str, out: "str | Path" = ".", quick: bool = False, workers: int = 1, rng=0,
-        figure: bool = True) -> tuple[ReproductionResult, list[Path]]:
+def prefix_curve(prefixes, alphas, n: int):
+    r"""Separable fraction and its standard error at each alpha from largest stored prefixes P*.
+
+    :math:`\hat p(\alpha) = \mathrm{mean}(P^* \ge \mathrm{round}(\alpha n))`,
+    stderr :math:`\sqrt{\hat p(1-\hat p)/N}`.
+    """
+    import numpy as np
+
+    prefixes = np.asarray(prefixes)
+    need = np.round(np.asarray(alphas, dtype=float) * n).astype(int)
+    p = (prefixes[None, :] >= need[:, None]).mean(axis=1)
+    return p, np.sqrt(p * (1 - p) / prefixes.size)
+
+
+def run(name: str, out: "str | Path" = ".", quick: bool = False, executor=None, seed: int = 0,
+        figure: bool = True, checkpoint_dir: "str | Path | None" = None,
+        progress: "bool | None" = None) -> tuple[ReproductionResult, list[Path]]:
     """Compute reproduction ``name`` and write ``NAME.csv``, ``NAME.json`` and ``NAME.png`` to ``out``.
 
+    Simulations run through :func:`statmech_learn.sweep` on ``executor``
+    (None: in-process; any ``concurrent.futures.Executor``, Dask's included).
     Without matplotlib the CSV and JSON are written and one line on stderr
     says how to get the figure.  Returns the result and the written paths.
     """
@@ -45,7 +63,9 @@ def run(name: str, out: "str | Path" = ".", quick: bool = False, workers: int = 
     rep = get(name)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    result = rep.compute(quick=quick, workers=workers, rng=rng)
+    ctx = RunContext(executor=executor, seed=seed, checkpoint_dir=checkpoint_dir, progress=progress,
+                     reproduction=name)
+    result = rep.compute(quick=quick, ctx=ctx)
     paths = [result.write_csv(out / f"{name}.csv"), result.write_json(out / f"{name}.json")]
     if figure:
         if have_matplotlib():

@@ -1,10 +1,13 @@
 """The structure shared by every reproducible phase diagram.
 
 A reproduction is one module that declares a :class:`Reproduction`: a name, a
-description and a ``compute(quick, workers, rng)`` function returning a
+description and a ``compute(quick, ctx)`` function returning a
 :class:`ReproductionResult` made of theory curves and simulation points
 (:class:`Series`), the figure layout (:class:`Panel`), the parameters and the
-timings.  Writing the CSV, the JSON and the figure is done here, once.
+timings.  Simulations go through :meth:`RunContext.sweep`, i.e. through
+:func:`statmech_learn.sweep` on whatever executor the user chose (in-process,
+a process pool, a Dask cluster), with optional checkpoints.  Writing the CSV,
+the JSON and the figure is done here, once.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 
 from ..results import to_builtin
 
-__all__ = ["Series", "Panel", "ReproductionResult", "Reproduction", "Timer"]
+__all__ = ["Series", "Panel", "ReproductionResult", "Reproduction", "RunContext", "Timer"]
 
 
 @dataclass
@@ -127,9 +130,45 @@ class ReproductionResult:
         return path
 
 
+@dataclass
+class RunContext:
+    """Where and how a reproduction runs its simulations.
+
+    Attributes
+    ----------
+    executor : concurrent.futures.Executor or None
+        None runs in-process.
+    seed : int
+        Base seed of every simulation grid (results depend on it only).
+    checkpoint_dir : path or None
+        If set, each simulation sweep checkpoints to ``<dir>/<reproduction>-<name>.jsonl``
+        and a rerun resumes it.
+    progress : bool or None
+        Progress bar (None: only on a terminal).
+    reproduction : str
+        Name used in checkpoint files.
+    """
+
+    executor: object = None
+    seed: int = 0
+    checkpoint_dir: "str | Path | None" = None
+    progress: "bool | None" = None
+    reproduction: str = ""
+
+    def sweep(self, func, grid, name: str):
+        """Run ``func`` over ``grid`` through :func:`statmech_learn.sweep` with this context."""
+        from ..sweep import sweep
+
+        checkpoint = None
+        if self.checkpoint_dir is not None:
+            Path(self.checkpoint_dir).mkdir(parents=True, exist_ok=True)
+            checkpoint = Path(self.checkpoint_dir) / f"{self.reproduction}-{name}.jsonl"
+        return sweep(func, grid, executor=self.executor, checkpoint=checkpoint, progress=self.progress)
+
+
 @dataclass(frozen=True)
 class Reproduction:
-    """A reproducible diagram: ``compute(quick, workers, rng) -> ReproductionResult``."""
+    """A reproducible diagram: ``compute(quick, ctx) -> ReproductionResult``."""
 
     name: str
     description: str

@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from functools import partial
+
 from .. import capacity
+from ..capacity import separable_prefixes
 from ..capacity.transition import half_crossing
-from .._validation import as_rng
-from .base import Panel, Reproduction, ReproductionResult, Series, Timer
+from ..sweep import Grid
+from . import prefix_curve
+from .base import Panel, Reproduction, ReproductionResult, RunContext, Series, Timer
 
 
 def _settings(quick: bool) -> dict:
@@ -30,32 +34,44 @@ def _settings(quick: bool) -> dict:
             kappas_theory=np.linspace(0.0, 2.0, 11),
             sph_sizes=[25, 50],
             sph_alphas=np.round(np.linspace(1.0, 3.0, 21), 10),
-            sph_samples=100,
+            n_samples=100,
             margin_kappas=[0.5, 1.0],
-            margin_n=None,
-            margin_samples=60,
             bin_sizes=[8, 12, 16],
             bin_alphas=np.round(np.linspace(0.25, 1.5, 26), 10),
-            bin_samples=60,
+            per_chunk=10,
         )
     return dict(
         kappas_theory=np.linspace(0.0, 2.0, 41),
         sph_sizes=[50, 100],
         sph_alphas=np.round(np.linspace(1.0, 3.0, 21), 10),
-        sph_samples=200,
+        n_samples=200,
         margin_kappas=[0.5, 1.0],
-        margin_n=None,
-        margin_samples=200,
         bin_sizes=[8, 12, 16, 20],
         bin_alphas=np.round(np.linspace(0.25, 1.5, 51), 10),
-        bin_samples=200,
+        per_chunk=10,
     )
 
 
-def compute(quick: bool = False, workers: int = 1, rng=0) -> ReproductionResult:
+def _simulate(cfg: dict, ctx: RunContext, kappa_grids: dict) -> dict:
+    """All Monte Carlo of the diagram as one sweep: (n, p_max, kappa, weights) x replicate chunks."""
+    jobs = [(n, int(round(cfg["sph_alphas"].max() * n)), 0.0, "spherical") for n in cfg["sph_sizes"]]
+    n_m = cfg["margin_n"]
+    jobs += [(n_m, int(round(kappa_grids[k].max() * n_m)), k, "spherical") for k in cfg["margin_kappas"]]
+    jobs += [(n, int(round(cfg["bin_alphas"].max() * n)), 0.0, "binary") for n in cfg["bin_sizes"]]
+    per_chunk = cfg["per_chunk"]
+    grid = Grid.zip(n=[j[0] for j in jobs], p_max=[j[1] for j in jobs], kappa=[j[2] for j in jobs],
+                    weights=[j[3] for j in jobs], base_seed=ctx.seed)
+    grid = grid * Grid(seed=range(cfg["n_samples"] // per_chunk))
+    table = ctx.sweep(partial(separable_prefixes, n_instances=per_chunk), grid, "prefixes")
+    return {(n, k, w): np.concatenate([r["prefixes"] for r in table.select(n=n, kappa=k, weights=w).records])
+            for n, _, k, w in jobs}
+
+
+def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionResult:
     """Theory curves and Monte Carlo points of the capacity diagram."""
+    ctx = ctx or RunContext(reproduction="gardner")
     cfg = _settings(quick)
-    rng = as_rng(rng)
+    cfg["margin_n"] = max(cfg["sph_sizes"])
     timer = Timer()
     series: list[Series] = []
     checks: dict = {}
@@ -73,68 +89,61 @@ def compute(quick: bool = False, workers: int = 1, rng=0) -> ReproductionResult:
     checks["alpha_c_spherical_kappa0"] = float(ac_sph[0])
     checks["alpha_c_binary_kappa0"] = float(ac_bin[0])
 
+    kappa_grids = {k: np.round(np.linspace(0.5, 1.5, 21) * capacity.gardner_capacity(k), 10)
+                   for k in cfg["margin_kappas"]}
+    with timer.stage("monte_carlo"):
+        prefixes = _simulate(cfg, ctx, kappa_grids)
+
     # (b) spherical weights, kappa = 0, against Cover's finite-n fraction
     alphas = cfg["sph_alphas"]
     cross_k, cross_a, cross_e = [], [], []
-    with timer.stage("monte_carlo_spherical"):
-        for n in cfg["sph_sizes"]:
-            curve = capacity.separability_curve(
-                alphas, n=n, n_samples=cfg["sph_samples"], kappa=0.0, rng=rng, workers=workers
-            )
-            p_cover = capacity.cover_fraction(np.round(alphas * n).astype(int), n)
-            dense = np.linspace(alphas[0], alphas[-1], 401)
-            series.append(Series(f"Cover, n={n}", "theory", "b", dense,
-                                 capacity.cover_fraction(np.round(dense * n).astype(int), n), group=f"n{n}"))
-            series.append(Series(f"Monte Carlo, n={n}", "simulation", "b", alphas, curve.p, yerr=curve.stderr,
-                                 group=f"n{n}", extra={"n": np.full(alphas.shape, n),
-                                                      "n_samples": np.full(alphas.shape, cfg["sph_samples"])}))
-            sigma = np.sqrt(np.maximum(p_cover * (1 - p_cover), 0.0) / cfg["sph_samples"])
-            z = np.abs(curve.p - p_cover) / np.maximum(sigma, 1.0 / cfg["sph_samples"])
-            a_half, a_err = half_crossing(alphas, curve.p, curve.stderr)
-            checks[f"spherical_n{n}"] = {"max_abs_z_vs_cover": float(z.max()), "alpha_half": a_half,
-                                         "alpha_half_err": a_err}
-            if n == max(cfg["sph_sizes"]):
-                cross_k.append(0.0), cross_a.append(a_half), cross_e.append(a_err)
+    for n in cfg["sph_sizes"]:
+        p, err = prefix_curve(prefixes[(n, 0.0, "spherical")], alphas, n)
+        p_cover = capacity.cover_fraction(np.round(alphas * n).astype(int), n)
+        dense = np.linspace(alphas[0], alphas[-1], 401)
+        series.append(Series(f"Cover, n={n}", "theory", "b", dense,
+                             capacity.cover_fraction(np.round(dense * n).astype(int), n), group=f"n{n}"))
+        series.append(Series(f"Monte Carlo, n={n}", "simulation", "b", alphas, p, yerr=err, group=f"n{n}",
+                             extra={"n": np.full(alphas.shape, n), "n_samples": np.full(alphas.shape, cfg["n_samples"])}))
+        sigma = np.sqrt(np.maximum(p_cover * (1 - p_cover), 0.0) / cfg["n_samples"])
+        z = np.abs(p - p_cover) / np.maximum(sigma, 1.0 / cfg["n_samples"])
+        a_half, a_err = half_crossing(alphas, p, err)
+        checks[f"spherical_n{n}"] = {"max_abs_z_vs_cover": float(z.max()), "alpha_half": a_half,
+                                     "alpha_half_err": a_err}
+        if n == cfg["margin_n"]:
+            cross_k.append(0.0), cross_a.append(a_half), cross_e.append(a_err)
 
     # margins kappa > 0 (spherical): half-crossing at one size
-    n = cfg["margin_n"] = max(cfg["sph_sizes"])
-    with timer.stage("monte_carlo_margin"):
-        for k in cfg["margin_kappas"]:
-            ac = capacity.gardner_capacity(k)
-            grid = np.round(np.linspace(0.5 * ac, 1.5 * ac, 21), 10)
-            curve = capacity.separability_curve(grid, n=n, n_samples=cfg["margin_samples"], kappa=k, rng=rng,
-                                                workers=workers)
-            a_half, a_err = half_crossing(grid, curve.p, curve.stderr)
-            cross_k.append(k), cross_a.append(a_half), cross_e.append(a_err)
-            checks[f"spherical_kappa{k:g}_n{n}"] = {"alpha_half": a_half, "alpha_half_err": a_err,
-                                                    "alpha_c": ac}
+    n = cfg["margin_n"]
+    for k in cfg["margin_kappas"]:
+        grid = kappa_grids[k]
+        p, err = prefix_curve(prefixes[(n, k, "spherical")], grid, n)
+        a_half, a_err = half_crossing(grid, p, err)
+        cross_k.append(k), cross_a.append(a_half), cross_e.append(a_err)
+        checks[f"spherical_kappa{k:g}_n{n}"] = {"alpha_half": a_half, "alpha_half_err": a_err,
+                                                "alpha_c": capacity.gardner_capacity(k)}
     series.append(Series(f"spherical MC ½-crossing, n={n}", "simulation", "a",
                          cross_k, cross_a, yerr=cross_e, group="sph", style="s"))
 
-    # (c) +-1 weights, exhaustive enumeration
-    alphas_b = cfg["bin_alphas"]
+    # (c, d) +-1 weights, exhaustive enumeration
     bk, ba, be = [], [], []
-    with timer.stage("monte_carlo_binary"):
-        for n in cfg["bin_sizes"]:
-            grid = np.unique(np.round(alphas_b * n)) / n  # distinct pattern counts only
-            grid = grid[grid > 0]
-            curve = capacity.separability_curve(grid, n=n, n_samples=cfg["bin_samples"], kappa=0.0,
-                                                weights="binary", rng=rng, workers=workers)
-            series.append(Series(f"±1 enumeration, n={n}", "simulation", "c", grid, curve.p, yerr=curve.stderr,
-                                 group=f"b{n}", style="o-",
-                                 extra={"n": np.full(grid.shape, n),
-                                        "n_samples": np.full(grid.shape, cfg["bin_samples"])}))
-            a_half, a_err = half_crossing(grid, curve.p, curve.stderr)
-            bk.append(1.0 / n), ba.append(a_half), be.append(a_err)
-            checks[f"binary_n{n}"] = {"alpha_half": a_half, "alpha_half_err": a_err}
+    for n in cfg["bin_sizes"]:
+        grid = np.unique(np.round(cfg["bin_alphas"] * n)) / n  # distinct pattern counts only
+        grid = grid[grid > 0]
+        p, err = prefix_curve(prefixes[(n, 0.0, "binary")], grid, n)
+        series.append(Series(f"±1 enumeration, n={n}", "simulation", "c", grid, p, yerr=err, group=f"b{n}",
+                             style="o-", extra={"n": np.full(grid.shape, n),
+                                                "n_samples": np.full(grid.shape, cfg["n_samples"])}))
+        a_half, a_err = half_crossing(grid, p, err)
+        bk.append(1.0 / n), ba.append(a_half), be.append(a_err)
+        checks[f"binary_n{n}"] = {"alpha_half": a_half, "alpha_half_err": a_err}
     series.append(Series("±1 enumeration: ½-crossing", "simulation", "d", bk, ba, yerr=be, group="bin", style="D",
                          extra={"n": np.array(cfg["bin_sizes"])}))
     series.append(Series("Krauth-Mézard α_c (n → ∞)", "theory", "d", [0.0, 1.05 * max(bk)], [ac_bin[0], ac_bin[0]],
                          group="bin", style="--"))
 
     panels = [
-        Panel("a", r"margin $\kappa$", r"capacity $\alpha_c$", "(a) storage capacity",
-              ylim=(0.0, 2.2)),
+        Panel("a", r"margin $\kappa$", r"capacity $\alpha_c$", "(a) storage capacity", ylim=(0.0, 2.2)),
         Panel("b", r"$\alpha = P/N$", "P(separable)", r"(b) spherical, $\kappa=0$: MC vs Cover",
               vlines=[(2.0, r"$\alpha_c=2$")]),
         Panel("c", r"$\alpha = P/N$", "P(separable)", r"(c) $\pm1$ weights, $\kappa=0$: enumeration",
@@ -142,7 +151,7 @@ def compute(quick: bool = False, workers: int = 1, rng=0) -> ReproductionResult:
         Panel("d", r"$1/n$", r"$\alpha$ where P(separable) = 1/2", r"(d) $\pm1$ weights: finite-$n$ drift"),
     ]
     params = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in cfg.items()}
-    params.update(quick=quick, workers=workers)
+    params.update(quick=quick, seed=ctx.seed, executor=type(ctx.executor).__name__ if ctx.executor else "in-process")
     return ReproductionResult("gardner", "Perceptron capacity: Gardner's replica volume vs. finite-size Monte Carlo",
                               params, series, panels, timer.timings, checks)
 
