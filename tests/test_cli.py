@@ -93,3 +93,16 @@ def test_reproduce_gardner_quick_via_cli(tmp_path, capsys):
 def test_reproduce_rejects_bad_workers(capsys):
     assert main(["reproduce", "cover", "--workers", "0"]) == 2
     assert "workers must be >= 1" in capsys.readouterr().err
+
+
+def test_reproduce_on_a_dask_scheduler_matches_in_process(tmp_path):
+    """`--scheduler ADDRESS` runs the simulations on a Dask cluster; same numbers as in-process."""
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(tmp_path / "dask"),
+                     "--scheduler", cluster.scheduler_address]) == 0
+    assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(tmp_path / "local")]) == 0
+    a = _read_csv(tmp_path / "dask" / "cover.csv")
+    b = _read_csv(tmp_path / "local" / "cover.csv")
+    assert a == b
