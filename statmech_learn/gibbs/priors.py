@@ -88,6 +88,13 @@ class Prior(ABC):
 
     # Teacher side ----------------------------------------------------------
     @property
+    def entropy(self) -> float:
+        r"""Shannon entropy :math:`-\sum_w P_0(w)\log P_0(w)` of a discrete prior
+        (NaN for priors with a continuous part).  The Bayes-optimal free entropy of
+        perfect recovery is minus this."""
+        return float("nan")
+
+    @property
     def second_moment(self) -> float:
         r""":math:`\rho = \mathbb E w^2` under P0 (the teacher's self-overlap)."""
         w, p = self.quadrature()
@@ -102,7 +109,7 @@ class Prior(ABC):
         """Draw i.i.d. weights from P0 (``rng`` normalised by ``np.random.default_rng``)."""
         raise NotImplementedError(f"{type(self).__name__} cannot be sampled")
 
-    def rs_teacher_student(self, mhat, qhat, Vhat, teacher: "Prior") -> dict[str, np.ndarray]:
+    def rs_teacher_student(self, mhat, qhat, Vhat, teacher: "Prior", panel_order: int = 16) -> dict[str, np.ndarray]:
         r"""RS prior update and potential of a teacher-student problem.
 
         Parameters
@@ -111,6 +118,9 @@ class Prior(ABC):
             Conjugate order parameters (broadcast together).
         teacher : Prior
             The teacher's prior :math:`P_0^*`.
+        panel_order : int
+            Gauss-Legendre nodes per panel of the composite rule in
+            :math:`\xi` (16: ~1e-15 relative; 10: ~1e-13; see docs/numerics.md).
 
         Returns
         -------
@@ -127,7 +137,7 @@ class Prior(ABC):
         sq = np.sqrt(qhat)[..., None]
         center = -mhat[..., None] * ws / np.maximum(sq, 1e-300)
         width = np.minimum(1.0, 1.0 / np.maximum(sq, 1e-300))
-        xi, wxi = normal_nodes(center, np.broadcast_to(width, center.shape))  # (..., K, N)
+        xi, wxi = normal_nodes(center, np.broadcast_to(width, center.shape), panel_order)  # (..., K, N)
         B = mhat[..., None, None] * ws[:, None] + sq[..., None] * xi
         lam = Vhat[..., None, None]
         fa = self.mean(B, lam)
@@ -212,7 +222,7 @@ class GaussianPrior(Prior):
     def sample(self, size, rng=None):
         return np.sqrt(self.variance_) * as_rng(rng).standard_normal(size)
 
-    def rs_teacher_student(self, mhat, qhat, Vhat, teacher):
+    def rs_teacher_student(self, mhat, qhat, Vhat, teacher, panel_order: int = 16):
         r"""Closed form for any teacher of second moment :math:`\rho^*`:
         with :math:`\Lambda = \hat V + 1/\sigma^2`,
         :math:`m = \hat m\rho^*/\Lambda`, :math:`q = (\hat m^2\rho^* + \hat q)/\Lambda^2`,
@@ -269,6 +279,10 @@ class BinaryPrior(Prior):
 
     def quadrature(self):
         return np.array([1.0, -1.0]), np.array([0.5, 0.5])
+
+    @property
+    def entropy(self) -> float:
+        return float(np.log(2.0))
 
     def sample(self, size, rng=None):
         return 2.0 * as_rng(rng).integers(0, 2, size=size) - 1.0
@@ -352,7 +366,7 @@ class SphericalPrior(Prior):
         n = np.shape(w)[-1]
         return w * np.sqrt(n) / np.linalg.norm(w, axis=-1, keepdims=True)
 
-    def rs_teacher_student(self, mhat, qhat, Vhat, teacher):
+    def rs_teacher_student(self, mhat, qhat, Vhat, teacher, panel_order: int = 16):
         r"""Closed form with the Lagrange multiplier fixing Q = 1 (``Vhat`` is absorbed):
         :math:`L = (1+\sqrt{1+4(\hat m^2\rho^*+\hat q)})/2`, :math:`m = \hat m\rho^*/L`,
         :math:`q = (\hat m^2\rho^* + \hat q)/L^2`, :math:`V = 1/L`."""
@@ -463,9 +477,14 @@ class L2Penalty(Prior):
         B, Lam = _b(B, Lam)
         return np.broadcast_to(1.0 / (Lam + self.l2), np.broadcast(B, Lam).shape).copy()
 
-    def rs_teacher_student(self, mhat, qhat, Vhat, teacher):
+    def rs_teacher_student(self, mhat, qhat, Vhat, teacher, panel_order: int = 16):
         r""":math:`m = \hat m\rho^*/(\hat V+\lambda)`, :math:`q = (\hat m^2\rho^*+\hat q)/(\hat V+\lambda)^2`,
-        :math:`V = 1/(\hat V + \lambda)`; ``psi`` is the (rescaled) maximum, used only for bookkeeping."""
+        :math:`V = 1/(\hat V + \lambda)`.
+
+        ``psi`` is the :math:`\beta\to\infty` limit of :math:`\psi_w/\beta`,
+        :math:`-\hat m m + \tfrac12\hat V q - \tfrac12\hat q V + \mathbb E B^2/(2(\hat V+\lambda))`:
+        the self-overlap Q = q + V/beta tends to q, so the ``Vhat V / 2`` of finite
+        temperature drops out."""
         mhat, qhat, Vhat = (np.asarray(x, dtype=float) for x in (mhat, qhat, Vhat))
         rho = teacher.second_moment
         prec = Vhat + self.l2
@@ -473,7 +492,7 @@ class L2Penalty(Prior):
         m = mhat * rho / prec
         q = b2 / prec**2
         V = 1.0 / prec
-        psi = -mhat * m + 0.5 * Vhat * (q + V) - 0.5 * qhat * V + b2 / (2.0 * prec)
+        psi = -mhat * m + 0.5 * Vhat * q - 0.5 * qhat * V + b2 / (2.0 * prec)
         return {"m": m, "q": q, "V": np.broadcast_to(V, np.shape(q)).copy(), "psi": psi}
 
     def __repr__(self) -> str:

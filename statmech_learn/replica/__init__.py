@@ -1,7 +1,10 @@
 """Replica theory of teacher-student generalised linear models."""
 
+from .amp import AMPRun, StateEvolution, amp, state_evolution
+from .erm import ERMSimulation, erm_simulation, ridge_test_error
 from .glm import ReplicaCurve, Transitions, solve, solve_branches, transitions
 from .models import ERM, BayesOptimal, Gibbs, TeacherStudent
 
 __all__ = ["TeacherStudent", "BayesOptimal", "Gibbs", "ERM", "ReplicaCurve", "Transitions", "solve",
-           "solve_branches", "transitions"]
+           "solve_branches", "transitions", "AMPRun", "StateEvolution", "amp", "state_evolution",
+           "ERMSimulation", "erm_simulation", "ridge_test_error"]

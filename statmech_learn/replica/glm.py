@@ -122,21 +122,8 @@ def _generalization(model: TeacherStudent, m, q, V):
 
 def _erm_train(model: TeacherStudent, m, q, V):
     """Mean training loss and training error at the proximal points (ERM)."""
-    from ..gaussian import normal_nodes
-
     ch: LossChannel = model.student_channel
-    m, q, V = np.broadcast_arrays(m, q, V)
-    sq = np.sqrt(np.maximum(q, 1e-300))
-    a = m / sq
-    Vs = np.maximum(model.rho - m * m / np.maximum(q, 1e-300), 1e-300)
-    xi, wxi = normal_nodes(0.0, np.minimum(1.0, np.sqrt(V) / sq))
-    y, wy, _ = model.channel.label_nodes(a[..., None] * xi, Vs[..., None])
-    om = (sq[..., None] * xi)[..., None]
-    p, _ = ch.loss.prox(y, om, V[..., None, None])
-    W = wxi[..., None] * wy
-    loss = np.sum(W * ch.loss.value(y, p), axis=(-2, -1))
-    err = np.sum(W * (y * p <= 0), axis=(-2, -1)) if model.task == "classification" else np.full(m.shape, np.nan)
-    return loss, err
+    return ch.rs_train(m, q, V, model.channel, model.rho)
 
 
 def _equations(model: TeacherStudent, alpha: np.ndarray):
@@ -172,12 +159,12 @@ def _equations(model: TeacherStudent, alpha: np.ndarray):
                   "informed": {"V": np.full(alpha.shape, 1e-8 * rho)}}
         return update, residual, finish, starts
 
-    def conj(x):
+    def conj(x, a):
         ch = sc.rs_teacher_student(x["m"], x["q"], x["V"], tc, rho)
-        return alpha * ch["mhat"], alpha * ch["qhat"], alpha * ch["Vhat"], ch
+        return a * ch["mhat"], a * ch["qhat"], a * ch["Vhat"], ch
 
-    def update(x):
-        mh, qh, Vh, _ = conj(x)
+    def update(x, idx=None):
+        mh, qh, Vh, _ = conj(x, alpha if idx is None else alpha.reshape(-1)[idx])
         pr = sp.rs_teacher_student(mh, qh, Vh, tp)
         return {"m": pr["m"], "q": np.maximum(pr["q"], 1e-300), "V": np.maximum(pr["V"], 1e-300)}
 
@@ -188,9 +175,9 @@ def _equations(model: TeacherStudent, alpha: np.ndarray):
                                   np.abs(fx["V"] - x["V"]) / np.maximum(x["V"], 1e-300)])
 
     def finish(x):
-        mh, qh, Vh, ch = conj(x)
-        pr = sp.rs_teacher_student(mh, qh, Vh, tp)
-        return dict(m=x["m"], q=x["q"], V=x["V"], mhat=mh, qhat=qh, Vhat=Vh, phi=pr["psi"] + alpha * ch["psi"])
+        mh, qh, Vh, ch = conj(x, alpha)
+        psi_w = sp.rs_teacher_student(mh, qh, Vh, tp)["psi"]  # L2Penalty: the beta -> infinity limit
+        return dict(m=x["m"], q=x["q"], V=x["V"], mhat=mh, qhat=qh, Vhat=Vh, phi=psi_w + alpha * ch["psi"])
 
     ones = np.ones(alpha.shape)
     starts = {"uninformed": {"m": 1e-3 * ones * np.sqrt(rho), "q": 1e-2 * ones * rho, "V": ones},
@@ -198,23 +185,46 @@ def _equations(model: TeacherStudent, alpha: np.ndarray):
     return update, residual, finish, starts
 
 
-def _run_branch(model, alpha, start, damping, tol, max_iter, x0=None):
+def _run_branch(model, alpha, start, damping, tol, max_iter, x0=None, acceleration="anderson"):
+    """Iterate one start to its fixed point on the grid ``alpha``.
+
+    Bayes-optimal models (or ``acceleration=None``): damped iteration, whose two branches follow AMP.
+    Otherwise :func:`~statmech_learn.replica.saddle.iterate_warm`: Anderson acceleration in (m, log q,
+    log V) on the whole grid, restarts of the unconverged loads from converged neighbours, and the
+    damped iteration from ``x0`` for what is still left.  Each load's ``converged``, ``n_iter`` and
+    ``residual`` refer to the state returned."""
+    from .saddle import iterate_warm
+
     update, residual, finish, starts = _equations(model, alpha)
-    it = iterate(update, x0 if x0 is not None else starts[start], residual, damping=damping, tol=tol,
-                 max_iter=max_iter)
+    x0 = x0 if x0 is not None else starts[start]
+    if model.bayes_optimal or acceleration is None:
+        it = iterate(update, x0, residual, damping=damping, tol=tol, max_iter=max_iter)
+    else:
+        it = iterate_warm(update, x0, residual, np.asarray(alpha, dtype=float), damping=damping, tol=tol,
+                          max_iter=max_iter, positive=("q", "V"))
     out = finish(it.state)
     out.update(converged=it.converged & np.isfinite(out["phi"]), n_iter=it.n_iter, residual=it.residual)
     return out
 
 
 def _continuation(model, alpha, start, damping, tol, max_iter):
-    """Solve point by point along ``alpha`` (in the given order), warm-starting each from the last."""
+    """Solve point by point along ``alpha`` (in the given order), warm-starting each from the last
+    (for the (m, q, V) equations, from the linear extrapolation of the last two, in log q and log V)."""
     outs = []
     x0 = None
-    for a in alpha:
+    for j, a in enumerate(alpha):
         out = _run_branch(model, np.array([a]), start, damping, tol, max_iter, x0)
         outs.append(out)
-        x0 = {"V": out["V"]} if model.bayes_optimal else {"m": out["m"], "q": out["q"], "V": out["V"]}
+        if model.bayes_optimal:
+            x0 = {"V": out["V"]}
+        elif j >= 1 and outs[-1]["converged"][0] and outs[-2]["converged"][0] and j + 1 < len(alpha):
+            t = (alpha[j + 1] - a) / (a - alpha[j - 1])
+            p, pp = outs[-1], outs[-2]
+            x0 = {"m": p["m"] + t * (p["m"] - pp["m"]),
+                  "q": p["q"] * (p["q"] / pp["q"]) ** t,
+                  "V": p["V"] * (p["V"] / pp["V"]) ** t}
+        else:
+            x0 = {"m": out["m"], "q": out["q"], "V": out["V"]}
     return {k: np.concatenate([np.atleast_1d(o[k]) for o in outs]) for k in outs[0]}
 
 
@@ -233,7 +243,11 @@ def solve_branches(model: TeacherStudent, alpha: ArrayLike, *, damping: float = 
             for b in ("uninformed", "informed")}
 
 
-def _solve_raw(model, alpha, branch, damping, tol, max_iter, continuation):
+def _solve_raw(model, alpha, branch, damping, tol, max_iter, continuation, method="auto"):
+    if model.bayes_optimal and method == "auto":
+        from .bayes import solve_bayes_optimal
+
+        return solve_bayes_optimal(model, alpha)[branch]
     if continuation:
         order = np.argsort(alpha) if branch == "uninformed" else np.argsort(alpha)[::-1]
         out = _continuation(model, alpha[order], branch, damping, tol, max_iter)
@@ -255,7 +269,10 @@ def _to_curve(model, alpha, out, branch, scalar) -> ReplicaCurve:
 
     def o(x):
         x = np.asarray(x)
-        return x[0].item() if scalar else x
+        if not scalar:
+            return x
+        v = x.flat[0]
+        return v.item() if isinstance(v, np.generic) else v
 
     return ReplicaCurve(
         alpha=o(alpha), m=o(m), q=o(q), V=o(V), Q=o(q + V if gibbs_or_bo else np.full(alpha.shape, np.nan)),
@@ -266,8 +283,8 @@ def _to_curve(model, alpha, out, branch, scalar) -> ReplicaCurve:
     )
 
 
-def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", damping: float = 0.5,
-          tol: float = 1e-10, max_iter: int = 20_000, continuation: bool = False,
+def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method: str = "auto",
+          damping: float = 0.5, tol: float = 1e-10, max_iter: int = 20_000, continuation: bool = False,
           strict: bool = False) -> ReplicaCurve:
     """Solve the RS saddle-point equations of ``model`` on an alpha grid.
 
@@ -277,10 +294,15 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", dampin
     alpha : float or array_like
         Loads P/N > 0.  The whole grid is iterated at once (vectorised).
     init : {'auto', 'uninformed', 'informed', 'both'}
-        Start(s) of the iteration.  'both' runs the two and keeps, at each
-        alpha, the converged branch of larger free entropy (the thermodynamic
-        one); 'auto' is 'both' for Bayes-optimal models with a non-Gaussian
-        prior and 'uninformed' otherwise.
+        Branch(es).  'both' computes the two and keeps, at each alpha, the
+        converged branch of larger free entropy (the thermodynamic one);
+        'auto' is 'both' for Bayes-optimal models with a non-Gaussian prior and
+        'uninformed' otherwise.
+    method : {'auto', 'iterate'}
+        'auto' solves Bayes-optimal models by locating all fixed points of the
+        scalar state-evolution map (:mod:`statmech_learn.replica.bayes`: fast,
+        no critical slowing down) and iterates the others; 'iterate' forces
+        damped iteration.
     damping : float in [0, 1)
         Weight of the old iterate.
     tol : float
@@ -299,6 +321,8 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", dampin
     ReplicaCurve
     """
     alpha_in = check_positive("alpha", alpha)
+    if method not in ("auto", "iterate"):
+        raise ValueError(f"method must be 'auto' or 'iterate', got {method!r}")
     if init not in ("auto", "uninformed", "informed", "both"):
         raise ValueError(f"init must be one of 'auto', 'uninformed', 'informed', 'both', got {init!r}")
     alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
@@ -308,14 +332,22 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", dampin
 
         init = "both" if model.bayes_optimal and not isinstance(model.prior, (GaussianPrior, SphericalPrior)) \
             else "uninformed"
-    if init == "both":
-        u = _solve_raw(model, alpha_arr, "uninformed", damping, tol, max_iter, continuation)
-        i = _solve_raw(model, alpha_arr, "informed", damping, tol, max_iter, continuation)
-        pick_i = i["converged"] & (~u["converged"] | (i["phi"] > u["phi"]))
+    if init == "both" and model.bayes_optimal and method == "auto":
+        from .bayes import solve_bayes_optimal
+
+        both = solve_bayes_optimal(model, alpha_arr)
+        u, i = both["uninformed"], both["informed"]
+        pick_i = i["converged"] & (~u["converged"] | (i["phi"] >= u["phi"]))
+        out = {k: np.where(pick_i, i[k], u[k]) for k in u}
+        branch = np.where(pick_i, "informed", "uninformed").astype(object)
+    elif init == "both":
+        u = _solve_raw(model, alpha_arr, "uninformed", damping, tol, max_iter, continuation, method)
+        i = _solve_raw(model, alpha_arr, "informed", damping, tol, max_iter, continuation, method)
+        pick_i = i["converged"] & (~u["converged"] | (i["phi"] >= u["phi"]))
         out = {k: np.where(pick_i, i[k], u[k]) for k in u}
         branch = np.where(pick_i, "informed", "uninformed").astype(object)
     else:
-        out = _solve_raw(model, alpha_arr, init, damping, tol, max_iter, continuation)
+        out = _solve_raw(model, alpha_arr, init, damping, tol, max_iter, continuation, method)
         branch = init
     curve = _to_curve(model, alpha_arr, out, branch, scalar)
     conv = np.atleast_1d(curve.converged)
@@ -329,49 +361,29 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", dampin
     return curve
 
 
-def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.5, 3.0), *, xtol: float = 1e-5,
-                tol: float = 1e-12, max_iter: int = 200_000) -> Transitions:
+def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.5, 3.0), *,
+                xtol: float = 1e-6) -> Transitions:
     """First-order (information-theoretic) transition and spinodal of a Bayes-optimal model.
 
-    ``alpha_spinodal`` is found by bisection on whether the iteration from the
-    uninformed start ends on the uninformed branch (V above half its value on
-    the informed branch... in practice: far from the informed fixed point);
-    ``alpha_it`` by Brent's method on the free-entropy difference of the two
-    branches, below the spinodal.
+    ``alpha_spinodal``: the largest load at which the uninformed fixed point
+    (where AMP from an uninformed start stops) exists, found by bisection on
+    the existence of a stable fixed point above the informed one (a tangency
+    of the state-evolution map).  ``alpha_it``: Brent's root of the free-entropy
+    difference of the informed and uninformed branches below the spinodal.
+    See :mod:`statmech_learn.replica.bayes`.
+
+    Examples
+    --------
+    >>> tr = transitions(TeacherStudent(prior="binary", channel="sign"), (1.0, 2.0))
+    >>> round(tr.alpha_it, 3), round(tr.alpha_spinodal, 3)
+    (1.245, 1.493)
     """
+    from .bayes import bayes_transitions
+
     if not model.bayes_optimal:
         raise ValueError(f"model must be Bayes-optimal for transitions, got {model!r}")
     lo, hi = (float(check_positive("alpha_range", a)) for a in alpha_range)
-
-    def branches(a):
-        arr = np.array([a])
-        u = _run_branch(model, arr, "uninformed", 0.5, tol, max_iter)
-        i = _run_branch(model, arr, "informed", 0.5, tol, max_iter)
-        return u, i
-
-    def uninformed_survives(a):
-        u, i = branches(a)
-        return bool(u["V"][0] > 10.0 * i["V"][0] + 1e-6)
-
-    if not uninformed_survives(lo) or uninformed_survives(hi):
-        raise ValueError(f"alpha_range must bracket the spinodal, got {alpha_range}")
-    a, b = lo, hi
-    while b - a > xtol:
-        mid = 0.5 * (a + b)
-        if uninformed_survives(mid):
-            a = mid
-        else:
-            b = mid
-    alpha_sp = 0.5 * (a + b)
-
-    def dphi(x):
-        u, i = branches(x)
-        return float(i["phi"][0] - u["phi"][0])
-
-    lo_it = lo
-    converged = True
-    try:
-        alpha_it = brentq(dphi, lo_it, a, xtol=xtol)
-    except ValueError:
-        alpha_it, converged = float("nan"), False
-    return Transitions(alpha_it=float(alpha_it), alpha_spinodal=float(alpha_sp), converged=converged, xtol=xtol)
+    if not lo < hi:
+        raise ValueError(f"alpha_range must be increasing, got {alpha_range}")
+    tp = bayes_transitions(model, (lo, hi), xtol=xtol)
+    return Transitions(alpha_it=tp.alpha_it, alpha_spinodal=tp.alpha_spinodal, converged=tp.converged, xtol=xtol)

@@ -19,3 +19,16 @@ ALPHA_C_BINARY_K0 = 0.8330786
 ALPHA_GD_BINARY_K0 = 4.0 / 3.141592653589793
 
 # log H(40) = log(erfc(40/sqrt 2)/2), closed-form value computed with mpmath at 50 digits in the test.
+
+# Teacher-student perceptron, Gaussian (spherical) teacher, sign channel, large alpha:
+# Bayes-optimal eps_g ~ 0.442/alpha and Gibbs learning (T = 0) eps_g ~ 0.625/alpha
+# (Opper & Haussler 1991, PRL 66, 2677; Engel & Van den Broeck 2001, ch. 3, eqs. 3.23 and 3.31).
+BAYES_EPS_ALPHA = 0.442
+GIBBS_EPS_ALPHA = 0.625
+
+# Binary teacher and student, sign channel, Bayes-optimal: first-order transition to perfect
+# generalisation at alpha_it = 1.245 (Gyorgyi 1990, PRA 41, 7097; Sompolinsky, Tishby & Seung 1990)
+# and the AMP (state-evolution) spinodal at alpha = 1.493 (Barbier, Krzakala, Macris, Miolane &
+# Zdeborova 2019, PNAS 116, 5451, sec. "Perceptron").
+ALPHA_IT_BINARY_PERCEPTRON = 1.245
+ALPHA_SPINODAL_BINARY_PERCEPTRON = 1.493

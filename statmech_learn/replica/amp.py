@@ -1,0 +1,432 @@
+r"""Generalised approximate message passing (GAMP) and its state evolution.
+
+GAMP (Rangan 2011, "Generalized approximate message passing for estimation
+with random linear mixing", ISIT, 2168) estimates the posterior mean of the
+teacher's weights from one instance :math:`(X, y)` of a teacher-student
+generalised linear model.  In the notation of Zdeborova & Krzakala (2016, Adv.
+Phys. 65, 453, sec. 6) and of the GAMP algorithm of Barbier, Krzakala, Macris,
+Miolane & Zdeborova (2019, PNAS 116, 5451), with :math:`F = X/\sqrt N` (so that
+the preactivation is :math:`z = F w`, see ``docs/conventions.md``), one
+iteration reads
+
+.. math::
+    V^t &= F^{\circ 2}\, \hat v^t, \qquad
+    \omega^t = F \hat w^t - V^t \circ g^{t-1},\\
+    g^t &= g_{out}(y, \omega^t, V^t), \qquad
+    \Lambda^t = -(F^{\circ 2})^\top \partial_\omega g_{out}(y, \omega^t, V^t),\\
+    B^t &= F^\top g^t + \Lambda^t \circ \hat w^t, \qquad
+    \hat w^{t+1} = f_a(B^t, \Lambda^t), \qquad \hat v^{t+1} = f_v(B^t, \Lambda^t),
+
+where :math:`F^{\circ 2}` is the entry-wise square, :math:`g^{0} = 0`,
+:math:`f_a, f_v` are :meth:`Prior.mean` and :meth:`Prior.variance` and
+:math:`g_{out}, \partial g_{out}` are :meth:`Channel.g_out` and
+:meth:`Channel.dg_out`; the term :math:`-V^t g^{t-1}` is the Onsager reaction.
+The uninformed start is the prior itself, :math:`\hat w^1 = f_a(0, 0)` and
+:math:`\hat v^1 = f_v(0, 0)` (mean and variance of :math:`P_0`).
+
+In the limit :math:`N\to\infty` at fixed :math:`\alpha = P/N` the overlaps of
+the iterates follow the *state evolution* (Bayati & Montanari 2011, IEEE Trans.
+Inf. Theory 57, 764; Rangan 2011 and Javanmard & Montanari 2013, Inf. Inference 2,
+115, for GAMP): in the Bayes-optimal
+case :math:`m_t = q_t = \rho - V_t` with
+
+.. math::
+    \hat q_t = \alpha\, \mathbb E\, g_{out}^2(y, \sqrt{q_t}\,\xi, V_t), \qquad
+    V_{t+1} = \mathbb E\, f_v(\hat q_t w^* + \sqrt{\hat q_t}\,\xi, \hat q_t),
+
+which is the undamped iteration of the replica-symmetric equations of
+:mod:`statmech_learn.replica.glm` started at :math:`V_0 = \rho` (one step of
+the state evolution is one GAMP iteration).  Its fixed point reached from the
+uninformed start is the "uninformed branch"; for the binary perceptron with a
+sign teacher it is the algorithm's answer up to the spinodal
+:math:`\alpha_{sp} \approx 1.493`, above which GAMP reaches perfect recovery
+(Barbier et al. 2019).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .._validation import as_rng, check_choice, check_finite, check_int, check_nonnegative, check_positive
+from ..errors import ConvergenceError, ConvergenceWarning
+from ..results import Result
+from .glm import _V_FLOOR, _equations, _generalization
+from .models import TeacherStudent
+
+__all__ = ["AMPRun", "StateEvolution", "amp", "state_evolution"]
+
+#: floor of the channel variance V (relative to rho): when the posterior has collapsed
+#: (v_hat = 0) the channel functions would divide by zero; 1e-18 keeps g_out ~ omega / V
+#: far from overflow for preactivations of order one
+_VAR_FLOOR = 1e-18
+#: an iteration that multiplies the mean variance by more than this, starting from a
+#: collapsed posterior (total variance sum_i v_i <= rho), is a breakdown, not a step
+_BREAKDOWN = 10.0
+#: standard deviation (relative to sqrt(rho)) of the noise added to w* by init="informed"
+_INFORMED_NOISE = 1e-3
+
+
+@dataclass(frozen=True, repr=False)
+class AMPRun(Result):
+    """GAMP on one instance.
+
+    Attributes
+    ----------
+    alpha : load P/N of the instance.
+    n : number of weights N.
+    m, q : final overlaps :math:`\\hat w\\cdot w^*/N` and :math:`\\hat w\\cdot\\hat w/N`
+        (m is NaN when the teacher is unknown).
+    mse : :math:`|\\hat w - w^*|^2/N` (NaN when the teacher is unknown).
+    m_history, q_history, v_history : overlaps and mean posterior variance
+        :math:`\\sum_i \\hat v_i/N` of the iterates; index 0 is the start, index t
+        the iterate after t GAMP iterations (the same indexing as
+        :class:`StateEvolution`).
+    n_iter : number of GAMP iterations performed.
+    converged : whether the root-mean-square change of :math:`\\hat w` fell below ``tol``.
+    residual : that change at the last iteration (NaN if the iteration broke down).
+    generalization_error : the replica formula at the final (m, q): 0-1 error
+        :math:`\\arccos(m/\\sqrt{\\rho q})/\\pi` for labels ±1, test mean squared
+        error :math:`\\rho - 2m + q + \\Delta` for regression.
+    message : why the iteration stopped.
+    model : repr of the model.
+    """
+
+    alpha: float
+    n: int
+    m: float
+    q: float
+    mse: float
+    m_history: np.ndarray
+    q_history: np.ndarray
+    v_history: np.ndarray
+    n_iter: int
+    converged: bool
+    residual: float
+    generalization_error: float
+    message: str
+    model: str
+
+
+@dataclass(frozen=True, repr=False)
+class StateEvolution(Result):
+    """State evolution of Bayes-optimal GAMP (scalars and 1-d histories for scalar alpha).
+
+    Attributes
+    ----------
+    alpha : load(s).
+    q_history, m_history, V_history : trajectories, iteration along the last
+        axis (index 0 is the start :math:`V_0`); :math:`m_t = q_t = \\rho - V_t`.
+    q : final overlap.
+    converged : relative change of V in one step reached ``tol`` (or V reached
+        the floor of perfect recovery).
+    n_iter : number of steps (the length of every history minus one).
+    residual : relative change of V in the last step taken (0 at the floor).
+    model : repr of the model.
+    """
+
+    alpha: object
+    q_history: np.ndarray
+    m_history: np.ndarray
+    V_history: np.ndarray
+    q: object
+    converged: object
+    n_iter: int
+    residual: object
+    model: str
+
+
+def _check_bayes_optimal(model) -> TeacherStudent:
+    if not isinstance(model, TeacherStudent) or not model.bayes_optimal:
+        raise ValueError(f"model must be a Bayes-optimal TeacherStudent, got {model!r}")
+    return model
+
+
+def state_evolution(model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, V0: ArrayLike | None = None, *,
+                    tol: float = 1e-10) -> StateEvolution:
+    r"""State evolution of Bayes-optimal GAMP, vectorised over ``alpha``.
+
+    Iterates the Bayes-optimal replica-symmetric map of
+    :mod:`statmech_learn.replica.glm` without damping,
+
+    .. math:: V_{t+1} = \mathbb E f_v\big(\hat q_t w^* + \sqrt{\hat q_t}\xi,\ \hat q_t\big),
+              \quad \hat q_t = \alpha\,\mathbb E\, g_{out}^2(y, \sqrt{\rho - V_t}\,\xi, V_t),
+
+    from :math:`V_0 = \rho` (the uninformed start of GAMP), recording
+    :math:`q_t = m_t = \rho - V_t` (Zdeborova & Krzakala 2016, sec. 6;
+    Barbier et al. 2019, PNAS 116, 5451).  ``q_history[..., t]`` predicts the
+    overlaps of GAMP's ``t``-th iterate, ``AMPRun.m_history[t]``.
+
+    Parameters
+    ----------
+    model : TeacherStudent
+        Must be Bayes-optimal.
+    alpha : float or array_like
+        Loads > 0.
+    n_iter : int
+        Number of steps.  Histories have ``n_iter + 1`` entries for every alpha:
+        a point whose step changed V by a relative amount <= ``tol``, or that
+        reached perfect recovery (V at the floor 1e-250 of the replica
+        equations, q = rho to double precision), is a fixed point and keeps its
+        value for the remaining steps.
+    V0 : float or array_like, optional
+        Initial variance in (0, rho]; default rho, GAMP's uninformed start for
+        a prior of zero mean (all the priors of :mod:`statmech_learn.gibbs`).
+    tol : float
+        Convergence: relative change of V in one step <= tol.
+
+    Returns
+    -------
+    StateEvolution
+    """
+    model = _check_bayes_optimal(model)
+    alpha_in = check_positive("alpha", alpha)
+    n_iter = check_int("n_iter", n_iter, minimum=1)
+    tol = check_nonnegative("tol", tol)
+    alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
+    rho = model.rho
+    if V0 is None:
+        V = np.full(alpha_arr.shape, rho)
+    else:
+        V = np.broadcast_to(check_positive("V0", V0), alpha_arr.shape).astype(float)
+        if np.any(V > rho * (1 + 1e-12)):
+            raise ValueError(f"V0 must be in (0, rho = {rho:g}], got {V0}")
+    x = V.copy()
+    hist = [V]
+    res = np.full(alpha_arr.shape, np.inf)
+    active = np.ones(alpha_arr.shape, dtype=bool)
+    for _ in range(n_iter):
+        if np.any(active):
+            # the map is evaluated on the points still moving: a converged point is a fixed
+            # point, and one at the floor V = _V_FLOOR has q = rho to double precision (the
+            # channel integrals are not evaluated at V = _V_FLOOR)
+            update, residual, _, _ = _equations(model, alpha_arr[active])
+            xa = {"V": x[active]}
+            fx = update(xa)
+            r = np.asarray(residual(xa, fx), dtype=float)
+            res[active] = np.where(np.isfinite(r), r, np.inf)
+            x = x.copy()
+            x[active] = fx["V"]
+            active &= ~((res <= tol) | (x <= _V_FLOOR))
+        hist.append(x)
+    V_hist = np.stack(hist, axis=-1)
+    q_hist = rho - V_hist
+    # at the floor the clipped map is stationary (it returns _V_FLOOR): residual 0
+    res = np.where(x <= _V_FLOOR, 0.0, res)
+    conv = res <= tol
+    scalar = np.ndim(alpha_in) == 0
+
+    def o(a):
+        return a[0] if scalar else a
+
+    def s(a):
+        return a[0].item() if scalar else a
+
+    return StateEvolution(alpha=s(alpha_arr), q_history=o(q_hist), m_history=o(q_hist.copy()), V_history=o(V_hist),
+                          q=s(q_hist[..., -1]), converged=s(conv), n_iter=n_iter, residual=s(res), model=repr(model))
+
+
+def _instance(model: TeacherStudent, n: int, P: int, rng, X, y, w_star):
+    """Fill in the missing parts of (w*, X, y) in that order from ``rng``."""
+    if X is None:
+        if y is not None:
+            raise ValueError("y was given without X: pass the inputs X that produced it")
+        w_star = model.prior.sample(n, rng) if w_star is None else w_star
+        X = rng.standard_normal((P, n))
+    else:
+        X = np.asarray(X, dtype=float)
+        if X.shape != (P, n):
+            raise ValueError(f"X must have shape (round(alpha * n), n) = {(P, n)}, got {X.shape}")
+        check_finite("X", X)
+        if y is None and w_star is None:
+            w_star = model.prior.sample(n, rng)
+    if w_star is not None:
+        w_star = np.asarray(w_star, dtype=float)
+        if w_star.shape != (n,):
+            raise ValueError(f"w_star must have shape ({n},), got {w_star.shape}")
+        check_finite("w_star", w_star)
+    if y is None:
+        y = model.channel.sample(X @ w_star / np.sqrt(n), rng)
+    y = np.asarray(y, dtype=float)
+    if y.shape != (P,):
+        raise ValueError(f"y must have shape ({P},), got {y.shape}")
+    check_finite("y", y)
+    return X, y, w_star
+
+
+def _gamp(model: TeacherStudent, F: np.ndarray, y: np.ndarray, w: np.ndarray, v: np.ndarray,
+          damping: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield the GAMP iterates (w_hat, v_hat), starting after the first iteration.
+
+    Stops (returns) when an iterate is not finite; the caller keeps the last
+    finite one.
+    """
+    prior, channel = model.prior, model.channel
+    v_floor = _VAR_FLOOR * model.rho
+    F2 = F * F
+    g = np.zeros(F.shape[0])
+    while True:
+        V = np.maximum(F2 @ v, v_floor)
+        omega = F @ w - V * g
+        g = channel.g_out(y, omega, V)
+        dg = channel.dg_out(y, omega, V)
+        Lam = np.maximum(F2.T @ (-dg), 0.0)
+        B = F.T @ g + Lam * w
+        w_new = prior.mean(B, Lam)
+        v_new = prior.variance(B, Lam)
+        if damping:
+            w_new = (1 - damping) * w_new + damping * w
+            v_new = (1 - damping) * v_new + damping * v
+        if not (np.all(np.isfinite(w_new)) and np.all(np.isfinite(v_new)) and np.all(np.isfinite(g))):
+            return
+        w, v = w_new, np.maximum(v_new, 0.0)
+        yield w, v
+
+
+def amp(model: TeacherStudent, n: int, alpha: float, rng=None, n_iter: int = 200, tol: float = 1e-8,
+        damping: float = 0.0, X: ArrayLike | None = None, y: ArrayLike | None = None,
+        w_star: ArrayLike | None = None, init: str = "uninformed", *, strict: bool = False) -> AMPRun:
+    r"""Bayes-optimal GAMP on one teacher-student instance.
+
+    The instance is :math:`w^* \sim P_0` (``model.prior.sample``), inputs
+    :math:`X \in \mathbb R^{P\times N}` with i.i.d. N(0, 1) entries,
+    :math:`P = \mathrm{round}(\alpha N)`, and labels
+    :math:`y \sim P_{out}(\cdot\mid X w^*/\sqrt N)` (``model.channel.sample``),
+    drawn from ``rng`` in that order; any of ``w_star``, ``X``, ``y`` may be
+    given instead.  The iteration is the GAMP algorithm of the module docstring
+    (Rangan 2011; Zdeborova & Krzakala 2016, sec. 6; Barbier et al. 2019, PNAS
+    116, 5451), using only :meth:`Prior.mean`, :meth:`Prior.variance`,
+    :meth:`Channel.g_out` and :meth:`Channel.dg_out` of the model.
+
+    Parameters
+    ----------
+    model : TeacherStudent
+        Must be Bayes-optimal (the student's prior and channel are the teacher's).
+    n : int
+        Number of weights N >= 1.
+    alpha : float
+        Load > 0.
+    rng : None, int, SeedSequence or Generator
+    n_iter : int
+        Maximum number of iterations.
+    tol : float
+        Stop when the root-mean-square change of :math:`\hat w` between two
+        iterations, :math:`|\hat w^{t+1} - \hat w^t|/\sqrt N`, is at most tol.
+        The iteration also stops, converged, at a collapsed posterior (a
+        noiseless channel and a discrete prior, beyond perfect recovery): when
+        every :math:`\hat v_i` is 0 in double precision, or when an iteration
+        started from a total variance :math:`\sum_i \hat v_i \le \rho` would
+        multiply the mean variance by more than 10, in which case that
+        iteration is discarded.  Such a jump is a breakdown of GAMP on a finite
+        noiseless instance, not a step of the algorithm: once the channel
+        variance V is below the squared smallest preactivation of the
+        instance, the curvature :math:`\Lambda` vanishes and the estimate falls
+        back towards the prior mean, whereas the state evolution's variance
+        only decreases from the uninformed start.  ``message`` says which rule
+        stopped the run.
+    damping : float in [0, 1)
+        Weight of the old value in the prior step,
+        :math:`\hat w^{t+1} \leftarrow (1-d) f_a + d\,\hat w^t` and the same for
+        :math:`\hat v`; the channel step is left undamped, so that its Onsager
+        term :math:`V^t g^{t-1}` pairs the variance and the output of the same
+        iterations as in the undamped algorithm.  0 is plain GAMP, whose state evolution is
+        :func:`state_evolution`; damping slows the iteration down but can
+        rescue channels or instances on which plain GAMP oscillates.
+    X, y, w_star : array_like, optional
+        The instance, or parts of it (shapes (P, N), (P,), (N,)).  Without
+        ``w_star`` the overlaps m, mse and the generalisation error are NaN.
+    init : {'uninformed', 'informed'}
+        'uninformed': :math:`\hat w = f_a(0,0)`, :math:`\hat v = f_v(0,0)` (the
+        prior's mean and variance).  'informed': :math:`\hat w = w^* + \epsilon\xi`
+        with :math:`\epsilon = 10^{-3}\sqrt\rho`, :math:`\hat v = \epsilon^2`
+        (a start on the perfect-recovery branch, for tests).
+    strict : bool
+        Raise :class:`ConvergenceError` (carrying the result) instead of
+        warning with :class:`ConvergenceWarning` when GAMP does not converge.
+
+    Returns
+    -------
+    AMPRun
+    """
+    model = _check_bayes_optimal(model)
+    n = check_int("n", n, minimum=1)
+    alpha = float(check_positive("alpha", alpha))
+    n_iter = check_int("n_iter", n_iter, minimum=1)
+    tol = float(check_nonnegative("tol", tol))
+    damping = float(check_nonnegative("damping", damping))
+    if damping >= 1:
+        raise ValueError(f"damping must be in [0, 1), got {damping}")
+    init = check_choice("init", init, ("uninformed", "informed"))
+    P = int(round(alpha * n))
+    if P < 1:
+        raise ValueError(f"alpha * n must round to at least one pattern, got alpha = {alpha:g}, n = {n}")
+    rng = as_rng(rng)
+    X, y, w_star = _instance(model, n, P, rng, X, y, w_star)
+    rho = model.rho
+    if init == "informed":
+        if w_star is None:
+            raise ValueError("init='informed' needs the teacher: pass w_star")
+        eps = _INFORMED_NOISE * np.sqrt(rho)
+        w = w_star + eps * rng.standard_normal(n)
+        v = np.full(n, eps * eps)
+    else:
+        w = np.full(n, float(model.prior.mean(0.0, 0.0)))
+        v = np.full(n, float(model.prior.variance(0.0, 0.0)))
+
+    def overlaps(w):
+        m = float(w @ w_star) / n if w_star is not None else np.nan
+        return m, float(w @ w) / n
+
+    m0, q0 = overlaps(w)
+    m_hist, q_hist, v_hist = [m0], [q0], [float(np.mean(v))]
+    F = X / np.sqrt(n)
+    del X  # a generated X is no longer needed: F and F**2 are the large arrays
+    residual = np.inf
+    converged = False
+    t = 0
+    message = f"no convergence in {n_iter} iterations (tol {tol:g})"
+    steps = _gamp(model, F, y, w, v, damping)
+    while t < n_iter:
+        nxt = next(steps, None)
+        if nxt is None:
+            residual = np.nan
+            message = f"non-finite iterate at iteration {t + 1}; the last finite iterate is returned"
+            break
+        w_new, v_new = nxt
+        v_mean = float(np.mean(v_new))
+        if t >= 1 and n * v_hist[-1] <= rho and v_mean > _BREAKDOWN * v_hist[-1]:
+            converged = True
+            message = (f"stopped after {t} iterations at a collapsed posterior (total variance "
+                       f"{n * v_hist[-1]:.3g}): iteration {t + 1} lost the channel's curvature and was discarded")
+            break
+        t += 1
+        residual = float(np.sqrt(np.mean((w_new - w) ** 2)))
+        w, v = w_new, v_new
+        m, q = overlaps(w)
+        m_hist.append(m)
+        q_hist.append(q)
+        v_hist.append(v_mean)
+        if residual <= tol:
+            converged = True
+            message = f"converged in {t} iterations"
+            break
+        if v_mean == 0.0:
+            converged = True
+            message = f"posterior collapsed to a point (every variance is 0 in double precision) in {t} iterations"
+            break
+    m, q = m_hist[-1], q_hist[-1]
+    mse = float(np.mean((w - w_star) ** 2)) if w_star is not None else np.nan
+    eg = float(_generalization(model, m, q, v_hist[-1])) if w_star is not None else np.nan
+    run = AMPRun(alpha=alpha, n=n, m=m, q=q, mse=mse, m_history=np.array(m_hist), q_history=np.array(q_hist),
+                 v_history=np.array(v_hist), n_iter=t, converged=converged, residual=residual,
+                 generalization_error=eg, message=message, model=repr(model))
+    if not converged:
+        msg = f"GAMP did not converge for {model!r} at alpha = {alpha:g}, n = {n}: {message}, residual {residual:.3g}"
+        if strict:
+            raise ConvergenceError(msg, run)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=2)
+    return run
