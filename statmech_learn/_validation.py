@@ -18,6 +18,7 @@ __all__ = [
     "check_int",
     "check_choice",
     "check_probability",
+    "check_margin",
     "as_rng",
 ]
 
@@ -85,6 +86,15 @@ def check_probability(name: str, value, upper: float = 1.0, closed_upper: bool =
         bracket = "]" if closed_upper else ")"
         raise ValueError(f"{name} must be in [0, {upper}{bracket}, got {_fmt(value)}")
     return float(v)
+
+
+def check_margin(kappa) -> float:
+    """Return the margin ``kappa`` as a float after checking it is finite and >= 0.
+
+    Negative margins are refused: the RS solution of the storage problem is
+    then unstable and the problem needs replica-symmetry breaking.
+    """
+    return float(check_nonnegative("kappa", kappa, hint=" (negative margins need replica-symmetry breaking)"))
 
 
 def as_rng(rng) -> np.random.Generator:

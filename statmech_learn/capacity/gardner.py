@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
-from .._validation import check_choice, check_nonnegative, check_positive
+from .._validation import check_choice, check_margin, check_positive
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..gaussian import tail_second_moment
 from ..gibbs import GibbsPosterior, Margin
@@ -58,7 +58,6 @@ __all__ = [
 ]
 
 WEIGHTS = ("spherical", "binary")
-_KAPPA_HINT = " (negative margins need replica-symmetry breaking)"
 
 
 @dataclass(frozen=True, repr=False)
@@ -109,8 +108,7 @@ def margin_moment(kappa: ArrayLike) -> np.ndarray | float:
     return float(out) if out.ndim == 0 else out
 
 
-def _check_kappa(kappa) -> float:
-    return float(check_nonnegative("kappa", kappa, hint=_KAPPA_HINT))
+_check_kappa = check_margin
 
 
 def gardner_derrida_capacity(kappa: float = 0.0) -> float:

@@ -153,7 +153,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import linprog, nnls
 from scipy.stats import binom
 
-from .._validation import as_rng, check_choice, check_finite, check_int, check_nonnegative, check_positive
+from .._validation import as_rng, check_choice, check_finite, check_int, check_margin, check_positive
 from ..results import Result
 
 __all__ = [
@@ -312,7 +312,7 @@ class SeparabilityCurve(Result):
 # Input handling
 # ---------------------------------------------------------------------------
 def _check_kappa(kappa: float) -> float:
-    return float(check_nonnegative("kappa", kappa, hint=" (negative margins need replica-symmetry breaking)"))
+    return check_margin(kappa)
 
 
 def _check_weights(weights: str, n: int) -> str:

@@ -42,7 +42,7 @@ from numpy.typing import ArrayLike
 
 from scipy.special import erfcx
 
-from .._validation import as_rng, check_nonnegative, check_positive, check_probability
+from .._validation import as_rng, check_margin, check_positive, check_probability
 from ..gaussian import gauss_hermite, hazard, log_H, normal_expectation, normal_nodes, tail_second_moment
 
 __all__ = [
@@ -188,7 +188,7 @@ class Margin(Channel):
     name = "margin"
 
     def __init__(self, kappa: float = 0.0) -> None:
-        self.kappa = float(check_nonnegative("kappa", kappa, hint=" (negative margins need replica-symmetry breaking)"))
+        self.kappa = check_margin(kappa)
 
     def _x(self, y, omega, V):
         y, omega, V = _arrays(y, omega, V)

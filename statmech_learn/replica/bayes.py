@@ -214,15 +214,12 @@ def solve_bayes_optimal(model: TeacherStudent, alpha: np.ndarray, tol: float = 1
     maps = maps or BayesOptimalMaps(model)
     alpha = np.asarray(alpha, dtype=float)
     br = _brackets(maps, alpha)
-    ug = maps.u_grid
     results = {}
     for branch in ("uninformed", "informed"):
         j = br["last"] if branch == "uninformed" else br["first"]
-        perfect = np.zeros(alpha.shape, dtype=bool)
-        if branch == "informed":
-            perfect = br["perfect"]
-        else:
-            perfect = ~br["any"] & br["perfect"]
+        # perfect recovery (V -> 0 stable): the informed branch whenever it is stable, the
+        # uninformed one only when no other stable fixed point exists
+        perfect = br["perfect"] if branch == "informed" else ~br["any"] & br["perfect"]
         need = (j >= 0) & ~perfect
         u = np.full(alpha.shape, np.nan)
         res = np.full(alpha.shape, np.nan)

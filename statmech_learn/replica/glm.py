@@ -36,7 +36,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import brentq
 
 from .._validation import check_positive
 from ..errors import ConvergenceError, ConvergenceWarning
@@ -60,7 +59,8 @@ class ReplicaCurve(Result):
     m, q, V : teacher-student overlap, student overlap, student variance
         (for ERM, V is the rescaled :math:`\\beta(Q - q)`).
     Q : student self-overlap q + V (Gibbs and Bayes-optimal students).
-    mhat, qhat, Vhat : conjugate parameters.
+    mhat, qhat, Vhat : conjugate parameters (``inf`` on the perfect-recovery branch
+        of a discrete prior, where V = 0 exactly).
     free_entropy : RS free entropy per weight (ERM: minus the regularised training loss).
     generalization_error : 0-1 error for classification, test MSE for regression.
     train_loss : ERM only: mean training loss per sample (NaN otherwise).
