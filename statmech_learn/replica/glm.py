@@ -185,25 +185,85 @@ def _equations(model: TeacherStudent, alpha: np.ndarray):
     return update, residual, finish, starts
 
 
+_ITER_BEFORE_NEWTON = 2000
+
+
+def _newton_polish(model, alpha, state, done, tol):
+    """Solve F(x) = x with MINPACK's hybrid Powell method for the loads not yet converged.
+
+    Works on (m, log q, log V) of one load at a time, starting from the last
+    iterate; a load counts as converged only if the iteration residual of the
+    returned state is <= tol.  Rescues the loads where the map's Jacobian has an
+    eigenvalue close to one (Gibbs students at large alpha, ERM at tiny l2), on
+    which damped and Anderson iterations crawl.
+    """
+    from scipy.optimize import root
+
+    state = {k: np.array(v, dtype=float) for k, v in state.items()}
+    res_out = np.full(alpha.shape, np.inf)
+    ok = np.zeros(alpha.shape, dtype=bool)
+    for k in np.nonzero(~done)[0]:
+        if not all(np.isfinite(state[n][k]) for n in ("m", "q", "V")) or state["q"][k] <= 0 or state["V"][k] <= 0:
+            continue
+        update, residual, _, _ = _equations(model, alpha[k:k + 1])
+
+        def unpack(z):
+            return {"m": np.array([z[0]]), "q": np.array([np.exp(z[1])]), "V": np.array([np.exp(z[2])])}
+
+        def F(z):
+            fx = update(unpack(z))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.array([fx["m"][0] - z[0], np.log(fx["q"][0]) - z[1], np.log(fx["V"][0]) - z[2]])
+
+        z0 = np.array([state["m"][k], np.log(state["q"][k]), np.log(state["V"][k])])
+        with np.errstate(all="ignore"):
+            sol = root(F, z0, method="hybr", options={"xtol": 1e-14, "maxfev": 400})
+        if not np.all(np.isfinite(sol.x)):
+            continue
+        x = unpack(sol.x)
+        r = float(residual(x, update(x))[0])
+        if np.isfinite(r) and r <= tol:
+            for n in ("m", "q", "V"):
+                state[n][k] = x[n][0]
+            res_out[k] = r
+            ok[k] = True
+    return state, ok, res_out
+
+
 def _run_branch(model, alpha, start, damping, tol, max_iter, x0=None, acceleration="anderson"):
     """Iterate one start to its fixed point on the grid ``alpha``.
 
     Bayes-optimal models (or ``acceleration=None``): damped iteration, whose two branches follow AMP.
     Otherwise :func:`~statmech_learn.replica.saddle.iterate_warm`: Anderson acceleration in (m, log q,
     log V) on the whole grid, restarts of the unconverged loads from converged neighbours, and the
-    damped iteration from ``x0`` for what is still left.  Each load's ``converged``, ``n_iter`` and
-    ``residual`` refer to the state returned."""
+    damped iteration from ``x0`` for what is still left, for at most 2000 steps; loads still not
+    converged are then solved by :func:`_newton_polish`, and the iteration resumes (up to ``max_iter``
+    in all) for any that remain.  Each load's ``converged``, ``n_iter`` and ``residual`` refer to the
+    state returned."""
     from .saddle import iterate_warm
 
     update, residual, finish, starts = _equations(model, alpha)
     x0 = x0 if x0 is not None else starts[start]
     if model.bayes_optimal or acceleration is None:
         it = iterate(update, x0, residual, damping=damping, tol=tol, max_iter=max_iter)
+        state, conv, n_iter, res = it.state, it.converged, it.n_iter, it.residual
     else:
+        first = min(max_iter, _ITER_BEFORE_NEWTON)
         it = iterate_warm(update, x0, residual, np.asarray(alpha, dtype=float), damping=damping, tol=tol,
-                          max_iter=max_iter, positive=("q", "V"))
-    out = finish(it.state)
-    out.update(converged=it.converged & np.isfinite(out["phi"]), n_iter=it.n_iter, residual=it.residual)
+                          max_iter=first, positive=("q", "V"))
+        state, conv, n_iter, res = it.state, it.converged.copy(), it.n_iter.copy(), it.residual.copy()
+        if not np.all(conv) and max_iter > first:  # the budget allows more than the first phase
+            state, ok, r_ok = _newton_polish(model, np.asarray(alpha, dtype=float), state, conv, tol)
+            conv = conv | ok
+            res = np.where(ok, r_ok, res)
+        if not np.all(conv) and max_iter > first:
+            rest = iterate(update, state, residual, damping=damping, tol=tol, max_iter=max_iter - first)
+            state = {k: np.where(conv, state[k], rest.state[k]) for k in state}
+            n_iter = np.where(conv, n_iter, n_iter + rest.n_iter)
+            res = np.where(conv, res, rest.residual)
+            conv = conv | rest.converged
+    out = finish(state)
+    out.update(converged=conv & np.isfinite(out["phi"]), n_iter=n_iter, residual=res)
     return out
 
 
