@@ -192,20 +192,26 @@ def normal_nodes(
     center: ArrayLike = 0.0,
     width: ArrayLike = 1.0,
     panel_order: int = 16,
+    extra_breaks: ArrayLike | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Nodes and weights of the composite rule of :func:`normal_expectation`.
 
     Returns ``(t, w)`` of shape ``broadcast(center, width).shape + (n_nodes,)`` with
     :math:`\mathbb E f(t) \approx \sum_k w_k f(t_k)` (the Gaussian density is
     folded into ``w``).  Use it to evaluate several integrands on the same nodes.
+    ``extra_breaks`` (trailing axis of breakpoints, broadcast against the
+    others) adds panel boundaries at further kinks of the integrand.
     """
     center = np.asarray(center, dtype=float)
     width = np.asarray(width, dtype=float)
     center, width = np.broadcast_arrays(center, width)
     shape = center.shape
-    local = center[..., None] + width[..., None] * _LOCAL_BREAKS
-    glob = np.broadcast_to(_GLOBAL_BREAKS, shape + _GLOBAL_BREAKS.shape)
-    breaks = np.sort(np.clip(np.concatenate([glob, local], axis=-1), -_CUTOFF, _CUTOFF), axis=-1)
+    parts = [np.broadcast_to(_GLOBAL_BREAKS, shape + _GLOBAL_BREAKS.shape),
+             center[..., None] + width[..., None] * _LOCAL_BREAKS]
+    if extra_breaks is not None:
+        extra = np.asarray(extra_breaks, dtype=float)
+        parts.append(np.broadcast_to(extra, shape + extra.shape[-1:]))
+    breaks = np.sort(np.clip(np.concatenate(parts, axis=-1), -_CUTOFF, _CUTOFF), axis=-1)
     lo = breaks[..., :-1]
     hi = breaks[..., 1:]
     half = 0.5 * (hi - lo)

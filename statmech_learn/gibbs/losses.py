@@ -19,12 +19,12 @@ so that the replica engine treats ERM like any other student.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit, log1p
 
+from ..gaussian import normal_nodes
 from .channels import Channel
 
 __all__ = ["Loss", "SquareLoss", "LogisticLoss", "HingeLoss", "LossChannel", "make_loss"]
@@ -202,47 +202,32 @@ def make_loss(loss: "str | Loss") -> Loss:
 
 # Quadrature of the zero-temperature channel integrals -------------------------
 
-_CUT = 10.0  # Gaussian mass beyond |xi| = 10: 2 H(10) = 1.5e-23
-_GLOBAL = np.linspace(-_CUT, _CUT, 17)  # panels of width 1.25
-_TEACHER = np.array([-32, -16, -8, -4, -2, -1, -0.5, 0, 0.5, 1, 2, 4, 8, 16, 32], dtype=float)
 _ROUNDED = np.array([-8, -4, -2, -1, 0, 1, 2, 4, 8], dtype=float)
-
-
-@lru_cache(maxsize=16)
-def _legendre(order: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.polynomial.legendre.leggauss(order)
 
 
 def _xi_nodes(sq, teacher_width, loss: Loss | None, V, panel_order: int, extra=()):
     r"""Composite Gauss-Legendre nodes and weights for :math:`\mathbb E_\xi` of the ERM integrands.
 
-    Panels on :math:`[-10, 10]`: a uniform grid of step 1.25, breaks graded
-    geometrically around :math:`\xi = 0` on the teacher's scale
-    (:math:`0, \pm w/2, \pm w, \dots, \pm 32w`), and, for each label
+    The rule of :func:`statmech_learn.gaussian.normal_nodes` (graded around
+    :math:`\xi = 0` on the teacher's scale) with further breaks, for each label
     :math:`y = \pm1` and each kink :math:`(a_k, s_k)` of the loss
-    (:meth:`Loss.kinks`, plus ``extra``), a break at :math:`\xi = y a_k/\sqrt q`
+    (:meth:`Loss.kinks`, plus ``extra``), at :math:`\xi = y a_k/\sqrt q`
     (graded on :math:`s_k/\sqrt q` when the kink is rounded).  Every panel then
     holds an integrand analytic on the panel's own scale, so ``panel_order``
     Gauss-Legendre nodes per panel converge geometrically.
     """
     sq = np.asarray(sq, dtype=float)
     shape = sq.shape
-    parts = [np.broadcast_to(_GLOBAL, shape + _GLOBAL.shape),
-             np.asarray(teacher_width, dtype=float)[..., None] * _TEACHER]
     kinks = (loss.kinks(V) if loss is not None else []) + list(extra)
     inv = 1.0 / sq[..., None]
+    parts = [np.zeros(shape + (0,))]
     for a_k, s_k in kinks:
         a_k = np.broadcast_to(np.asarray(a_k, dtype=float), shape)[..., None]
         offsets = s_k * _ROUNDED if s_k > 0 else np.zeros(1)
         for y in (1.0, -1.0):
             parts.append((y * a_k + offsets) * inv)
-    breaks = np.sort(np.clip(np.concatenate(parts, axis=-1), -_CUT, _CUT), axis=-1)
-    half = 0.5 * (breaks[..., 1:] - breaks[..., :-1])
-    mid = 0.5 * (breaks[..., 1:] + breaks[..., :-1])
-    x, w = _legendre(int(panel_order))
-    nodes = (mid[..., None] + half[..., None] * x).reshape(shape + (-1,))
-    weights = (half[..., None] * w).reshape(shape + (-1,)) * np.exp(-0.5 * nodes * nodes) / np.sqrt(2.0 * np.pi)
-    return nodes, weights
+    return normal_nodes(0.0, np.broadcast_to(np.asarray(teacher_width, dtype=float), shape), panel_order,
+                        extra_breaks=np.concatenate(parts, axis=-1))
 
 
 class LossChannel(Channel):
