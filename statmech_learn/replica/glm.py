@@ -307,7 +307,7 @@ def _solve_raw(model, alpha, branch, damping, tol, max_iter, continuation, metho
     if model.bayes_optimal and method == "auto":
         from .bayes import solve_bayes_optimal
 
-        return solve_bayes_optimal(model, alpha)[branch]
+        return solve_bayes_optimal(model, alpha, tol=tol)[branch]
     if continuation:
         order = np.argsort(alpha) if branch == "uninformed" else np.argsort(alpha)[::-1]
         out = _continuation(model, alpha[order], branch, damping, tol, max_iter)
@@ -346,7 +346,7 @@ def _to_curve(model, alpha, out, branch, scalar) -> ReplicaCurve:
 def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method: str = "auto",
           damping: float = 0.5, tol: float = 1e-10, max_iter: int = 20_000, continuation: bool = False,
           strict: bool = False) -> ReplicaCurve:
-    """Solve the RS saddle-point equations of ``model`` on an alpha grid.
+    r"""Solve the RS saddle-point equations of ``model`` on an alpha grid.
 
     Parameters
     ----------
@@ -366,7 +366,8 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
     damping : float in [0, 1)
         Weight of the old iterate.
     tol : float
-        Convergence: relative change of every order parameter below tol.
+        Convergence: relative change of every order parameter below tol
+        (Bayes-optimal models: :math:`|\log F(V) - \log V| \le` tol at the polished root).
     max_iter : int
     continuation : bool
         Solve point by point along increasing alpha (uninformed branch; the
@@ -395,7 +396,7 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
     if init == "both" and model.bayes_optimal and method == "auto":
         from .bayes import solve_bayes_optimal
 
-        both = solve_bayes_optimal(model, alpha_arr)
+        both = solve_bayes_optimal(model, alpha_arr, tol=tol)
         u, i = both["uninformed"], both["informed"]
         pick_i = i["converged"] & (~u["converged"] | (i["phi"] >= u["phi"]))
         out = {k: np.where(pick_i, i[k], u[k]) for k in u}
