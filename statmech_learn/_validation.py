@@ -19,6 +19,7 @@ __all__ = [
     "check_choice",
     "check_probability",
     "check_margin",
+    "from_registry",
     "as_rng",
 ]
 
@@ -95,6 +96,18 @@ def check_margin(kappa) -> float:
     then unstable and the problem needs replica-symmetry breaking.
     """
     return float(check_nonnegative("kappa", kappa, hint=" (negative margins need replica-symmetry breaking)"))
+
+
+def from_registry(name: str, value, base: type, registry: dict):
+    """``value`` if it is a ``base`` instance, else a new instance of the registry entry it names.
+
+    Raises ``ValueError: <name> must be a <Base> or one of '<a>', '<b>', ..., got <value>``.
+    """
+    if isinstance(value, base):
+        return value
+    if isinstance(value, str) and value.lower() in registry:
+        return registry[value.lower()]()
+    raise ValueError(f"{name} must be a {base.__name__} or one of {', '.join(map(repr, registry))}, got {value!r}")
 
 
 def as_rng(rng) -> np.random.Generator:

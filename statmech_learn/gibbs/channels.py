@@ -42,7 +42,7 @@ from numpy.typing import ArrayLike
 
 from scipy.special import erfcx
 
-from .._validation import as_rng, check_margin, check_positive, check_probability
+from .._validation import as_rng, check_margin, check_positive, check_probability, from_registry
 from ..gaussian import gauss_hermite, hazard, log_H, normal_expectation, normal_nodes, tail_second_moment
 
 __all__ = [
@@ -430,8 +430,4 @@ _CHANNELS = {
 def make_channel(channel: "str | Channel") -> Channel:
     """Return a :class:`Channel` from an instance or one of the names
     'sign', 'margin', 'noisy-sign', 'probit', 'gaussian'."""
-    if isinstance(channel, Channel):
-        return channel
-    if isinstance(channel, str) and channel.lower() in _CHANNELS:
-        return _CHANNELS[channel.lower()]()
-    raise ValueError(f"channel must be a Channel or one of {', '.join(map(repr, _CHANNELS))}, got {channel!r}")
+    return from_registry("channel", channel, Channel, _CHANNELS)

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit, log1p
 
+from .._validation import from_registry
 from ..gaussian import normal_nodes
 from .channels import Channel
 
@@ -193,11 +194,7 @@ _LOSSES = {"square": SquareLoss, "logistic": LogisticLoss, "hinge": HingeLoss}
 
 def make_loss(loss: "str | Loss") -> Loss:
     """Return a :class:`Loss` from an instance or one of 'square', 'logistic', 'hinge'."""
-    if isinstance(loss, Loss):
-        return loss
-    if isinstance(loss, str) and loss.lower() in _LOSSES:
-        return _LOSSES[loss.lower()]()
-    raise ValueError(f"loss must be a Loss or one of {', '.join(map(repr, _LOSSES))}, got {loss!r}")
+    return from_registry("loss", loss, Loss, _LOSSES)
 
 
 # Quadrature of the zero-temperature channel integrals -------------------------

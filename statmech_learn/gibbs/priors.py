@@ -44,7 +44,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import as_rng, check_nonnegative, check_positive, check_probability
+from .._validation import as_rng, check_nonnegative, check_positive, check_probability, from_registry
 from ..gaussian import gauss_hermite, normal_expectation, normal_nodes
 
 __all__ = [
@@ -510,8 +510,4 @@ _PRIORS = {
 def make_prior(prior: "str | Prior") -> Prior:
     """Return a :class:`Prior` from an instance or one of the names
     'gaussian', 'binary', 'spherical', 'gauss-bernoulli'."""
-    if isinstance(prior, Prior):
-        return prior
-    if isinstance(prior, str) and prior.lower() in _PRIORS:
-        return _PRIORS[prior.lower()]()
-    raise ValueError(f"prior must be a Prior or one of {', '.join(map(repr, _PRIORS))}, got {prior!r}")
+    return from_registry("prior", prior, Prior, _PRIORS)
