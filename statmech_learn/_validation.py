@@ -16,6 +16,7 @@ __all__ = [
     "check_nonnegative",
     "check_finite",
     "check_int",
+    "check_tol",
     "check_choice",
     "check_probability",
     "check_margin",
@@ -31,8 +32,19 @@ def _fmt(value: object) -> str:
 
 
 def check_finite(name: str, value):
-    """Return ``value`` as float / float array, raising if any entry is not finite."""
-    arr = np.asarray(value, dtype=float)
+    """Return ``value`` as float / float array, raising if any entry is not finite.
+
+    Booleans are refused (``True`` is not a load or a penalty), as are strings
+    and other values that are not numbers.
+    """
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, np.ndarray) and value.dtype.kind == "b"):
+        raise ValueError(f"{name} must be a number, got {_fmt(value)}")
+    if isinstance(value, str):
+        raise ValueError(f"{name} must be a number, got {_fmt(value)}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or an array of numbers, got {_fmt(value)}") from None
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {_fmt(value)}")
     return arr if arr.ndim else float(arr)
@@ -58,16 +70,48 @@ def check_nonnegative(name: str, value, hint: str = ""):
     return arr
 
 
-def check_int(name: str, value, minimum: int = 1) -> int:
-    """Return ``value`` as int after checking it is an integer >= ``minimum``."""
+def check_int(name: str, value, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as int after checking it is an integer in ``[minimum, maximum]``.
+
+    Integral floats (``1e3``) are accepted; ``maximum`` (when given) refuses
+    absurd sizes and iteration counts that would never return.
+    """
+    given = value
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
             value = int(value)
         else:
-            raise ValueError(f"{name} must be an integer >= {minimum}, got {_fmt(value)}")
+            bound = f" and <= {maximum}" if maximum is not None else ""
+            raise ValueError(f"{name} must be an integer >= {minimum}{bound}, got {_fmt(value)}")
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+        raise ValueError(f"{name} must be >= {minimum}, got {_fmt(given)}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {_fmt(given)}")
     return int(value)
+
+
+#: smallest relative tolerance a double-precision fixed point can be asked for
+TOL_FLOOR = 1e-14
+
+
+def check_tol(name: str, value, floor: float = TOL_FLOOR, ceiling: float = 1.0) -> float:
+    """Return a convergence tolerance as float after checking ``floor <= value < ceiling``.
+
+    Tolerances below ``floor`` (default 1e-14, a few ulp of relative change)
+    cannot be reached in double precision and are refused rather than iterated
+    on forever; NaN, inf, 0, negative values and non-numbers are refused too.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number in [{floor:g}, {ceiling:g}), got {_fmt(value)}")
+    v = float(value)
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"{name} must be finite and > 0, got {_fmt(value)}")
+    if v < floor:
+        raise ValueError(f"{name} must be >= {floor:g} (double precision cannot resolve a smaller "
+                         f"tolerance), got {_fmt(value)}")
+    if v >= ceiling:
+        raise ValueError(f"{name} must be < {ceiling:g}, got {_fmt(value)}")
+    return v
 
 
 def check_choice(name: str, value: str, choices: Iterable[str]) -> str:

@@ -39,6 +39,7 @@ __all__ = [
     "expect_normal_2d",
     "normal_expectation",
     "normal_nodes",
+    "feature_nodes",
     "tail_second_moment",
 ]
 
@@ -220,6 +221,28 @@ def normal_nodes(
     nodes = (mid[..., None] + half[..., None] * x).reshape(shape + (-1,))
     weights = (half[..., None] * w).reshape(shape + (-1,)) * phi(nodes)
     return nodes, weights
+
+
+def feature_nodes(
+    centers: ArrayLike,
+    widths: ArrayLike,
+    panel_order: int = 16,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Composite rule for :math:`\mathbb E_{t\sim N(0,1)} f(t)` with several sharp features.
+
+    ``centers`` and ``widths`` have a trailing axis over the K features (the
+    other axes broadcast); the panels of :func:`normal_nodes` are refined
+    around every ``centers[..., k]`` on the scale ``widths[..., k]``.  With
+    K = 1 this is :func:`normal_nodes`.  Returns ``(t, w)`` of shape
+    ``batch_shape + (n_nodes,)``.
+    """
+    centers, widths = np.broadcast_arrays(np.asarray(centers, dtype=float), np.asarray(widths, dtype=float))
+    if centers.ndim == 0 or centers.shape[-1] < 1:
+        raise ValueError(f"centers must have a trailing axis of features, got shape {centers.shape}")
+    extra = None
+    if centers.shape[-1] > 1:
+        extra = (centers[..., 1:, None] + widths[..., 1:, None] * _LOCAL_BREAKS).reshape(centers.shape[:-1] + (-1,))
+    return normal_nodes(centers[..., 0], widths[..., 0], panel_order, extra_breaks=extra)
 
 
 def normal_expectation(

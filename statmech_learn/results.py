@@ -44,7 +44,20 @@ def _short(value: Any) -> str:
     if isinstance(value, np.ndarray) and value.ndim:
         if value.size <= 4:
             return np.array2string(value, precision=6, separator=", ")
-        return f"array(shape={value.shape}, min={np.nanmin(value):.6g}, max={np.nanmax(value):.6g})"
+        if value.dtype.kind == "b":
+            return f"array(shape={value.shape}, {int(np.count_nonzero(value))} True)"
+        if value.dtype.kind in "iuf":
+            finite = value[np.isfinite(value)] if value.dtype.kind == "f" else value
+            if finite.size == 0:
+                return f"array(shape={value.shape}, no finite entries)"
+            n_bad = value.size - finite.size
+            note = f", {n_bad} non-finite" if n_bad else ""
+            return f"array(shape={value.shape}, min={finite.min():.6g}, max={finite.max():.6g}{note})"
+        # labels (strings, objects): the distinct values and how often each occurs
+        labels, counts = np.unique(value.astype(str), return_counts=True)
+        shown = ", ".join(f"{str(lab)!r}: {c}" for lab, c in zip(labels[:6], counts[:6]))
+        more = ", ..." if labels.size > 6 else ""
+        return f"array(shape={value.shape}, {{{shown}{more}}})"
     if isinstance(value, (float, np.floating)):
         return f"{value:.10g}" if math.isfinite(value) else str(value)
     return repr(value)

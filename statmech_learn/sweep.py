@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import csv
+import errno
 import functools
 import hashlib
 import inspect
@@ -36,7 +37,9 @@ import keyword
 import math
 import operator
 import os
+import socket
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -287,11 +290,14 @@ class Grid:
         order with the same seeds.  Values enter exactly (``1`` and ``1.0``
         differ here, since the function would receive different types).
         """
-        payload = {
+        return hashlib.sha256(_dumps(self._spec()).encode("ascii")).hexdigest()
+
+    def _spec(self) -> dict[str, Any]:
+        """The grid as plain JSON data: what :meth:`fingerprint` hashes, and what a checkpoint header keeps."""
+        return {
             "base_seed": self._base_seed,
             "blocks": [{"axes": list(names), "values": [list(r) for r in rows]} for names, rows in self._blocks],
         }
-        return hashlib.sha256(_dumps(payload).encode("ascii")).hexdigest()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Grid):
@@ -665,37 +671,231 @@ def _passes_seed(func: Callable[..., Any], grid: Grid) -> bool:
     return _SEED_AXIS in grid.names or (_SEED_AXIS in accepted and not bound)
 
 
+#: realpath of every checkpoint a sweep of this process is writing -> its _Checkpoint
+_ACTIVE_CHECKPOINTS: dict[str, _Checkpoint] = {}
+_ACTIVE_GUARD = threading.Lock()
+
+
+def _forget_active_checkpoints() -> None:
+    """In a forked child: the parent's sweeps are not the child's (their flocks still exclude it)."""
+    global _ACTIVE_GUARD
+    _ACTIVE_GUARD = threading.Lock()  # the parent may have forked while another thread held it
+    _ACTIVE_CHECKPOINTS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_active_checkpoints)
+
+#: errno values meaning "not allowed to write here" (permissions, read-only file system)
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _linking(blocks: Sequence[tuple[tuple[str, ...], Any]]) -> str:
+    """How a grid's axes are linked, e.g. ``n * zip(alpha, kappa)``."""
+    return " * ".join(names[0] if len(names) == 1 else f"zip({', '.join(names)})" for names, _ in blocks)
+
+
+def _grid_difference(old: Any, new: Mapping[str, Any]) -> str | None:
+    """Where the grid ``old`` (a :meth:`Grid._spec` read back from a header) differs from ``new``, in words.
+
+    Values are compared exactly, as the fingerprint does (``1`` and ``1.0``
+    differ).  Returns None when ``old`` is not a readable grid description
+    (a header written before headers kept one) or no difference is found.
+    """
+    try:
+        old_seed = old["base_seed"]
+        old_blocks = [(tuple(b["axes"]), [tuple(r) for r in b["values"]]) for b in old["blocks"]]
+        old_cols = {n: [_dumps(r[k]) for r in rows] for names, rows in old_blocks for k, n in enumerate(names)}
+    except (TypeError, KeyError, ValueError, IndexError):
+        return None
+    new_blocks = [(tuple(b["axes"]), [tuple(r) for r in b["values"]]) for b in new["blocks"]]
+    new_cols = {n: [_dumps(r[k]) for r in rows] for names, rows in new_blocks for k, n in enumerate(names)}
+    diffs = []
+    if _dumps(old_seed) != _dumps(new["base_seed"]):
+        diffs.append(f"base_seed is {old_seed!r} in the checkpoint, {new['base_seed']!r} here")
+    if list(old_cols) != list(new_cols):
+        diffs.append(f"the axes are ({', '.join(old_cols)}) in the checkpoint, ({', '.join(new_cols)}) here")
+    elif [names for names, _ in old_blocks] != [names for names, _ in new_blocks]:
+        diffs.append(f"the axes are linked as {_linking(old_blocks)} in the checkpoint, "
+                     f"{_linking(new_blocks)} here")
+    for name, values in new_cols.items():
+        before = old_cols.get(name)
+        if before is None:
+            continue
+        if len(before) != len(values):
+            diffs.append(f"axis {name!r} has {len(before)} values in the checkpoint, {len(values)} here")
+        k = next((k for k, (a, b) in enumerate(zip(before, values)) if a != b), None)
+        if k is not None:
+            diffs.append(f"axis {name!r} differs at position {k}: {before[k]} in the checkpoint, {values[k]} here")
+    return "; ".join(diffs) or None
+
+
 class _Checkpoint:
-    """Append-only JSON Lines file of finished points, with a header identifying the sweep."""
+    """Append-only JSON Lines file of finished points, with a header identifying the sweep.
+
+    While open for writing, the checkpoint is held against every other sweep:
+    in this process by an entry in ``_ACTIVE_CHECKPOINTS`` (keyed by the real
+    path), across processes by an exclusive :func:`fcntl.flock` on the lock
+    file ``<path>.lock``.  A flock belongs to the open file description, so
+    no other open and close, of the data file or of the lock file (a refused
+    sweep opens it too), in this process or any other, releases it.  The
+    lock is released with ``LOCK_UN`` (not merely by closing, which would
+    leave it held by process-pool workers forked meanwhile) and the lock file
+    removed, by :meth:`close`, which runs on every exit path.  Without
+    :mod:`fcntl` (not POSIX) only the in-process registry applies.
+
+    A checkpoint that cannot be written (the file is not writable, or the lock
+    file cannot be created) is opened read-only, without a lock: it loads if
+    it holds every point, and is refused with :class:`PermissionError` if the
+    sweep would have to write to it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The checkpoint file; its parent directories are created.
+    function : str
+        The swept function's name, as :func:`_function_name` gives it.
+    grid : Grid
+        The grid of the sweep.
+    points : list of dict
+        ``list(grid)``.
+
+    Raises
+    ------
+    RuntimeError
+        If another sweep (a thread of this process or another process) is
+        writing the checkpoint.
+    ValueError
+        If the file is not a checkpoint of this sweep: another tag, format,
+        function, grid or point count, or a corrupt line before the last.
+    PermissionError
+        If the checkpoint is read-only and the sweep would have to write to it.
+    """
 
     def __init__(self, path: str | os.PathLike, function: str, grid: Grid, points: list[dict]) -> None:
         self.path = os.fspath(path)
+        self.lock_path = self.path + ".lock"
         self.records: dict[int, dict] = {}
         self.repaired_bytes = 0
         self.duplicates = 0
-        parent = os.path.dirname(self.path)
-        if parent:
-            os.makedirs(parent, exist_ok=True)
-        self._fh = open(self.path, "a+b")
+        #: why the checkpoint is open read-only, or None when it is open for writing
+        self.read_only: str | None = None
+        self._fh: Any = None
+        self._lock_fd: int | None = None
+        self._pid = os.getpid()
+        self._key = os.path.realpath(self.path)
         try:
-            self._lock()
+            parent = os.path.dirname(self.path)
+            if parent:
+                os.makedirs(parent, exist_ok=True)
+            if os.path.exists(self.path) and not os.access(self.path, os.W_OK):
+                self.read_only = "the file is not writable"
+            else:
+                self._register()
+                self._lock()
+            self._open()
             self._load(function, grid, points)
         except BaseException:
-            self._fh.close()
+            self.close()
             raise
 
+    # -- locking
+
+    def _busy(self, holder: str = "") -> RuntimeError:
+        return RuntimeError(
+            f"checkpoint {self.path} is being written by another running sweep{holder}; wait for it to "
+            "finish, or give this sweep another checkpoint path"
+        )
+
+    def _register(self) -> None:
+        with _ACTIVE_GUARD:
+            if self._key in _ACTIVE_CHECKPOINTS:
+                raise self._busy(" in this process")
+            _ACTIVE_CHECKPOINTS[self._key] = self
+
+    def _unregister(self) -> None:
+        with _ACTIVE_GUARD:
+            if _ACTIVE_CHECKPOINTS.get(self._key) is self:
+                del _ACTIVE_CHECKPOINTS[self._key]
+
     def _lock(self) -> None:
+        """Take the exclusive flock on ``<path>.lock``, or fall back to read-only if it cannot be created."""
         try:
             import fcntl
-        except ImportError:  # not POSIX: no advisory lock
+        except ImportError:  # not POSIX: the in-process registry only
             return
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        for _ in range(100):
+            try:
+                fd = os.open(self.lock_path, flags, 0o644)
+            except OSError as exc:
+                if exc.errno not in _NOT_WRITABLE:
+                    raise
+                self.read_only = f"its lock file {self.lock_path} cannot be created: {exc.strerror}"
+                return
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError as exc:
+                    if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                        raise
+                    raise self._busy(_lock_holder(fd)) from exc
+                if _same_file(fd, self.lock_path):
+                    self._lock_fd = fd
+                    _note_holder(fd)
+                    return
+            except BaseException:
+                os.close(fd)
+                raise
+            # the previous holder removed this lock file between our open and our flock: retry
+            os.close(fd)
+        raise RuntimeError(f"could not lock checkpoint {self.path}: its lock file {self.lock_path} "
+                           "keeps being replaced")
+
+    def _unlock(self) -> None:
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is None:
+            return
+        if os.getpid() != self._pid:  # a forked copy: the lock (shared with the parent) is the parent's
+            os.close(fd)
+            return
+        import fcntl
+
         try:
-            # a POSIX record lock: held by this process only, not by forked workers
-            fcntl.lockf(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            raise RuntimeError(f"checkpoint {self.path} is being written by another running sweep") from exc
+            if _same_file(fd, self.lock_path):
+                try:
+                    os.unlink(self.lock_path)
+                except OSError:  # e.g. the directory became read-only: an unlocked lock file is harmless
+                    pass
+            # explicitly: closing alone would leave the lock held by workers forked since it was taken
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    # -- file access
+
+    def _open(self) -> None:
+        if self.read_only is None:
+            try:
+                self._fh = open(self.path, "a+b")
+                return
+            except OSError as exc:
+                if exc.errno not in _NOT_WRITABLE or not os.path.exists(self.path):
+                    raise
+                self.read_only = f"the file cannot be opened for writing: {exc.strerror}"
+        if not os.path.exists(self.path):
+            raise PermissionError(f"cannot start checkpoint {self.path}: {self.read_only}")
+        self._fh = open(self.path, "rb")
+
+    def _need_write(self, what: str) -> None:
+        if self.read_only is not None:
+            raise PermissionError(
+                f"checkpoint {self.path} can only be read ({self.read_only}), but {what}; "
+                "make it writable, or use another checkpoint path"
+            )
 
     def _write_line(self, obj: Mapping[str, Any]) -> None:
+        self._need_write("a record must be appended")
         self._fh.write((json.dumps(obj, allow_nan=True) + "\n").encode("utf-8"))
         self._fh.flush()
         os.fsync(self._fh.fileno())
@@ -712,6 +912,7 @@ class _Checkpoint:
             "function": function,
             "grid": grid.fingerprint(),
             "grid_repr": repr(grid),
+            "grid_spec": grid._spec(),
             "n_points": len(grid),
             "version": _package_version(),
         }
@@ -723,6 +924,7 @@ class _Checkpoint:
             if tail and not tail.startswith(b'{"_checkpoint"'):
                 raise ValueError(f"checkpoint {self.path} exists and is not a sweep checkpoint; "
                                  "choose another path")
+            self._need_write("it has no header yet and one must be written")
             self.repaired_bytes = len(tail)
             self._truncate(0)
             self._write_line(header)
@@ -733,17 +935,24 @@ class _Checkpoint:
             found = None
         if not isinstance(found, dict) or found.get("_checkpoint") != _CHECKPOINT_TAG:
             raise ValueError(f"checkpoint {self.path} exists and is not a sweep checkpoint; choose another path")
+        fmt = found.get("format")
+        if type(fmt) is not int or fmt != _CHECKPOINT_FORMAT:
+            raise ValueError(
+                f"checkpoint {self.path} has format {fmt!r}; this version of statmech-learn "
+                f"({header['version']}) reads format {_CHECKPOINT_FORMAT} only"
+            )
         if found.get("function") != function:
             raise ValueError(
                 f"checkpoint {self.path} holds a sweep of {found.get('function')}, not of {function}; "
                 "use another checkpoint path, or delete the file to start afresh"
             )
         if found.get("grid") != header["grid"]:
+            raise ValueError(self._different_grid(found, header))
+        n_found = found.get("n_points")
+        if type(n_found) is not int or n_found != len(grid):
             raise ValueError(
-                f"checkpoint {self.path} holds a sweep over a different grid "
-                f"({found.get('grid_repr')}, fingerprint {str(found.get('grid'))[:12]}) than "
-                f"{header['grid_repr']} (fingerprint {header['grid'][:12]}); "
-                "use another checkpoint path, or delete the file to start afresh"
+                f"checkpoint {self.path} has a header with n_points={n_found!r}, but its grid has "
+                f"{len(grid)} points; the header was modified by something other than a sweep"
             )
         if found.get("version") != header["version"]:
             warnings.warn(
@@ -780,15 +989,72 @@ class _Checkpoint:
                 self.duplicates += 1
                 continue
             self.records[index] = record
-        if valid_end < len(data):
+        missing = n - len(self.records)
+        if missing:
+            self._need_write(f"{missing} of its {n} points are missing and would have to be appended")
+        if valid_end < len(data) and self.read_only is None:  # read-only and complete: the torn tail is moot
             self.repaired_bytes = len(data) - valid_end
             self._truncate(valid_end)
+
+    def _different_grid(self, found: Mapping[str, Any], header: Mapping[str, Any]) -> str:
+        """The message for a header ``found`` of another grid: both grids, and where they differ."""
+        old_repr, new_repr = found.get("grid_repr"), header["grid_repr"]
+        where = _grid_difference(found.get("grid_spec"), header["grid_spec"])
+        if where is None:
+            where = "the checkpoint does not list its grid's values"
+            if old_repr == new_repr:
+                where += ", and the two grids print alike (they differ in values their printed form leaves out)"
+        return (
+            f"checkpoint {self.path} holds a sweep over a different grid: {where}. "
+            f"The checkpoint's grid is {old_repr} (fingerprint {str(found.get('grid'))[:12]}); "
+            f"this sweep's is {new_repr} (fingerprint {header['grid'][:12]}). "
+            "Use another checkpoint path, or delete the file to start afresh"
+        )
 
     def append(self, record: Mapping[str, Any]) -> None:
         self._write_line(record)
 
     def close(self) -> None:
-        self._fh.close()
+        """Close the file, release the lock and the registry entry (safe to call more than once)."""
+        fh, self._fh = self._fh, None
+        try:
+            if fh is not None:
+                fh.close()
+        finally:
+            try:
+                self._unlock()
+            finally:
+                self._unregister()
+
+
+def _same_file(fd: int, path: str) -> bool:
+    """Whether ``path`` still names the file open as ``fd``."""
+    try:
+        st = os.stat(path)
+    except OSError:  # removed, or no longer reachable: not ours to remove
+        return False
+    own = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino)
+
+
+def _note_holder(fd: int) -> None:
+    """Write ``pid host`` into a lock file just taken (for the message another sweep gets)."""
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode("utf-8", "replace"))
+    except OSError:  # informational only (e.g. a full disk)
+        pass
+
+
+def _lock_holder(fd: int) -> str:
+    """`` (pid N on host H)`` from a lock file held by another sweep, or ``""``."""
+    try:
+        text = os.pread(fd, 200, 0).decode("utf-8", "replace").split()
+    except OSError:
+        return ""
+    if len(text) == 2 and text[0].isdigit():
+        return f" (pid {text[0]} on {text[1]})"
+    return ""
 
 
 class _Progress:
@@ -889,7 +1155,10 @@ def sweep(
         JSON Lines file of finished points.  Points already in it are not
         recomputed; the returned table includes them.  A file written for
         another function or grid is refused; a torn last line (a write cut by
-        a crash) is removed and its point recomputed.
+        a crash) is removed and its point recomputed.  The sweep holds the
+        file against other sweeps (threads or processes) while it runs, through
+        the lock file ``<checkpoint>.lock``.  A read-only checkpoint that holds
+        every point loads without being written.
     progress : bool, optional
         Progress bar on stderr.  Default: on when stderr is a terminal and the
         environment variable ``CI`` is not set.
@@ -915,7 +1184,14 @@ def sweep(
         every record and ``failed`` the failed ones.
     ValueError
         For invalid arguments (naming the parameter), an axis that ``func``
-        does not accept, or a checkpoint of a different sweep.
+        does not accept, or a checkpoint of a different sweep (another
+        function, grid, point count or format).
+    RuntimeError
+        If another running sweep, in this process or another, is writing
+        ``checkpoint``.
+    PermissionError
+        If ``checkpoint`` cannot be written (the file is read-only, or its lock
+        file cannot be created) and points are missing from it.
     """
     if not callable(func):
         raise ValueError(f"func must be callable, got {func!r}")
@@ -938,8 +1214,8 @@ def sweep(
     done: dict[int, dict] = dict(store.records) if store is not None else {}
     failed: dict[int, dict] = {}
     todo = [i for i in range(len(points)) if i not in done]
-    bar = _Progress(_progress_enabled(progress), len(points), len(done))
     futures: list[cf.Future] = []
+    bar = None
 
     def collect(record: dict) -> None:
         if "_error" in record:
@@ -950,7 +1226,8 @@ def sweep(
                 store.append(record)
         bar.update()
 
-    try:
+    try:  # whatever happens (KeyboardInterrupt included), the checkpoint's lock is released
+        bar = _Progress(_progress_enabled(progress), len(points), len(done))
         if executor is None:
             for i in todo:
                 collect(_run_point(func, i, points[i], seeds[i], pass_seed))
@@ -962,11 +1239,14 @@ def sweep(
                 for record in future.result():
                     collect(record)
     finally:
-        for future in futures:
-            future.cancel()
-        bar.close()
-        if store is not None:
-            store.close()
+        try:
+            for future in futures:
+                future.cancel()
+            if bar is not None:
+                bar.close()
+        finally:
+            if store is not None:
+                store.close()
 
     records = [done[i] if i in done else failed[i] for i in range(len(points))]
     table = SweepTable(records, function=name)

@@ -1,9 +1,10 @@
 """Toy sweep functions for tests/test_sweep.py, importable by worker processes.
 
 Run as ``python -m tests._sweep_helpers seeds`` (print the seeds of
-:func:`seed_grid` as JSON) or ``python -m tests._sweep_helpers sweep CHECKPOINT``
-(sweep :func:`slow_point` over :func:`kill_grid` in-process with that
-checkpoint; the SIGKILL test kills it midway).
+:func:`seed_grid` as JSON) or ``python -m tests._sweep_helpers sweep CHECKPOINT
+[FUNCTION]`` (sweep :func:`slow_point`, or the named function of this module,
+over :func:`kill_grid` in-process with that checkpoint; the SIGKILL test kills
+it midway, the locking tests expect it to be refused).
 """
 
 from __future__ import annotations
@@ -71,6 +72,22 @@ def slow_point(x: int, seed: int) -> dict:
     return uniform_draw(x, seed)
 
 
+#: in-process hook of :func:`gated_point`: a test sets it to a callable of ``x`` run at every call
+GATE = None
+
+
+def gated_point(x: int, seed: int) -> dict:
+    """:func:`uniform_draw` after calling :data:`GATE` (when set), so a test can hold a sweep mid-run.
+
+    In another process (``python -m tests._sweep_helpers sweep CKPT gated_point``)
+    the hook is unset and the function runs freely.
+    """
+    gate = GATE
+    if gate is not None:
+        gate(x)
+    return uniform_draw(x, seed)
+
+
 def kill_grid():
     from statmech_learn.sweep import Grid
 
@@ -96,12 +113,13 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["seeds"]:
         print(json.dumps(seed_grid().seeds()))
         return 0
-    if argv[:1] == ["sweep"] and len(argv) == 2:
+    if argv[:1] == ["sweep"] and len(argv) in (2, 3):
         # under ``python -m`` this module is __main__; sweep the importable function,
-        # whose name (tests._sweep_helpers.slow_point) the checkpoint records
-        from tests._sweep_helpers import slow_point as importable
+        # whose name (e.g. tests._sweep_helpers.slow_point) the checkpoint records
+        import tests._sweep_helpers as importable
 
-        sweep(importable, kill_grid(), checkpoint=argv[1], progress=False)
+        func = getattr(importable, argv[2] if len(argv) == 3 else "slow_point")
+        sweep(func, kill_grid(), checkpoint=argv[1], progress=False)
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -310,3 +310,32 @@ def test_result_is_frozen_and_serialisable():
     assert "AMPRun(" in repr(run)
     se = state_evolution(GAUSS_SIGN, [1.0, 2.0], n_iter=10)
     assert json.loads(json.dumps(se.to_dict()))["n_iter"] == 10
+
+
+def test_amp_generalization_error_uses_the_instance_teacher_norm():
+    """Regression: n = 300, alpha = 8 once reported exactly 0 (m = 0.991 > sqrt(rho q) with the
+    prior's rho = 1).  The error of the estimate is arccos(m / sqrt(rho_N q)) / pi with the
+    instance's |w*|^2 / N, computed here from the returned estimate's overlaps."""
+    rng = np.random.default_rng(0)
+    w_star = rng.standard_normal(300)
+    run = amp(GAUSS_SIGN, n=300, alpha=8.0, rng=1, w_star=w_star, tol=1e-6)
+    rho_n = w_star @ w_star / 300
+    assert run.m <= np.sqrt(rho_n * run.q)
+    assert run.generalization_error == pytest.approx(np.arccos(run.m / np.sqrt(rho_n * run.q)) / np.pi, rel=1e-12)
+    assert run.generalization_error > 0
+    # regression: the test MSE on a fresh noisy label is mse + Delta
+    w_lin = rng.standard_normal(400)
+    lin = amp(GAUSS_LINEAR, n=400, alpha=2.0, rng=2, w_star=w_lin, tol=1e-8)
+    assert lin.generalization_error == pytest.approx(lin.mse + DELTA, rel=1e-10)
+
+
+def test_amp_generalization_error_mean_matches_theory_within_its_error_bar():
+    """Over 8 instances (n = 1000, alpha = 3) the mean error is the Bayes-optimal replica value
+    within 3 standard errors plus an O(1/n) finite-size allowance."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        eg = np.array([amp(GAUSS_SIGN, n=1000, alpha=3.0, rng=s, tol=1e-6).generalization_error for s in range(8)])
+    theory = solve(GAUSS_SIGN, 3.0).generalization_error
+    se = eg.std(ddof=1) / np.sqrt(eg.size)
+    assert abs(eg.mean() - theory) <= 3 * se + 1.0 / 1000
+    assert np.all(eg > 0)

@@ -290,9 +290,13 @@ def test_simulation_is_reproducible_and_instances_are_prefix_stable():
 
 def test_simulation_flags_an_unreachable_tolerance():
     model = sml.TeacherStudent(prior="gaussian", channel="sign", student=sml.ERM("logistic", 0.1))
+    # L-BFGS-B stops near 1e-8 in this certificate: 1e-12 (the floor) is flagged, not faked
     with pytest.warns(ConvergenceWarning, match="did not reach"):
-        sim = R.erm_simulation(model, n=50, alpha=2.0, n_samples=2, rng=0, n_test=100, tol=1e-30)
+        sim = R.erm_simulation(model, n=50, alpha=2.0, n_samples=2, rng=0, n_test=100, tol=1e-12)
     assert not sim.converged_all and not np.any(sim.converged)
+    # below the floor the request is refused outright
+    with pytest.raises(ValueError, match="^tol must be >= 1e-12"):
+        R.erm_simulation(model, n=50, alpha=2.0, n_samples=2, rng=0, n_test=100, tol=1e-30)
 
 
 # Bad input ------------------------------------------------------------------------------

@@ -7,17 +7,22 @@ the process-pool and Dask runs, a run killed by SIGKILL for resumption, and the
 closed-form Gaussian tail H(t) = erfc(t / sqrt 2) / 2 for a Monte Carlo sweep.
 """
 
+import contextlib
 import csv
 import functools
 import hashlib
+import importlib
 import io
 import itertools
 import json
 import math
+import multiprocessing
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
@@ -30,6 +35,7 @@ from statmech_learn.sweep import Grid, SweepTable, sweep
 from tests import _sweep_helpers as helpers
 
 ROOT = Path(__file__).resolve().parents[1]
+sweep_module = importlib.import_module("statmech_learn.sweep")  # the package's `sweep` is the function
 
 
 def without_wall_time(table):
@@ -303,6 +309,8 @@ def test_sigkill_midway_then_resume_computes_only_the_missing_points(tmp_path, m
     assert [r["_index"] for r in resumed.records] == list(range(len(grid)))
     uninterrupted = sweep(helpers.slow_point, grid, progress=False)
     assert without_wall_time(resumed) == without_wall_time(uninterrupted)
+    # the killed sweep's lock died with it; the resumed one removed the lock file it left
+    assert not Path(f"{ckpt}.lock").exists()
     # the file now holds the header and every point exactly once
     body = checkpoint_lines(ckpt)
     assert body[-1] == b""
@@ -389,6 +397,346 @@ def test_checkpoint_header_names_function_grid_and_version(tmp_path):
     assert header["function"] == "tests._sweep_helpers.uniform_draw"
     assert header["grid"] == grid.fingerprint()
     assert header["version"] == statmech_learn.__version__
+    assert header["format"] == 1 and header["n_points"] == 1
+    assert header["grid_spec"] == {"base_seed": 0, "blocks": [{"axes": ["x"], "values": [[1.0]]}]}
+    assert not Path(f"{ckpt}.lock").exists()
+
+
+def rewrite_header(path, **changes):
+    """Change (or with value None, remove) fields of a checkpoint's header line."""
+    lines = checkpoint_lines(path)
+    header = json.loads(lines[0])
+    for key, value in changes.items():
+        if value is None:
+            header.pop(key, None)
+        else:
+            header[key] = value
+    Path(path).write_bytes(b"\n".join([json.dumps(header).encode()] + lines[1:]))
+
+
+@pytest.mark.parametrize("fmt", [2, 0, "1", True, 1.0, None], ids=repr)
+def test_checkpoint_of_an_unknown_format_is_refused(tmp_path, fmt):
+    ckpt = tmp_path / "fmt.jsonl"
+    grid = Grid(x=[1.0, 2.0])
+    sweep(helpers.uniform_draw, grid, checkpoint=ckpt, progress=False)
+    rewrite_header(ckpt, format=fmt)
+    before = ckpt.read_bytes()
+    with pytest.raises(ValueError, match=re.escape(f"has format {fmt!r}") + ".*reads format 1 only"):
+        sweep(helpers.uniform_draw, grid, checkpoint=ckpt, progress=False)
+    assert ckpt.read_bytes() == before
+
+
+@pytest.mark.parametrize("n_points", [3, 1, "2", True, None], ids=repr)
+def test_checkpoint_with_a_wrong_point_count_is_refused(tmp_path, n_points):
+    ckpt = tmp_path / "count.jsonl"
+    grid = Grid(x=[1.0, 2.0])
+    sweep(helpers.uniform_draw, grid, checkpoint=ckpt, progress=False)
+    rewrite_header(ckpt, n_points=n_points)
+    before = ckpt.read_bytes()
+    with pytest.raises(ValueError, match=re.escape(f"n_points={n_points!r}") + ".*grid has 2 points"):
+        sweep(helpers.uniform_draw, grid, checkpoint=ckpt, progress=False)
+    assert ckpt.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "old, new, where",
+    [
+        # the printed forms are identical: only the listed values tell the grids apart
+        pytest.param(Grid(x=range(10)), Grid(x=[0, 1, 2, 3, 4, 55, 6, 7, 8, 9]),
+                     "axis 'x' differs at position 5: 5 in the checkpoint, 55 here", id="elided-value"),
+        pytest.param(Grid(x=[1.0, 2.0], seed=range(2)), Grid(x=[1.0, 2.0], seed=range(3)),
+                     "axis 'seed' has 2 values in the checkpoint, 3 here", id="longer-axis"),
+        pytest.param(Grid(x=[1, 2]), Grid(x=[1.0, 2.0]),
+                     "axis 'x' differs at position 0: 1 in the checkpoint, 1.0 here", id="int-vs-float"),
+        pytest.param(Grid(x=[1.0]), Grid(x=[1.0], base_seed=5),
+                     "base_seed is 0 in the checkpoint, 5 here", id="base-seed"),
+        pytest.param(Grid(x=[1.0], seed=[0, 1]), Grid(seed=[0, 1], x=[1.0]),
+                     "the axes are (x, seed) in the checkpoint, (seed, x) here", id="axis-order"),
+        pytest.param(Grid(x=[1.0, 2.0]) * Grid(seed=[0, 1]), Grid.zip(x=[1.0, 2.0], seed=[0, 1]),
+                     "linked as x * seed in the checkpoint, zip(x, seed) here", id="linking"),
+    ],
+)
+def test_different_grid_message_shows_both_grids_and_where_they_differ(tmp_path, old, new, where):
+    ckpt = tmp_path / "grid.jsonl"
+    sweep(helpers.uniform_draw, old, checkpoint=ckpt, progress=False)
+    with pytest.raises(ValueError, match="different grid") as info:
+        sweep(helpers.uniform_draw, new, checkpoint=ckpt, progress=False)
+    message = str(info.value)
+    assert where in message
+    assert f"The checkpoint's grid is {old!r} (fingerprint {old.fingerprint()[:12]})" in message
+    assert f"this sweep's is {new!r} (fingerprint {new.fingerprint()[:12]})" in message
+
+
+def test_different_grid_message_without_a_grid_spec_in_the_header(tmp_path):
+    # a header written before headers listed the grid's values
+    ckpt = tmp_path / "old.jsonl"
+    old, new = Grid(x=range(10)), Grid(x=[0, 1, 2, 3, 4, 55, 6, 7, 8, 9])
+    sweep(helpers.uniform_draw, old, checkpoint=ckpt, progress=False)
+    rewrite_header(ckpt, grid_spec=None)
+    with pytest.raises(ValueError, match="different grid") as info:
+        sweep(helpers.uniform_draw, new, checkpoint=ckpt, progress=False)
+    message = str(info.value)
+    assert "print alike" in message
+    assert old.fingerprint()[:12] in message and new.fingerprint()[:12] in message
+
+
+# --------------------------------------------------------------------------- checkpoint locking
+
+needs_flock = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX only (fcntl.flock, fork)")
+
+
+class Gate:
+    """A ``helpers.GATE`` holding a sweep at its first point until :attr:`release` is set.
+
+    A point run by any other thread (a second sweep that was let in) fails at once.
+    """
+
+    def __init__(self):
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.owner = None
+
+    def __call__(self, x):
+        if self.owner is None:
+            self.owner = threading.get_ident()
+        if threading.get_ident() != self.owner:
+            raise AssertionError("a second sweep ran a point while the first one held the checkpoint")
+        self.entered.set()
+        if not self.release.wait(timeout=30):
+            raise TimeoutError("the test never released the gated sweep")
+
+
+@contextlib.contextmanager
+def sweep_held_in_thread(grid, ckpt, monkeypatch):
+    """Run ``sweep(helpers.gated_point, grid, checkpoint=ckpt)`` in a thread, held at its first point."""
+    gate = Gate()
+    monkeypatch.setattr(helpers, "GATE", gate)
+    outcome = {}
+
+    def run():
+        try:
+            outcome["table"] = sweep(helpers.gated_point, grid, checkpoint=ckpt, progress=False)
+        except BaseException as exc:  # handed to the test thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        assert gate.entered.wait(timeout=30), f"the first sweep never started: {outcome}"
+        yield outcome
+    finally:
+        gate.release.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert "error" not in outcome, outcome
+
+
+def assert_each_point_once(ckpt, grid):
+    lines = checkpoint_lines(ckpt)
+    assert lines[-1] == b""
+    assert sorted(json.loads(line)["_index"] for line in lines[1:-1]) == list(range(len(grid)))
+
+
+@pytest.mark.parametrize("posix", [pytest.param(True, marks=needs_flock), False], ids=["flock", "no-fcntl"])
+def test_second_sweep_in_another_thread_is_refused(tmp_path, monkeypatch, posix):
+    if not posix:  # as on a platform without fcntl: the in-process registry alone must refuse
+        monkeypatch.setitem(sys.modules, "fcntl", None)
+    grid = Grid(x=range(5))
+    ckpt = tmp_path / "threads.jsonl"
+    spellings = [ckpt, str(ckpt)]
+    with contextlib.suppress(OSError):  # symlinks may need privileges (Windows)
+        (tmp_path / "link").symlink_to(tmp_path, target_is_directory=True)
+        spellings.append(tmp_path / "link" / "threads.jsonl")
+    with sweep_held_in_thread(grid, ckpt, monkeypatch) as first:
+        for path in spellings:
+            with pytest.raises(RuntimeError, match=re.escape(str(path)) + ".*another running sweep"):
+                sweep(helpers.gated_point, grid, checkpoint=path, progress=False)
+        assert Path(f"{ckpt}.lock").exists() == posix
+    assert [r["_index"] for r in first["table"].records] == list(range(len(grid)))
+    assert_each_point_once(ckpt, grid)
+    assert not Path(f"{ckpt}.lock").exists()
+    # released: the next sweep loads everything and computes nothing
+    monkeypatch.setattr(helpers, "GATE", None)
+    assert sweep(helpers.gated_point, grid, checkpoint=ckpt, progress=False) == first["table"]
+
+
+def attempt_sweep_in_forked_child(ckpt, grid):
+    """``sweep(gated_point, grid, checkpoint=ckpt)`` in a forked process: "ok" or "Type: message"."""
+    receive, send = multiprocessing.Pipe(duplex=False)
+
+    def child():
+        helpers.GATE = None
+        try:
+            sweep(helpers.gated_point, grid, checkpoint=ckpt, progress=False)
+            send.send("ok")
+        except Exception as exc:  # reported to the parent
+            send.send(f"{type(exc).__name__}: {exc}")
+
+    proc = multiprocessing.get_context("fork").Process(target=child)
+    proc.start()
+    try:
+        assert receive.poll(30), "the forked sweep did not report"
+        return receive.recv()
+    finally:
+        proc.join(30)
+
+
+@needs_flock
+def test_opening_and_closing_the_checkpoint_does_not_let_another_process_in(tmp_path, monkeypatch):
+    # With a POSIX record lock (fcntl.lockf) on the data file, any close of that file by the
+    # sweeping process released the lock, and a second process could then sweep into it.
+    grid = Grid(x=range(6), seed=range(2))
+    ckpt = tmp_path / "shared.jsonl"
+    outcomes = []
+
+    def gate(x):  # runs in the sweeping (main) thread, mid-sweep, with no other thread alive
+        if outcomes:
+            return
+        with open(ckpt, "rb") as fh:
+            fh.read()
+        os.close(os.open(ckpt, os.O_RDWR))
+        outcomes.append(attempt_sweep_in_forked_child(ckpt, grid))
+
+    monkeypatch.setattr(helpers, "GATE", gate)
+    table = sweep(helpers.gated_point, grid, checkpoint=ckpt, progress=False)
+    assert len(outcomes) == 1
+    assert outcomes[0].startswith("RuntimeError: ") and "another running sweep" in outcomes[0], outcomes
+    assert f"(pid {os.getpid()} on " in outcomes[0]
+    assert [r["_index"] for r in table.records] == list(range(len(grid)))
+    assert_each_point_once(ckpt, grid)
+    # once the sweep has finished, another process may resume it
+    assert attempt_sweep_in_forked_child(ckpt, grid) == "ok"
+    assert_each_point_once(ckpt, grid)
+
+
+@needs_flock
+def test_lock_is_released_while_forked_pool_workers_live_on(tmp_path):
+    grid = Grid(x=range(4))
+    ckpt = tmp_path / "pool.jsonl"
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as ex:
+        first = sweep(helpers.gated_point, grid, executor=ex, checkpoint=ckpt, progress=False)
+        # the workers were forked while the lock was held, and are still alive
+        assert not Path(f"{ckpt}.lock").exists()
+        assert attempt_sweep_in_forked_child(ckpt, grid) == "ok"
+        again = sweep(helpers.gated_point, grid, executor=ex, checkpoint=ckpt, progress=False)
+    assert again == first
+    assert_each_point_once(ckpt, grid)
+
+
+def test_lock_is_released_after_keyboard_interrupt_and_refusals(tmp_path):
+    ckpt = tmp_path / "interrupted.jsonl"
+    grid = Grid(x=range(4))
+
+    def interrupt_at_two(x):
+        if x == 2:
+            raise KeyboardInterrupt
+        return {"y": x}
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(interrupt_at_two, grid, checkpoint=ckpt, progress=False)
+    assert not Path(f"{ckpt}.lock").exists()
+    with pytest.raises(ValueError, match="different grid"):
+        sweep(interrupt_at_two, Grid(x=range(5)), checkpoint=ckpt, progress=False)
+    assert not Path(f"{ckpt}.lock").exists()
+    # KeyboardInterrupt while the progress bar starts
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(KeyboardInterrupt):
+        patch.setattr(sweep_module, "_Progress", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+        sweep(interrupt_at_two, grid, checkpoint=ckpt, progress=False)
+    assert not Path(f"{ckpt}.lock").exists()
+
+    calls = []
+
+    def record_calls(x):
+        calls.append(x)
+        return {"y": x}
+
+    record_calls.__qualname__ = interrupt_at_two.__qualname__  # the same function for the checkpoint
+    table = sweep(record_calls, grid, checkpoint=ckpt, progress=False)
+    assert calls == [2, 3] and table.column("y").tolist() == [0, 1, 2, 3]
+
+
+# --------------------------------------------------------------------------- read-only checkpoints
+
+
+@contextlib.contextmanager
+def read_only(ckpt, directory=False):
+    """Make the checkpoint file (or its directory) read-only, for root too.
+
+    chmod does not stop root, which CI runs as; then the refusals a normal user
+    gets from ``os.access`` and from opening for writing are simulated.
+    """
+    target = Path(ckpt).parent if directory else Path(ckpt)
+    mode = target.stat().st_mode
+    target.chmod(0o555 if directory else 0o444)
+    patch = pytest.MonkeyPatch()
+    if os.geteuid() == 0:
+        real_access, real_os_open = os.access, os.open
+
+        def access(path, how, **kwargs):
+            if not directory and os.fspath(path) == str(ckpt) and how & os.W_OK:
+                return False
+            return real_access(path, how, **kwargs)
+
+        def os_open(path, flags, *args, **kwargs):
+            if directory and os.path.dirname(os.fspath(path)) == str(target) and flags & os.O_CREAT \
+                    and not os.path.exists(path):
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real_os_open(path, flags, *args, **kwargs)
+
+        def guarded_open(path, mode="r", *args, **kwargs):
+            if not directory and os.fspath(path) == str(ckpt) and set(mode) & set("wax+"):
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return open(path, mode, *args, **kwargs)
+
+        patch.setattr(os, "access", access)
+        patch.setattr(os, "open", os_open)
+        patch.setattr(sweep_module, "open", guarded_open, raising=False)
+    try:
+        yield
+    finally:
+        patch.undo()
+        target.chmod(mode)
+
+
+@pytest.mark.parametrize("directory", [False, True], ids=["file", "directory"])
+def test_read_only_complete_checkpoint_loads(tmp_path, monkeypatch, directory):
+    ckpt = tmp_path / "ro" / "done.jsonl"
+    grid = Grid(x=range(3))
+    first = sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
+    lines = checkpoint_lines(ckpt)
+    with open(ckpt, "ab") as fh:  # a torn duplicate: moot, since every point is there
+        fh.write(lines[1][:10])
+    before = ckpt.read_bytes()
+    calls = tmp_path / "calls.log"
+    monkeypatch.setenv(helpers.CALL_LOG_ENV, str(calls))
+    with read_only(ckpt, directory):
+        again = sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
+        assert again == first
+        assert not calls.exists()
+        assert ckpt.read_bytes() == before
+        assert not Path(f"{ckpt}.lock").exists()
+
+
+@pytest.mark.parametrize("directory", [False, True], ids=["file", "directory"])
+def test_read_only_incomplete_checkpoint_is_refused_before_computing(tmp_path, monkeypatch, directory):
+    ckpt = tmp_path / "ro" / "part.jsonl"
+    grid = Grid(x=range(3))
+    sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
+    ckpt.write_bytes(b"\n".join(checkpoint_lines(ckpt)[:-2]) + b"\n")  # drop the last record
+    before = ckpt.read_bytes()
+    calls = tmp_path / "calls.log"
+    reason = "its lock file .* cannot be created: [^)]+" if directory else "the file is not writable"
+    monkeypatch.setenv(helpers.CALL_LOG_ENV, str(calls))
+    with read_only(ckpt, directory):
+        with pytest.raises(PermissionError, match=f"{re.escape(str(ckpt))} can only be read \\({reason}\\).*"
+                                                  "1 of its 3 points are missing"):
+            sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
+        assert not calls.exists()
+        assert ckpt.read_bytes() == before
+    # writable again: the sweep resumes
+    monkeypatch.delenv(helpers.CALL_LOG_ENV)
+    assert len(sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)) == 3
+    assert_each_point_once(ckpt, grid)
 
 
 # --------------------------------------------------------------------------- failures

@@ -427,7 +427,7 @@ _CHANNELS = {
 }
 
 
-def make_channel(channel: "str | Channel") -> Channel:
+def make_channel(channel: "str | Channel", name: str = "channel") -> Channel:
     """Return a :class:`Channel` from an instance or one of the names
-    'sign', 'margin', 'noisy-sign', 'probit', 'gaussian'."""
-    return from_registry("channel", channel, Channel, _CHANNELS)
+    'sign', 'margin', 'noisy-sign', 'probit', 'gaussian' (``name``: the parameter named in errors)."""
+    return from_registry(name, channel, Channel, _CHANNELS)

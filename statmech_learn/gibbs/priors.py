@@ -33,8 +33,16 @@ the replica-symmetric update and potential of :meth:`Prior.rs_teacher_student`,
     \quad Q = q + V,
 
 (e.g. Aubin et al. 2020, NeurIPS, "Generalization error in high-dimensional
-perceptrons", app. B), where the expectation runs over the teacher's
-quadrature (:meth:`Prior.quadrature`) and a composite rule in :math:`\xi`.
+perceptrons", app. B).  Every teacher prior is a finite mixture of Gaussians and
+atoms (:meth:`Prior.mixture`).  On a component :math:`N(\mu, s^2)` the field is
+Gaussian, :math:`B \sim N(\hat m\mu, S^2)` with :math:`S^2 = \hat m^2 s^2 + \hat q`,
+and the teacher enters only through its conditional mean
+:math:`\mathbb E[w^*\mid B] = \mu + \hat m s^2 (B - \hat m\mu)/S^2`, so the
+two-dimensional average over :math:`(w^*, \xi)` is one integral over B per
+component.  That integral is taken by a composite rule refined where the
+student's functions switch (:meth:`Prior.field_features`: the spike/slab switch
+of a sparse prior, B = 0 for the Ising prior), which a tensor rule in
+:math:`(w^*, \xi)` cannot resolve at high signal-to-noise ratio.
 """
 
 from __future__ import annotations
@@ -45,7 +53,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._validation import as_rng, check_nonnegative, check_positive, check_probability, from_registry
-from ..gaussian import gauss_hermite, normal_expectation, normal_nodes
+from ..gaussian import feature_nodes, gauss_hermite, normal_expectation
 
 __all__ = [
     "Prior",
@@ -96,14 +104,51 @@ class Prior(ABC):
 
     @property
     def second_moment(self) -> float:
-        r""":math:`\rho = \mathbb E w^2` under P0 (the teacher's self-overlap)."""
-        w, p = self.quadrature()
-        return float(np.sum(p * w * w))
+        r""":math:`\rho = \mathbb E w^2 = \sum_j p_j(\mu_j^2 + s_j^2)` under P0 (the teacher's self-overlap)."""
+        mu, s2, p = self.mixture()
+        return float(np.sum(p * (mu * mu + s2)))
 
-    def quadrature(self) -> tuple[np.ndarray, np.ndarray]:
-        r"""Nodes and weights with :math:`\mathbb E_{P_0} f(w) \approx \sum_k p_k f(w_k)`
-        (exact for discrete priors, Gauss-Hermite of order 64 for Gaussian parts)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot be used as a teacher prior")
+    def mixture(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        r"""P0 as a finite mixture :math:`\sum_j p_j N(\mu_j, s_j^2)` (atoms have :math:`s_j = 0`).
+
+        Returns ``(mu, s2, p)``.  This is how a prior acts as a *teacher*: the
+        teacher-student averages are exact in the teacher's Gaussian parts
+        (module docstring).  The default wraps :meth:`quadrature` as atoms, so a
+        prior that only defines a quadrature still works (as accurately as its
+        quadrature resolves the student's functions).
+        """
+        w, p = self.quadrature()
+        w = np.asarray(w, dtype=float)
+        return w, np.zeros_like(w), np.asarray(p, dtype=float)
+
+    def quadrature(self, order: int = 64) -> tuple[np.ndarray, np.ndarray]:
+        r"""Nodes and weights with :math:`\mathbb E_{P_0} f(w) \approx \sum_k p_k f(w_k)`:
+        the atoms of :meth:`mixture`, and Gauss-Hermite of ``order`` on each Gaussian part
+        (exact for discrete priors and polynomials of degree < 2 ``order``)."""
+        if type(self).mixture is Prior.mixture:
+            raise NotImplementedError(f"{type(self).__name__} cannot be used as a teacher prior")
+        mu, s2, p = self.mixture()
+        z, wz = gauss_hermite(order)
+        nodes, weights = [], []
+        for m_j, s_j, p_j in zip(mu, s2, p):
+            if s_j == 0:
+                nodes.append([m_j])
+                weights.append([p_j])
+            else:
+                nodes.append(m_j + np.sqrt(s_j) * z)
+                weights.append(p_j * wz)
+        return np.concatenate(nodes), np.concatenate(weights)
+
+    def field_features(self, Lam: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        r"""Where :math:`f_a, f_v, A` change fast in B, as ``(centers, widths)``.
+
+        Arrays of shape ``np.shape(Lam) + (K,)``: the functions vary on the
+        scale ``widths[k]`` around ``centers[k]``.  The teacher-student
+        quadrature refines its panels there.  Default: B = 0 on the scale 1
+        (the tanh of the Ising prior).
+        """
+        Lam = np.asarray(Lam, dtype=float)
+        return np.zeros(Lam.shape + (1,)), np.ones(Lam.shape + (1,))
 
     def sample(self, size, rng=None) -> np.ndarray:
         """Draw i.i.d. weights from P0 (``rng`` normalised by ``np.random.default_rng``)."""
@@ -128,27 +173,37 @@ class Prior(ABC):
             ``m``, ``q``, ``V`` (student variance :math:`\mathbb E f_v`, computed
             directly, not as Q - q) and ``psi`` (the potential :math:`\psi_w`).
 
-        The generic implementation integrates over the teacher's quadrature and
-        a composite rule in :math:`\xi` refined around :math:`B = 0`; Gaussian
-        and spherical students override it in closed form.
+        The generic implementation integrates, for each component of the
+        teacher's :meth:`mixture`, over the Gaussian field
+        :math:`B = \hat m\mu_j + S_j t` with the teacher replaced by its
+        conditional mean (module docstring), by the composite rule of
+        :func:`~statmech_learn.gaussian.feature_nodes` refined at the
+        student's :meth:`field_features`.  Gaussian and spherical students
+        override it in closed form.
         """
         mhat, qhat, Vhat = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (mhat, qhat, Vhat)))
-        ws, pw = teacher.quadrature()
-        sq = np.sqrt(qhat)[..., None]
-        center = -mhat[..., None] * ws / np.maximum(sq, 1e-300)
-        width = np.minimum(1.0, 1.0 / np.maximum(sq, 1e-300))
-        xi, wxi = normal_nodes(center, np.broadcast_to(width, center.shape), panel_order)  # (..., K, N)
-        B = mhat[..., None, None] * ws[:, None] + sq[..., None] * xi
+        mu, s2, pj = teacher.mixture()
+        mh = mhat[..., None]  # (..., J)
+        S = np.hypot(mh * np.sqrt(s2), np.sqrt(qhat)[..., None])  # no overflow of mhat^2
+        Sf = np.maximum(S, 1e-300)
+        c = mh * mu
+        fc, fw = self.field_features(Vhat)  # (..., K)
+        with np.errstate(over="ignore", invalid="ignore"):
+            center = np.clip((fc[..., None, :] - c[..., None]) / Sf[..., None], -20.0, 20.0)
+            width = np.minimum(1.0, fw[..., None, :] / Sf[..., None])
+        t, wt = feature_nodes(center, width, panel_order)  # (..., J, N)
+        B = c[..., None] + S[..., None] * t
         lam = Vhat[..., None, None]
         fa = self.mean(B, lam)
         fv = self.variance(B, lam)
         logz = self.log_partition(B, lam)
-        wt = np.where(wxi > 0, wxi, 0.0) * pw[:, None]
+        w_star = mu[:, None] + (mh * s2 / Sf)[..., None] * t  # E[w* | B]
+        wt = np.where(wt > 0, wt, 0.0) * pj[:, None]
 
         def avg(x):
             return np.sum(np.where(wt > 0, x * wt, 0.0), axis=(-2, -1))
 
-        m = avg(fa * ws[:, None])
+        m = avg(fa * w_star)
         q = avg(fa * fa)
         V = avg(fv)
         psi = -mhat * m + 0.5 * Vhat * (q + V) - 0.5 * qhat * V + avg(logz)
@@ -211,13 +266,8 @@ class GaussianPrior(Prior):
         w = np.asarray(w, dtype=float)
         return -0.5 * w * w / self.variance_ - 0.5 * np.log(2 * np.pi * self.variance_)
 
-    @property
-    def second_moment(self) -> float:
-        return self.variance_
-
-    def quadrature(self):
-        z, w = gauss_hermite(64)
-        return np.sqrt(self.variance_) * z, w
+    def mixture(self):
+        return np.array([0.0]), np.array([self.variance_]), np.array([1.0])
 
     def sample(self, size, rng=None):
         return np.sqrt(self.variance_) * as_rng(rng).standard_normal(size)
@@ -273,12 +323,8 @@ class BinaryPrior(Prior):
         w = np.asarray(w, dtype=float)
         return np.where(np.abs(w) == 1.0, -np.log(2.0), -np.inf)
 
-    @property
-    def second_moment(self) -> float:
-        return 1.0
-
-    def quadrature(self):
-        return np.array([1.0, -1.0]), np.array([0.5, 0.5])
+    def mixture(self):
+        return np.array([1.0, -1.0]), np.zeros(2), np.array([0.5, 0.5])
 
     @property
     def entropy(self) -> float:
@@ -353,12 +399,8 @@ class SphericalPrior(Prior):
         L = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * qhat))
         return 0.5 * (L - 1.0) - 0.5 * qhat * v + qhat / (2.0 * L) - 0.5 * np.log(L)
 
-    @property
-    def second_moment(self) -> float:
-        return 1.0
-
-    def quadrature(self):
-        return self._g.quadrature()
+    def mixture(self):
+        return self._g.mixture()
 
     def sample(self, size, rng=None):
         """Uniform on the sphere |w|^2 = n for the last axis of ``size``."""
@@ -411,7 +453,7 @@ class GaussBernoulliPrior(Prior):
     def _log_terms(self, B, Lam):
         B, Lam = _b(B, Lam)
         s = 1.0 + Lam
-        log_slab = np.log(self.rho) - 0.5 * np.log(s) + 0.5 * B * B / s
+        log_slab = np.log(self.rho) - 0.5 * np.log(s) + 0.5 * B * (B / s)  # B^2 may overflow, B^2/s not
         log_spike = np.log1p(-self.rho) if self.rho < 1 else -np.inf
         return log_spike, log_slab, B, s
 
@@ -432,15 +474,26 @@ class GaussBernoulliPrior(Prior):
         pi, B, s = self._pi(B, Lam)
         return pi / s + pi * (1.0 - pi) * (B / s) ** 2
 
-    @property
-    def second_moment(self) -> float:
-        return self.rho
+    def mixture(self):
+        if self.rho == 1.0:
+            return np.array([0.0]), np.array([1.0]), np.array([1.0])
+        return np.zeros(2), np.array([0.0, 1.0]), np.array([1.0 - self.rho, self.rho])
 
-    def quadrature(self):
-        z, w = gauss_hermite(64)
-        nodes = np.concatenate([[0.0], z])
-        weights = np.concatenate([[1.0 - self.rho], self.rho * w])
-        return nodes, weights
+    def field_features(self, Lam):
+        r"""The spike/slab switch: :math:`\pi = 1/2` at
+        :math:`B_s^2 = 2(1+\Lambda)\,[\log\tfrac{1-\rho}{\rho} + \tfrac12\log(1+\Lambda)]`,
+        on the scale :math:`(1+\Lambda)/B_s` (the slope of the log-odds there is
+        :math:`B/(1+\Lambda)`); and B = 0, on the scale :math:`\sqrt{1+\Lambda}`.
+        Where the slab wins at every B (no switch), the switch points collapse onto 0."""
+        Lam = np.asarray(Lam, dtype=float)
+        s = 1.0 + Lam
+        with np.errstate(divide="ignore", invalid="ignore"):
+            odds = (np.log1p(-self.rho) - np.log(self.rho) if self.rho < 1 else -np.inf) + 0.5 * np.log(s)
+            bs = np.sqrt(2.0 * s * np.maximum(odds, 0.0))
+            w_s = np.where(bs > 0, np.minimum(s / np.where(bs > 0, bs, 1.0), np.sqrt(s)), np.sqrt(s))
+        centers = np.stack([np.zeros_like(s), -bs, bs], axis=-1)
+        widths = np.stack([np.sqrt(s), w_s, w_s], axis=-1)
+        return centers, widths
 
     def sample(self, size, rng=None):
         rng = as_rng(rng)
@@ -507,7 +560,7 @@ _PRIORS = {
 }
 
 
-def make_prior(prior: "str | Prior") -> Prior:
+def make_prior(prior: "str | Prior", name: str = "prior") -> Prior:
     """Return a :class:`Prior` from an instance or one of the names
-    'gaussian', 'binary', 'spherical', 'gauss-bernoulli'."""
-    return from_registry("prior", prior, Prior, _PRIORS)
+    'gaussian', 'binary', 'spherical', 'gauss-bernoulli' (``name``: the parameter named in errors)."""
+    return from_registry(name, prior, Prior, _PRIORS)

@@ -52,10 +52,10 @@ from typing import Iterator
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import as_rng, check_choice, check_finite, check_int, check_nonnegative, check_positive
+from .._validation import as_rng, check_choice, check_finite, check_int, check_positive, check_tol
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..results import Result
-from .glm import _V_FLOOR, _equations, _generalization
+from .glm import _V_FLOOR, MAX_ITER_LIMIT, _check_alpha, _equations, _generalization
 from .models import TeacherStudent
 
 __all__ = ["AMPRun", "StateEvolution", "amp", "state_evolution"]
@@ -67,6 +67,23 @@ _VAR_FLOOR = 1e-18
 #: an iteration that multiplies the mean variance by more than this, starting from a
 #: collapsed posterior (total variance sum_i v_i <= rho), is a breakdown, not a step
 _BREAKDOWN = 10.0
+#: largest number of weights of a simulated instance (the dense P x N inputs must fit in memory)
+MAX_WEIGHTS = 10**7
+#: largest number of entries P * N of a simulated input matrix (4 GB of float64)
+MAX_ENTRIES = 5 * 10**8
+
+
+def check_patterns(alpha: float, n: int) -> int:
+    """Number of patterns P = round(alpha n) of an instance, >= 1 and of a size that fits in memory."""
+    P = alpha * n
+    if P < 0.5:
+        raise ValueError(f"alpha * n must round to at least one pattern, got alpha = {alpha:g}, n = {n}")
+    if P * n > MAX_ENTRIES:
+        raise ValueError(f"alpha * n^2 = {P * n:.3g} input entries exceed {MAX_ENTRIES:.0e} (4 GB): "
+                         f"got alpha = {alpha:g}, n = {n}")
+    return int(round(P))
+
+
 #: standard deviation (relative to sqrt(rho)) of the noise added to w* by init="informed"
 _INFORMED_NOISE = 1e-3
 
@@ -89,9 +106,11 @@ class AMPRun(Result):
     n_iter : number of GAMP iterations performed.
     converged : whether the root-mean-square change of :math:`\\hat w` fell below ``tol``.
     residual : that change at the last iteration (NaN if the iteration broke down).
-    generalization_error : the replica formula at the final (m, q): 0-1 error
-        :math:`\\arccos(m/\\sqrt{\\rho q})/\\pi` for labels ±1, test mean squared
-        error :math:`\\rho - 2m + q + \\Delta` for regression.
+    generalization_error : the error of the final estimate on a fresh sample, from
+        the instance's own overlaps with :math:`\\rho_N = |w^*|^2/N` (exact for
+        Gaussian inputs): 0-1 error :math:`\\arccos(m/\\sqrt{\\rho_N q})/\\pi` for
+        labels ±1, test mean squared error :math:`\\rho_N - 2m + q + \\Delta` for
+        regression.
     message : why the iteration stopped.
     model : repr of the model.
     """
@@ -184,9 +203,9 @@ def state_evolution(model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, 
     StateEvolution
     """
     model = _check_bayes_optimal(model)
-    alpha_in = check_positive("alpha", alpha)
-    n_iter = check_int("n_iter", n_iter, minimum=1)
-    tol = check_nonnegative("tol", tol)
+    alpha_in = _check_alpha(alpha)
+    n_iter = check_int("n_iter", n_iter, minimum=1, maximum=MAX_ITER_LIMIT)
+    tol = check_tol("tol", tol)
     alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
     rho = model.rho
     if V0 is None:
@@ -353,17 +372,15 @@ def amp(model: TeacherStudent, n: int, alpha: float, rng=None, n_iter: int = 200
     AMPRun
     """
     model = _check_bayes_optimal(model)
-    n = check_int("n", n, minimum=1)
+    n = check_int("n", n, minimum=1, maximum=MAX_WEIGHTS)
     alpha = float(check_positive("alpha", alpha))
-    n_iter = check_int("n_iter", n_iter, minimum=1)
-    tol = float(check_nonnegative("tol", tol))
-    damping = float(check_nonnegative("damping", damping))
-    if damping >= 1:
+    n_iter = check_int("n_iter", n_iter, minimum=1, maximum=MAX_ITER_LIMIT)
+    tol = check_tol("tol", tol)
+    damping = float(check_finite("damping", damping))
+    if not 0.0 <= damping < 1.0:
         raise ValueError(f"damping must be in [0, 1), got {damping}")
     init = check_choice("init", init, ("uninformed", "informed"))
-    P = int(round(alpha * n))
-    if P < 1:
-        raise ValueError(f"alpha * n must round to at least one pattern, got alpha = {alpha:g}, n = {n}")
+    P = check_patterns(alpha, n)
     rng = as_rng(rng)
     X, y, w_star = _instance(model, n, P, rng, X, y, w_star)
     rho = model.rho
@@ -420,7 +437,10 @@ def amp(model: TeacherStudent, n: int, alpha: float, rng=None, n_iter: int = 200
             break
     m, q = m_hist[-1], q_hist[-1]
     mse = float(np.mean((w - w_star) ** 2)) if w_star is not None else np.nan
-    eg = float(_generalization(model, m, q, v_hist[-1])) if w_star is not None else np.nan
+    # the instance's own teacher norm |w*|^2/N, not the prior's second moment: then
+    # m <= sqrt(rho_N q) (Cauchy-Schwarz) and the error is that of this estimator
+    rho_n = float(w_star @ w_star) / n if w_star is not None else np.nan
+    eg = float(_generalization(model, m, q, v_hist[-1], rho=rho_n)) if w_star is not None else np.nan
     run = AMPRun(alpha=alpha, n=n, m=m, q=q, mse=mse, m_history=np.array(m_hist), q_history=np.array(q_hist),
                  v_history=np.array(v_hist), n_iter=t, converged=converged, residual=residual,
                  generalization_error=eg, message=message, model=repr(model))

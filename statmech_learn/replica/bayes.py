@@ -38,6 +38,7 @@ __all__ = ["BayesOptimalMaps", "solve_bayes_optimal", "bayes_transitions"]
 
 _U_MIN = np.log(1e-60)
 _GRID = 360
+_TAB_STEP = 0.05  # step in log qhat of the tabulated prior map (bracketing only)
 _PANEL_ORDER = 10  # composite rule: ~1e-13 relative on these integrands (docs/numerics.md)
 
 
@@ -50,13 +51,16 @@ class BayesOptimalMaps:
 
     def __post_init__(self) -> None:
         self._peaks: dict[float, float] = {}
+        self._tab_k = np.zeros(0, dtype=np.int64)  # table of log V_prior on log qhat = k * _TAB_STEP
+        self._tab_lv = np.zeros(0)
         self.rho = self.model.rho
         self.u_max = np.log(self.rho)
         self.u_grid = np.linspace(_U_MIN, self.u_max, _GRID)
         self.g_grid = self.channel_qhat(np.exp(self.u_grid))
 
     def channel(self, V):
-        V = np.asarray(V, dtype=float)
+        # V = exp(log rho) may exceed rho by an ulp: q = rho - V must not go negative
+        V = np.minimum(np.asarray(V, dtype=float), self.rho)
         q = self.rho - V
         ch = self.model.channel
         return ch.rs_teacher_student(q, q, V, ch, self.rho, V_star=V, panel_order=self.panel_order)
@@ -76,20 +80,34 @@ class BayesOptimalMaps:
         with np.errstate(divide="ignore"):
             return np.log(np.maximum(Vn, 0.0)) - u
 
-    def h_table(self, alpha):
-        r"""h on the u-grid for every alpha, shape (len(alpha), grid), for bracketing only.
+    def log_prior_variance_table(self, lq):
+        r""":math:`\log V_{prior}(e^{lq})` interpolated linearly in :math:`\log\hat q` on a
+        table of step 0.05 (exact values, computed once and extended on demand:
+        the prior map does not depend on alpha).  Interpolation error below ~1e-3
+        in log V; used for bracketing only."""
+        lq = np.clip(np.asarray(lq, dtype=float), -690.0, 690.0)
+        k_lo = int(np.floor(lq.min() / _TAB_STEP)) - 1
+        k_hi = int(np.ceil(lq.max() / _TAB_STEP)) + 1
+        have = self._tab_k
+        need = np.arange(k_lo, k_hi + 1)
+        if have.size:
+            need = need[(need < have[0]) | (need > have[-1])]
+        if need.size:
+            with np.errstate(divide="ignore"):
+                lv = np.log(np.maximum(self.prior(np.exp(need * _TAB_STEP))["V"], 1e-320))
+            k = np.concatenate([have, need])
+            order = np.argsort(k)
+            self._tab_k, self._tab_lv = k[order], np.concatenate([self._tab_lv, lv])[order]
+        return np.interp(lq, self._tab_k * _TAB_STEP, self._tab_lv)
 
-        The prior's :math:`\log V_{prior}` is interpolated (linearly in
-        :math:`\log\hat q`, on 800 exact points spanning the needed range);
-        brackets are then checked and polished with the exact functions.
-        """
+    def h_table(self, alpha):
+        r"""h on the u-grid for every alpha, shape (len(alpha), grid), for bracketing only
+        (the prior's :math:`\log V_{prior}` from :meth:`log_prior_variance_table`);
+        brackets are then checked and polished with the exact functions."""
         alpha = np.asarray(alpha, dtype=float)
         qh = alpha[:, None] * self.g_grid[None, :]
         lq = np.log(np.clip(qh, 1e-300, 1e300))
-        grid = np.linspace(lq.min(), lq.max() + 1e-12, 800)
-        with np.errstate(divide="ignore"):
-            lv = np.log(np.maximum(self.prior(np.exp(grid))["V"], 1e-320))
-        return np.interp(lq, grid, lv) - self.u_grid[None, :]
+        return self.log_prior_variance_table(lq) - self.u_grid[None, :]
 
     def free_entropy(self, V, alpha):
         r""":math:`\Phi = \psi_w(\hat q) + \alpha\,\psi_{out}(V)` with :math:`\hat q = \alpha\hat G(V)`."""
@@ -251,50 +269,185 @@ def solve_bayes_optimal(model: TeacherStudent, alpha: np.ndarray, tol: float = 1
 class _TransitionPoints:
     alpha_it: float
     alpha_spinodal: float
+    alpha_spinodal_informed: float
+    first_order: bool
     converged: bool
+    message: str
 
 
-def bayes_transitions(model: TeacherStudent, alpha_range=(0.5, 3.0), xtol: float = 1e-6) -> _TransitionPoints:
-    """Spinodal (where the uninformed branch ends) and first-order transition (equal free entropies).
+_SCAN = 600  # loads of the coexistence scan (log-spaced over alpha_range)
+_NEAR = 0.05  # |h| of an interior extremum of the tabulated h that is checked exactly
 
-    Spinodal: the largest alpha where :math:`\\max_u h(u) > 0` above the informed
-    branch, i.e. where the uninformed fixed point merges with the unstable one
-    (a tangency); located by bisection in alpha, with the maximum of h found
-    by Brent's method on the exact functions around the best grid point.
-    Transition: Brent's root of :math:`\\Phi_{informed} - \\Phi_{uninformed}`
-    below the spinodal.
+
+def _local_extrema(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the interior local maxima and minima of a tabulated h."""
+    r = np.where(np.isfinite(row), row, -np.inf)
+    mid = r[1:-1]
+    maxima = np.flatnonzero((mid >= r[:-2]) & (mid > r[2:])) + 1
+    minima = np.flatnonzero((mid <= r[:-2]) & (mid < r[2:])) + 1
+    return maxima, minima
+
+
+def _exact_extremum(maps: BayesOptimalMaps, a: float, lo: float, hi: float, kind: str) -> tuple[float, float]:
+    """(u, h) at the exact maximum (kind='max') or minimum of h(., a) on [lo, hi] (Brent, bounded)."""
+    sign = -1.0 if kind == "max" else 1.0
+
+    def f(u: float) -> float:
+        v = sign * float(maps.h(np.array([u]), np.array([a]))[0])
+        return v if np.isfinite(v) else 1e300  # outside the map's domain: never the extremum
+
+    res = minimize_scalar(f, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
+    return float(res.x), sign * float(res.fun)
+
+
+def _signs(maps: BayesOptimalMaps, a: float, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sign pattern of h(., a) along u, with interior extrema near zero resolved exactly.
+
+    Returns the sorted abscissae and signs (+1/-1) of the tabulated points plus
+    the exact extrema that the table puts within ``_NEAR`` of zero.
+    """
+    ug = maps.u_grid
+    us, hs = list(ug), list(row)
+    maxima, minima = _local_extrema(row)
+    for idx, kind in [(maxima, "max"), (minima, "min")]:
+        for j in idx:
+            if abs(row[j]) <= _NEAR:
+                u, h = _exact_extremum(maps, a, ug[j - 1], ug[j + 1], kind)
+                us.append(u)
+                hs.append(h)
+    order = np.argsort(us)
+    return np.asarray(us)[order], np.sign(np.asarray(hs)[order])
+
+
+def _n_stable(signs: np.ndarray) -> int:
+    """Stable fixed points: downward crossings of h, plus V = 0 when h < 0 at the bottom."""
+    pos = signs > 0
+    return int(np.count_nonzero(pos[:-1] & ~pos[1:]) + (not pos[0]))
+
+
+def _coexistence(maps: BayesOptimalMaps, alpha: np.ndarray) -> np.ndarray:
+    """Whether two stable fixed points coexist at each load (table plus exact near-tangencies)."""
+    H = maps.h_table(alpha)
+    return np.array([_n_stable(_signs(maps, float(a), row)[1]) >= 2 for a, row in zip(alpha, H)])
+
+
+def _tangency(maps: BayesOptimalMaps, a_in: float, a_out: float, kind: str, xtol: float) -> float:
+    """Load where the extremum of h that makes the second stable point (kind='max': the bump
+    below the uninformed root; 'min': the dip above the informed root) touches zero, between
+    a coexisting load ``a_in`` and a single-point load ``a_out``: Brent's method in alpha on the
+    exact extremum, searched in a window of the u-grid around its tabulated positions."""
+    ug = maps.u_grid
+    row = maps.h_table(np.array([a_in]))[0]
+    # the uninformed crossing: the last downward one, near-tangent extrema resolved exactly
+    us, signs = _signs(maps, a_in, row)
+    pos = signs > 0
+    downs = np.flatnonzero(pos[:-1] & ~pos[1:])
+    top = int(np.searchsorted(ug, us[downs[-1]])) if downs.size else ug.size - 1
+    maxima, minima = _local_extrema(row)
+    if kind == "max":  # the bump just below the uninformed crossing
+        cand = maxima[maxima <= top + 1]
+        j = int(cand[-1]) if cand.size else top
+        lo_j, hi_j = max(j - 3, 0), min(j + 3, ug.size - 1)
+    else:  # the deepest dip below the uninformed crossing, kept away from it
+        cand = minima[minima < top - 1]
+        if not cand.size:
+            return float("nan")
+        j = int(cand[np.argmin(row[cand])])
+        lo_j, hi_j = max(j - 3, 0), min(j + 3, top - 1)
+
+    def extreme(a: float) -> float:
+        return _exact_extremum(maps, a, ug[lo_j], ug[hi_j], kind)[1]
+
+    f_in, f_out = extreme(a_in), extreme(a_out)
+    want_in = 1.0 if kind == "max" else -1.0  # sign of the extremum where the two points coexist
+    if not (np.sign(f_in) == want_in and np.sign(f_out) == -want_in):
+        return 0.5 * (a_in + a_out) if abs(a_in - a_out) <= xtol else float("nan")
+    return float(brentq(extreme, min(a_in, a_out), max(a_in, a_out), xtol=xtol))
+
+
+def bayes_transitions(model: TeacherStudent, alpha_range=(0.01, 10.0), xtol: float = 1e-6) -> _TransitionPoints:
+    r"""Spinodals and first-order transition of a Bayes-optimal model in ``alpha_range``.
+
+    1. Scan ``_SCAN`` log-spaced loads; at each, count the stable fixed points
+       of the state-evolution map (downward crossings of h, plus perfect
+       recovery when h < 0 at V -> 0), resolving extrema of h that the table
+       puts near zero with the exact functions.  Two stable points coexist
+       on an interval of loads: the metastable region of a first-order
+       transition.
+    2. Its ends are tangencies: ``alpha_spinodal_informed``, where the
+       informed (small-V) point appears (the minimum of h between the informed
+       and the unstable point touches zero), and ``alpha_spinodal``, where the
+       uninformed (large-V) point disappears (the maximum of h between the
+       unstable and the uninformed point touches zero): Brent's method in alpha
+       on the exact extremum.  A discrete prior's perfect recovery (V = 0) may
+       be stable at every load, in which case the informed spinodal is below
+       the range and reported as NaN.
+    3. ``alpha_it``: Brent's root of :math:`\Phi_{informed} - \Phi_{uninformed}`
+       inside the metastable interval.
+
+    No coexistence anywhere in the range (a continuous transition, or none) is
+    reported with ``first_order=False`` and NaN loads, not an exception.
     """
     maps = BayesOptimalMaps(model)
     lo, hi = alpha_range
-
-    def has_uninformed(a: float) -> bool:
-        hrow = maps.h_table(np.array([a]))[0]
-        j = int(np.argmax(np.where(np.isfinite(hrow), hrow, -np.inf)[1:-1])) + 1
-        if hrow[j] > 0:
-            return True
-        res = minimize_scalar(lambda u: -float(maps.h(np.array([u]), np.array([a]))[0]),
-                              bracket=(maps.u_grid[j - 1], maps.u_grid[j], maps.u_grid[j + 1]),
-                              tol=1e-12)
-        return bool(-res.fun > 0)
-
-    if not has_uninformed(lo) or has_uninformed(hi):
-        raise ValueError(f"alpha_range must bracket the spinodal, got {alpha_range}")
-    a, b = lo, hi
-    while b - a > xtol:
-        mid = 0.5 * (a + b)
-        if has_uninformed(mid):
-            a = mid
-        else:
-            b = mid
-    alpha_sp = 0.5 * (a + b)
+    scan = np.geomspace(lo, hi, _SCAN)
+    co = _coexistence(maps, scan)
+    nan = float("nan")
+    if not np.any(co):
+        return _TransitionPoints(nan, nan, nan, False, True,
+                                 f"no first-order transition in alpha_range {alpha_range}: one stable fixed point "
+                                 f"at every load of a {_SCAN}-point scan (a continuous or no transition)")
+    runs = np.flatnonzero(np.diff(np.concatenate([[0], co.astype(int), [0]])))
+    starts, ends = runs[0::2], runs[1::2] - 1  # first metastable region [starts[0], ends[0]]
+    i0, i1 = int(starts[0]), int(ends[0])
+    notes = []
+    if starts.size > 1:
+        notes.append(f"{starts.size} separate metastable regions in the range; the first is reported")
+    if i1 == scan.size - 1:
+        return _TransitionPoints(nan, nan, nan, True, False,
+                                 f"the uninformed branch still coexists with the informed one at alpha = {hi:g}: "
+                                 "extend alpha_range upwards")
+    alpha_sp = _tangency(maps, float(scan[i1]), float(scan[i1 + 1]), "max", xtol)
+    if i0 == 0:
+        alpha_sp_inf = nan
+        notes.append(f"the informed branch is stable at every load down to alpha = {lo:g}")
+        a_left = float(scan[0])
+    else:
+        alpha_sp_inf = _tangency(maps, float(scan[i0]), float(scan[i0 - 1]), "min", xtol)
+        a_left = alpha_sp_inf if np.isfinite(alpha_sp_inf) else float(scan[i0])
+    a_right = alpha_sp if np.isfinite(alpha_sp) else float(scan[i1])
 
     def dphi(x: float) -> float:
         out = solve_bayes_optimal(model, np.array([x]), maps=maps)
-        return float(out["informed"]["phi"][0] - out["uninformed"]["phi"][0])
+        i, u = out["informed"], out["uninformed"]
+        if not (i["converged"][0] and u["converged"][0]):
+            return nan
+        if abs(i["V"][0] - u["V"][0]) <= 1e-9 * maps.rho:  # one point found: a branch not resolved
+            return nan
+        return float(i["phi"][0] - u["phi"][0])
 
-    try:
-        alpha_it = brentq(dphi, lo, a - 1e-3 * (a - lo), xtol=xtol)
-        ok = True
-    except ValueError:
-        alpha_it, ok = float("nan"), False
-    return _TransitionPoints(float(alpha_it), float(alpha_sp), ok)
+    # evaluate just inside the metastable interval, where both branches are found robustly
+    inset = 1e-4 * (a_right - a_left)
+    xa, xb = a_left + inset, a_right - inset
+    fa, fb = dphi(xa), dphi(xb)
+    for _ in range(8):  # move inwards if a branch was not resolved right at a tangency
+        if np.isfinite(fa) and np.isfinite(fb):
+            break
+        if not np.isfinite(fa):
+            xa = xa + 0.1 * (xb - xa)
+            fa = dphi(xa)
+        if not np.isfinite(fb):
+            xb = xb - 0.1 * (xb - xa)
+            fb = dphi(xb)
+    ok = np.isfinite(alpha_sp) and (i0 == 0 or np.isfinite(alpha_sp_inf))
+    if np.isfinite(fa) and np.isfinite(fb) and fa * fb <= 0:
+        alpha_it = float(brentq(dphi, xa, xb, xtol=xtol))
+    elif np.isfinite(fa) and np.isfinite(fb) and fa > 0:
+        alpha_it, ok = nan, False
+        notes.append("the informed branch already dominates where it appears: alpha_it is not in the metastable "
+                     "interval (check alpha_range)")
+    else:
+        alpha_it, ok = nan, False
+        notes.append("the free-entropy difference has no sign change in the metastable interval")
+    msg = "; ".join(notes) if notes else "spinodals and transition located"
+    return _TransitionPoints(alpha_it, float(alpha_sp), float(alpha_sp_inf), True, bool(ok), msg)

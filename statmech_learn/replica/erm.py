@@ -21,11 +21,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 
-from .._validation import as_rng, check_int, check_nonnegative, check_positive
+from .._validation import as_rng, check_int, check_nonnegative, check_positive, check_tol
 from ..errors import ConvergenceWarning
 from ..gibbs.losses import HingeLoss, Loss, SquareLoss
 from ..results import Result
+from .amp import MAX_WEIGHTS, check_patterns
+from .glm import _generalization
 from .models import ERM, TeacherStudent
+
+#: largest number of instances and of test samples per instance accepted
+MAX_INSTANCES = 10**6
+MAX_TEST = 10**8
 
 __all__ = ["ERMSimulation", "erm_simulation", "ridge_test_error"]
 
@@ -322,20 +328,17 @@ def erm_simulation(model: TeacherStudent, n: int, alpha: float, n_samples: int =
     """
     if not isinstance(model, TeacherStudent) or not isinstance(model.student, ERM):
         raise ValueError(f"model must be a TeacherStudent with an ERM student, got {model!r}")
-    n = check_int("n", n, minimum=1)
+    n = check_int("n", n, minimum=1, maximum=MAX_WEIGHTS)
     alpha = float(check_positive("alpha", alpha))
-    n_samples = check_int("n_samples", n_samples, minimum=1)
-    n_test = check_int("n_test", n_test, minimum=1)
-    tol = float(check_positive("tol", tol))
+    n_samples = check_int("n_samples", n_samples, minimum=1, maximum=MAX_INSTANCES)
+    n_test = check_int("n_test", n_test, minimum=1, maximum=MAX_TEST)
+    tol = check_tol("tol", tol, floor=1e-12)
     student = model.student
     if student.l2 <= 0 and not isinstance(student.loss_, SquareLoss):
         raise ValueError(f"l2 must be > 0 for the {student.loss} loss, got {student.l2:g} (on separable data the "
                          f"unregularised minimiser does not exist)")
-    P = int(round(alpha * n))
-    if P < 1:
-        raise ValueError(f"alpha * n must round to at least one pattern, got alpha = {alpha:g}, n = {n}")
+    P = check_patterns(alpha, n)
     classification = model.task == "classification"
-    noise = getattr(model.channel, "variance", 0.0)
     seeds = as_rng(rng).integers(2**63, size=n_samples)
     keys = ("m", "q", "eg", "eg_test", "loss", "err", "obj", "opt")
     rows = {k: np.empty(n_samples) for k in keys}
@@ -349,10 +352,7 @@ def erm_simulation(model: TeacherStudent, n: int, alpha: float, n_samples: int =
         w, opt = _fit(A, y, student, tol)
         z = A @ w
         m, q, rho_n = w @ w_star / n, w @ w / n, w_star @ w_star / n
-        if classification:
-            eg = np.arccos(np.clip(m / np.sqrt(max(rho_n * q, 1e-300)), -1.0, 1.0)) / np.pi
-        else:
-            eg = rho_n - 2.0 * m + q + noise
+        eg = float(_generalization(model, m, q, 0.0, rho=rho_n))
         wrong = 0.0
         for start in range(0, n_test, 2000):
             Xt = g.standard_normal((min(2000, n_test - start), n))

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import check_positive
+from .._validation import check_choice, check_int, check_positive, check_tol
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..gibbs.losses import LossChannel
 from ..results import Result
@@ -66,7 +66,8 @@ class ReplicaCurve(Result):
     train_loss : ERM only: mean training loss per sample (NaN otherwise).
     train_error : ERM classification only: fraction of misclassified training samples.
     converged, n_iter, residual : per alpha.
-    branch : 'uninformed' or 'informed' start that produced each point.
+    branch : the start ('uninformed' or 'informed') whose fixed point each point is,
+        or 'unique' where both starts reach the same fixed point (always for ERM).
     model : repr of the model.
     """
 
@@ -91,7 +92,7 @@ class ReplicaCurve(Result):
 
 @dataclass(frozen=True, repr=False)
 class Transitions(Result):
-    """First-order transition and spinodal of a Bayes-optimal model.
+    """First-order transition and spinodals of a Bayes-optimal model.
 
     Attributes
     ----------
@@ -99,18 +100,80 @@ class Transitions(Result):
         entropy (information-theoretic transition; Gyorgyi 1990: 1.245 for the
         binary perceptron).
     alpha_spinodal : largest load at which the uninformed branch (the fixed
-        point reached from an uninformed start, i.e. by AMP) exists (1.493).
-    converged : both located to the requested tolerance.
+        point reached from an uninformed start, i.e. by AMP) exists: the
+        algorithmic threshold (1.493 for the binary perceptron).
+    alpha_spinodal_informed : smallest load at which the informed branch
+        exists (NaN when it is stable at every load of the range, as perfect
+        recovery is for a discrete prior with a noiseless channel).
+    first_order : two stable fixed points coexist somewhere in the range.
+        False means no first-order transition there (every load NaN).
+    converged : every load reported was located to ``xtol``.
+    xtol : absolute tolerance in alpha.
+    alpha_range : the range searched.
+    message : what was found, or why something is missing.
     """
 
     alpha_it: float
     alpha_spinodal: float
+    alpha_spinodal_informed: float
+    first_order: bool
     converged: bool
     xtol: float
+    alpha_range: tuple
+    message: str
+
+    @property
+    def alpha_algorithmic(self) -> float:
+        """Alias of :attr:`alpha_spinodal`: where AMP from an uninformed start stops being stuck."""
+        return self.alpha_spinodal
 
 
-def _generalization(model: TeacherStudent, m, q, V):
-    rho = model.rho
+#: largest max_iter accepted (a vectorised step costs milliseconds: 1e7 steps is hours)
+MAX_ITER_LIMIT = 10_000_000
+
+
+def _check_model(model) -> TeacherStudent:
+    if not isinstance(model, TeacherStudent):
+        raise ValueError(f"model must be a TeacherStudent, got {model!r}")
+    return model
+
+
+def _check_options(tol, max_iter, damping, continuation=False, strict=False):
+    """Validate the solver options shared by :func:`solve` and :func:`solve_branches`."""
+    tol = check_tol("tol", tol)
+    max_iter = check_int("max_iter", max_iter, minimum=1, maximum=MAX_ITER_LIMIT)
+    if isinstance(damping, bool) or not isinstance(damping, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= float(damping) < 1.0:
+        raise ValueError(f"damping must be a number in [0, 1), got {damping!r}")
+    for name, flag in (("continuation", continuation), ("strict", strict)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise ValueError(f"{name} must be True or False, got {flag!r}")
+    return tol, max_iter, float(damping)
+
+
+#: loads outside [ALPHA_MIN, ALPHA_MAX] are refused: below, every order parameter is its
+#: alpha -> 0 limit to double precision; above, the conjugates overflow the quadrature's scales
+ALPHA_MIN, ALPHA_MAX = 1e-10, 1e10
+
+
+def _check_alpha(alpha):
+    alpha_in = check_positive("alpha", alpha)
+    a = np.asarray(alpha_in)
+    if np.any((a < ALPHA_MIN) | (a > ALPHA_MAX)):
+        bad = a[(a < ALPHA_MIN) | (a > ALPHA_MAX)].ravel()[0]
+        raise ValueError(f"alpha must be in [{ALPHA_MIN:g}, {ALPHA_MAX:g}] (the range the saddle-point "
+                         f"equations are solved on), got {bad:g}")
+    return alpha_in
+
+
+def _generalization(model: TeacherStudent, m, q, V, rho=None):
+    r"""0-1 error (labels ±1) or test MSE on a fresh noisy label at overlaps (m, q, V).
+
+    ``rho`` is the teacher's self-overlap: the prior's second moment in the
+    thermodynamic limit, :math:`|w^*|^2/N` on a finite instance (so that
+    :math:`m/\sqrt{\rho q} \le 1` by Cauchy-Schwarz there).
+    """
+    rho = model.rho if rho is None else rho
     gibbs = isinstance(model.student, Gibbs)
     q_est = q + V if gibbs else q
     if model.task == "classification":
@@ -295,7 +358,9 @@ def solve_branches(model: TeacherStudent, alpha: ArrayLike, *, damping: float = 
     Returns ``{"uninformed": ReplicaCurve, "informed": ReplicaCurve}`` (no
     warnings; check ``converged``).
     """
-    alpha_in = check_positive("alpha", alpha)
+    model = _check_model(model)
+    alpha_in = _check_alpha(alpha)
+    tol, max_iter, damping = _check_options(tol, max_iter, damping, continuation)
     alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
     scalar = np.ndim(alpha_in) == 0
     return {b: _to_curve(model, alpha_arr, _solve_raw(model, alpha_arr, b, damping, tol, max_iter, continuation),
@@ -381,11 +446,11 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
     -------
     ReplicaCurve
     """
-    alpha_in = check_positive("alpha", alpha)
-    if method not in ("auto", "iterate"):
-        raise ValueError(f"method must be 'auto' or 'iterate', got {method!r}")
-    if init not in ("auto", "uninformed", "informed", "both"):
-        raise ValueError(f"init must be one of 'auto', 'uninformed', 'informed', 'both', got {init!r}")
+    model = _check_model(model)
+    alpha_in = _check_alpha(alpha)
+    method = check_choice("method", method, ("auto", "iterate"))
+    init = check_choice("init", init, ("auto", "uninformed", "informed", "both"))
+    tol, max_iter, damping = _check_options(tol, max_iter, damping, continuation, strict)
     alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
     scalar = np.ndim(alpha_in) == 0
     if init == "auto":
@@ -397,19 +462,14 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
         from .bayes import solve_bayes_optimal
 
         both = solve_bayes_optimal(model, alpha_arr, tol=tol)
-        u, i = both["uninformed"], both["informed"]
-        pick_i = i["converged"] & (~u["converged"] | (i["phi"] >= u["phi"]))
-        out = {k: np.where(pick_i, i[k], u[k]) for k in u}
-        branch = np.where(pick_i, "informed", "uninformed").astype(object)
+        out, branch = _pick(model, both["uninformed"], both["informed"])
     elif init == "both":
         u = _solve_raw(model, alpha_arr, "uninformed", damping, tol, max_iter, continuation, method)
         i = _solve_raw(model, alpha_arr, "informed", damping, tol, max_iter, continuation, method)
-        pick_i = i["converged"] & (~u["converged"] | (i["phi"] >= u["phi"]))
-        out = {k: np.where(pick_i, i[k], u[k]) for k in u}
-        branch = np.where(pick_i, "informed", "uninformed").astype(object)
+        out, branch = _pick(model, u, i)
     else:
         out = _solve_raw(model, alpha_arr, init, damping, tol, max_iter, continuation, method)
-        branch = init
+        branch = "unique" if isinstance(model.student, ERM) else init
     curve = _to_curve(model, alpha_arr, out, branch, scalar)
     conv = np.atleast_1d(curve.converged)
     if not np.all(conv):
@@ -422,16 +482,35 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
     return curve
 
 
-def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.5, 3.0), *,
-                xtol: float = 1e-6) -> Transitions:
-    """First-order (information-theoretic) transition and spinodal of a Bayes-optimal model.
+def _pick(model, u, i):
+    """At each alpha the converged branch of larger free entropy, labelled 'informed' or
+    'uninformed' by its start, or 'unique' where the two starts reach the same fixed point
+    (and always for ERM, whose fixed point is unique)."""
+    pick_i = i["converged"] & (~u["converged"] | (i["phi"] >= u["phi"]))
+    out = {k: np.where(pick_i, i[k], u[k]) for k in u}
+    scale = np.sqrt(model.rho)
+    with np.errstate(invalid="ignore"):
+        same = u["converged"] & i["converged"] & np.all(
+            [np.abs(u[k] - i[k]) <= 1e-7 * scale for k in ("m", "q", "V")], axis=0)
+    branch = np.where(pick_i, "informed", "uninformed").astype(object)
+    branch[same | isinstance(model.student, ERM)] = "unique"
+    return out, branch
 
-    ``alpha_spinodal``: the largest load at which the uninformed fixed point
-    (where AMP from an uninformed start stops) exists, found by bisection on
-    the existence of a stable fixed point above the informed one (a tangency
-    of the state-evolution map).  ``alpha_it``: Brent's root of the free-entropy
-    difference of the informed and uninformed branches below the spinodal.
-    See :mod:`statmech_learn.replica.bayes`.
+
+def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.01, 10.0), *,
+                xtol: float = 1e-6, strict: bool = False) -> Transitions:
+    """First-order (information-theoretic) transition and both spinodals of a Bayes-optimal model.
+
+    Scans ``alpha_range`` for loads where two stable fixed points of the
+    state-evolution map coexist (the metastable region), then locates its ends
+    as tangencies, ``alpha_spinodal_informed`` (the informed branch appears)
+    and ``alpha_spinodal`` (the uninformed branch, where AMP stops, ends), and
+    ``alpha_it``, the zero of the free-entropy difference of the two branches
+    between them.  Works for any prior, discrete or continuous (see
+    :func:`statmech_learn.replica.bayes.bayes_transitions`).  A model with no
+    coexistence in the range returns ``first_order=False`` and NaN loads, with
+    a ``message``; ``strict=True`` raises :class:`ConvergenceError` instead
+    whenever ``converged`` is False.
 
     Examples
     --------
@@ -441,10 +520,19 @@ def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.5, 
     """
     from .bayes import bayes_transitions
 
+    model = _check_model(model)
+    xtol = check_tol("xtol", xtol, floor=1e-10)
     if not model.bayes_optimal:
         raise ValueError(f"model must be Bayes-optimal for transitions, got {model!r}")
-    lo, hi = (float(check_positive("alpha_range", a)) for a in alpha_range)
+    if isinstance(alpha_range, str) or np.ndim(alpha_range) != 1 or len(alpha_range) != 2:
+        raise ValueError(f"alpha_range must be a pair (low, high), got {alpha_range!r}")
+    lo, hi = (float(_check_alpha(a)) for a in alpha_range)
     if not lo < hi:
         raise ValueError(f"alpha_range must be increasing, got {alpha_range}")
     tp = bayes_transitions(model, (lo, hi), xtol=xtol)
-    return Transitions(alpha_it=tp.alpha_it, alpha_spinodal=tp.alpha_spinodal, converged=tp.converged, xtol=xtol)
+    out = Transitions(alpha_it=tp.alpha_it, alpha_spinodal=tp.alpha_spinodal,
+                      alpha_spinodal_informed=tp.alpha_spinodal_informed, first_order=tp.first_order,
+                      converged=tp.converged, xtol=xtol, alpha_range=(lo, hi), message=tp.message)
+    if strict and not out.converged:
+        raise ConvergenceError(f"transitions of {model!r}: {tp.message}", out)
+    return out

@@ -90,8 +90,8 @@ class TeacherStudent:
             sp, sc = prior, ErrorCounting(1.0 / student.temperature)
         else:
             sp, sc = L2Penalty(student.l2), LossChannel(student.loss_)
-        sp = make_prior(student_prior) if student_prior is not None else sp
-        sc = make_channel(student_channel) if student_channel is not None else sc
+        sp = make_prior(student_prior, "student_prior") if student_prior is not None else sp
+        sc = make_channel(student_channel, "student_channel") if student_channel is not None else sc
         object.__setattr__(self, "prior", prior)
         object.__setattr__(self, "channel", channel)
         object.__setattr__(self, "student", student)

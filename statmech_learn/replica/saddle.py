@@ -121,7 +121,16 @@ class _Anderson:
         beta = self.mixing
         with np.errstate(invalid="ignore", over="ignore"):
             A = np.swapaxes(dG * w[:, None, :], 1, 2)  # (n, d, M)
-            gamma = np.einsum("nmd,nd->nm", np.linalg.pinv(A, rcond=1e-10), w * g)
+            # histories with non-finite entries (an extrapolation that left the domain of F)
+            # cannot be solved for; those points take the damped step below
+            solvable = np.all(np.isfinite(A), axis=(1, 2)) & np.all(np.isfinite(w * g), axis=-1)
+            gamma = np.full(A.shape[:1] + A.shape[2:], np.nan)
+            if np.any(solvable):
+                try:
+                    gamma[solvable] = np.einsum("nmd,nd->nm", np.linalg.pinv(A[solvable], rcond=1e-10),
+                                                (w * g)[solvable])
+                except np.linalg.LinAlgError:  # SVD failure on extreme but finite entries
+                    pass
             s = beta * g - np.einsum("nmd,nm->nd", dY + beta * dG, gamma)
             length = np.sqrt(np.sum((w * s) ** 2, axis=-1))
             s *= np.minimum(1.0, self.max_step / np.maximum(length, 1e-300))[:, None]
