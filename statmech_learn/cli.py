@@ -9,18 +9,23 @@ Examples
     statmech-learn list
     statmech-learn reproduce gardner --quick --out results/
     statmech-learn reproduce gardner --workers 2 --checkpoint-dir runs/
-    statmech-learn reproduce gardner --scheduler tcp://scheduler:8786
+    statmech-learn reproduce gardner --scheduler tcp://scheduler:8786 --scheduler-timeout 30
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator, Sequence
+
+from .errors import StatmechLearnError
 
 __all__ = ["main", "build_parser"]
 
@@ -38,9 +43,9 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(record))
     else:
-        print(f"alpha_c(kappa={args.kappa:g}, {args.weights} weights) = {alpha_c:.10f}")
+        print(f"alpha_c(kappa={args.kappa:g}, {args.weights} weights) = {alpha_c:.10g}")
         if "alpha_gardner_derrida" in record:
-            print(f"  (RS q -> 1 at the Gardner-Derrida load {record['alpha_gardner_derrida']:.10f}; "
+            print(f"  (RS q -> 1 at the Gardner-Derrida load {record['alpha_gardner_derrida']:.10g}; "
                   "the zero-entropy load above is the capacity)")
     return 0
 
@@ -53,8 +58,30 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+class CommandLineError(StatmechLearnError):
+    """A problem with the command line's environment (paths, scheduler): one line on stderr, exit 1."""
+
+
+#: Most local processes ``--workers`` accepts (more would only exhaust the machine).
+MAX_WORKERS = 1024
+
+
+def _writable_dir(option: str, path: str) -> Path:
+    """Create directory ``path`` if needed and check that files can be written in it."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise CommandLineError(f"{option} must name a directory, but {str(p)!r} is an existing file")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=p):  # os.access is unreliable for root, ACLs and read-only mounts
+            pass
+    except OSError as exc:
+        raise CommandLineError(f"{option}: cannot write in directory {str(p)!r}: {exc.strerror or exc}") from exc
+    return p
+
+
 @contextmanager
-def _executor(workers: int, scheduler: str | None) -> Iterator[object]:
+def _executor(workers: int, scheduler: str | None, timeout: float) -> Iterator[object]:
     """None (in-process), a process pool of ``workers``, or a Dask cluster's executor."""
     if scheduler is not None:
         try:
@@ -63,7 +90,14 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[object]:
             from .errors import MissingExtraError
 
             raise MissingExtraError("dask.distributed", "distributed", "--scheduler") from exc
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=timeout)
+        except Exception as exc:  # unreachable, not a scheduler, malformed address: all mean "cannot use it"
+            raise CommandLineError(
+                f"--scheduler: cannot connect to the Dask scheduler at {scheduler!r} "
+                f"({type(exc).__name__}: {exc}); is it running, and is --scheduler-timeout ({timeout:g} s) long enough?"
+            ) from exc
+        with client:
             yield client.get_executor()
     elif workers > 1:
         with ProcessPoolExecutor(workers) as pool:
@@ -72,20 +106,39 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[object]:
         yield None
 
 
+def _verdicts(checks: dict, prefix: str = "") -> Iterator[tuple[str, bool]]:
+    """(dotted key, pass) for every check dict carrying a ``"pass"`` verdict, at any depth."""
+    for key, value in checks.items():
+        if isinstance(value, dict):
+            if "pass" in value:
+                yield prefix + key, bool(value["pass"])
+            yield from _verdicts(value, prefix + key + ".")
+
+
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from .reproduce import get, run
 
     get(args.name)  # fail fast on an unknown name
-    if args.workers < 1:
-        raise ValueError(f"workers must be >= 1, got {args.workers}")
+    if not 1 <= args.workers <= MAX_WORKERS:
+        raise ValueError(f"workers must be >= 1 and <= {MAX_WORKERS}, got {args.workers}")
+    if not (math.isfinite(args.scheduler_timeout) and args.scheduler_timeout > 0):
+        raise ValueError(f"scheduler-timeout must be finite and > 0 seconds, got {args.scheduler_timeout:g}")
+    # check the paths before any computation, so that a typo does not cost a run
+    out = _writable_dir("--out", args.out)
+    checkpoint_dir = None if args.checkpoint_dir is None else _writable_dir("--checkpoint-dir", args.checkpoint_dir)
     t0 = time.perf_counter()
-    with _executor(args.workers, args.scheduler) as executor:
-        result, paths = run(args.name, out=args.out, quick=args.quick, executor=executor, seed=args.seed,
-                            figure=not args.no_figure, checkpoint_dir=args.checkpoint_dir)
+    with _executor(args.workers, args.scheduler, args.scheduler_timeout) as executor:
+        result, paths = run(args.name, out=out, quick=args.quick, executor=executor, seed=args.seed,
+                            figure=not args.no_figure, checkpoint_dir=checkpoint_dir)
     for p in paths:
         print(f"wrote {p}")
     for key, value in result.checks.items():
         print(f"  {key}: {json.dumps(value)}")
+    verdicts = dict(_verdicts(result.checks))
+    if verdicts:
+        failed = [k for k, ok in verdicts.items() if not ok]
+        print(f"theory vs simulation: {len(verdicts) - len(failed)} of {len(verdicts)} checks pass"
+              + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0
 
@@ -108,9 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("name", help="diagram name (see 'statmech-learn list')")
     rep.add_argument("--quick", action="store_true", help="smaller sizes and fewer samples (under a minute)")
     rep.add_argument("--out", default=".", help="output directory (default: current directory)")
-    rep.add_argument("--workers", type=int, default=1, help="local processes for the simulations (default 1)")
-    rep.add_argument("--scheduler", default=None,
-                     help="address of a Dask scheduler (e.g. tcp://host:8786): run the simulations on that cluster")
+    where = rep.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=1, help="local processes for the simulations (default 1)")
+    where.add_argument("--scheduler", default=None,
+                       help="address of a Dask scheduler (e.g. tcp://host:8786): run the simulations on that cluster")
+    rep.add_argument("--scheduler-timeout", type=float, default=10.0, metavar="SECONDS",
+                     help="give up connecting to --scheduler after this long (default 10)")
     rep.add_argument("--checkpoint-dir", default=None,
                      help="checkpoint every simulation point there; rerunning the same command resumes")
     rep.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -120,7 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``statmech-learn`` console script."""
+    """Entry point of the ``statmech-learn`` console script.
+
+    Returns 0 on success.  A bad argument value prints one line
+    ``statmech-learn: error: ...`` on stderr and returns 2 (argparse's own
+    usage errors exit with 2 too); a problem with the environment (an output
+    path that cannot be written, an unreachable scheduler, a missing optional
+    package, a solver that did not converge) prints one such line and returns 1.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -128,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"statmech-learn: error: {exc}", file=sys.stderr)
         return 2
+    except (StatmechLearnError, OSError) as exc:
+        print(f"statmech-learn: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

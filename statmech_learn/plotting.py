@@ -42,6 +42,24 @@ def require_matplotlib():
     return plt
 
 
+def _label_on_top(ax, series, x: float) -> bool:
+    """True if the data of ``series`` at ``x`` leave more room at the top of ``ax`` than at the bottom,
+    so that the label of a vertical line at ``x`` goes where it does not cover points."""
+    lo, hi = ax.get_ylim()
+    fractions = []
+    for s in series:
+        xs, ys = np.ravel(s.x), np.ravel(s.y)
+        ok = np.isfinite(xs) & np.isfinite(ys)
+        xs, ys = xs[ok], ys[ok]
+        if xs.size == 0 or not xs.min() <= x <= xs.max():
+            continue
+        order = np.argsort(xs, kind="stable")
+        fractions.append((np.interp(x, xs[order], ys[order]) - lo) / (hi - lo))
+    if not fractions:
+        return False
+    return 1.0 - max(fractions) > min(fractions)
+
+
 def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
     """Draw every panel of ``result``: theory series as lines, simulation series
     as markers with error bars; save to ``path`` (PNG) and return it."""
@@ -67,15 +85,18 @@ def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
                 xerr = None if s.xerr is None else np.asarray(s.xerr)
                 ax.errorbar(s.x, s.y, yerr=yerr, xerr=xerr, fmt=s.style or "o", ms=4, capsize=2,
                             color=color, label=s.label, lw=1)
-        for x, text in panel.vlines:
-            ax.axvline(x, color="0.5", lw=0.8, ls=":")
-            ax.annotate(text, (x, 0.02), xycoords=("data", "axes fraction"), fontsize=8, rotation=90,
-                        ha="right", va="bottom", color="0.3")
         ax.set_xlabel(panel.xlabel)
         ax.set_ylabel(panel.ylabel)
         ax.set_title(panel.title, fontsize=10)
         if panel.ylim is not None:
             ax.set_ylim(*panel.ylim)
+        mine = [s for s in result.series if s.panel == panel.name]
+        for x, text in panel.vlines:
+            ax.axvline(x, color="0.5", lw=0.8, ls=":")
+            top = _label_on_top(ax, mine, x)
+            ax.annotate(text, (x, 0.98 if top else 0.02), xycoords=("data", "axes fraction"), fontsize=8,
+                        rotation=90, ha="right", va="top" if top else "bottom", color="0.3", zorder=5,
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
         ax.legend(fontsize=7, frameon=False)
         ax.grid(alpha=0.25)
     fig.suptitle(result.title, fontsize=11)

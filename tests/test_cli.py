@@ -61,6 +61,19 @@ def test_reproduce_cover_quick_writes_files_and_matches_cover(tmp_path):
         exact, p, ns = float(r["cover_exact"]), float(r["y"]), int(r["n_samples"])
         sigma = max(np.sqrt(exact * (1 - exact) / ns), 1.0 / ns)
         assert abs(p - exact) <= 4 * sigma
+    # the JSON states a verdict per size against a stated, sample-size-derived tolerance (and the
+    # quick run is sized to pass it): Bonferroni over the points at 1% family-wise
+    from scipy.stats import norm
+
+    for n in meta["parameters"]["sizes"]:
+        verdict = meta["checks"][f"n{n}"]["vs_cover"]
+        m = sum(1 for r in sim if int(r["n"]) == n)
+        assert verdict["n_points"] == m and verdict["n_samples"] == 100
+        assert verdict["tolerance_z"] == pytest.approx(norm.isf(0.01 / (2 * m)))
+        assert verdict["pass"] is True and verdict["max_z"] <= verdict["tolerance_z"]
+    # sizes are called n, as in the other figures
+    labels = [s.label for s in result.series] + [p.xlabel + p.title for p in result.panels]
+    assert not any("N=" in t or "P/N" in t or "P,N" in t or "N →" in t for t in labels), labels
 
 
 def test_reproduction_does_not_depend_on_executor(tmp_path):
@@ -83,6 +96,19 @@ def test_reproduce_gardner_quick_via_cli(tmp_path, capsys):
     # the finite-n spherical half-crossing is near alpha_c = 2 (width of the step ~ 2.56 sqrt(2/n))
     n = max(meta["parameters"]["sph_sizes"])
     assert abs(checks[f"spherical_n{n}"]["alpha_half"] - 2.0) < capacity.cover_transition_width(n) / 2
+    # every theory-vs-simulation check states its tolerance and passes in the quick run
+    for size in meta["parameters"]["sph_sizes"]:
+        v = checks[f"spherical_n{size}"]["vs_cover"]
+        assert v["pass"] is True and v["max_z"] <= v["tolerance_z"] and v["n_points"] == 21
+    for k in meta["parameters"]["margin_kappas"]:
+        v = checks[f"spherical_kappa{k:g}_n{n}"]["vs_alpha_c"]
+        assert v["pass"] is True and v["deviation"] <= v["tolerance"]
+        assert v["finite_size_allowance"] == pytest.approx(
+            0.25 * capacity.gardner_capacity(k) * capacity.cover_transition_width(n) / 2)
+    assert "theory vs simulation: 4 of 4 checks pass" in capsys.readouterr().out
+    # theory curves are sampled densely enough to look smooth, even in --quick
+    points = {s["label"]: s["n_points"] for s in meta["series"] if s["kind"] == "theory" and s["panel"] == "a"}
+    assert min(points.values()) >= 21, points
     # resuming from the checkpoint reproduces the same numbers without recomputing
     assert main(["reproduce", "gardner", "--quick", "--out", str(tmp_path / "again"), "--no-figure",
                  "--checkpoint-dir", str(tmp_path / "ck")]) == 0
@@ -106,3 +132,130 @@ def test_reproduce_on_a_dask_scheduler_matches_in_process(tmp_path):
     a = _read_csv(tmp_path / "dask" / "cover.csv")
     b = _read_csv(tmp_path / "local" / "cover.csv")
     assert a == b
+
+
+# ---------------------------------------------------------------------------
+# Issue 7: clear one-line errors instead of tracebacks
+# ---------------------------------------------------------------------------
+def _one_error_line(capsys, *fragments):
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("statmech-learn: error: "), err
+    for fragment in fragments:
+        assert fragment in lines[0], err
+    return lines[0]
+
+
+def test_capacity_binary_large_margin_via_cli(capsys):
+    """`capacity --kappa 30 --weights binary` used to fail about an alpha = 0.001 never passed."""
+    assert main(["capacity", "--kappa", "30", "--weights", "binary", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    # alpha_c -> alpha_GD = 2/(pi (1 + kappa^2)) from below as kappa grows (gap 4e-5 at kappa = 30)
+    assert 0 < record["alpha_c"] < record["alpha_gardner_derrida"]
+    assert record["alpha_c"] == pytest.approx(2 / (np.pi * 901), rel=1e-4)
+
+
+def test_capacity_absurd_margin_is_one_error_line(capsys):
+    """--kappa 1e300 used to print overflow warnings (errors under this suite's filterwarnings)."""
+    assert main(["capacity", "--kappa", "1e300"]) == 2
+    _one_error_line(capsys, "kappa must be <= 1e+150", "got 1e+300")
+    assert main(["capacity", "--kappa", "1e300", "--weights", "binary"]) == 2
+    _one_error_line(capsys, "kappa must be <=")
+    # the largest accepted margin prints a clean number: alpha_c = 1/(1 + kappa^2)
+    assert main(["capacity", "--kappa", "1e150"]) == 0
+    assert "= 1e-300" in capsys.readouterr().out
+    for bad in ("nan", "inf"):
+        assert main(["capacity", "--kappa", bad]) == 2
+        _one_error_line(capsys, "kappa must be finite")
+
+
+def test_reproduce_out_naming_a_file_is_one_error_line(tmp_path, capsys):
+    target = tmp_path / "results.txt"
+    target.write_text("keep me\n")
+    assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(target)]) == 1
+    _one_error_line(capsys, "--out must name a directory", str(target))
+    assert target.read_text() == "keep me\n"
+
+
+def test_reproduce_unwritable_out_is_one_error_line(tmp_path, capsys):
+    parent = tmp_path / "a-file"
+    parent.write_text("")
+    assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(parent / "sub")]) == 1
+    _one_error_line(capsys, "--out: cannot write in directory", str(parent / "sub"))
+
+
+def test_reproduce_read_only_out_is_one_error_line(tmp_path, capsys):
+    import os
+
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        pytest.skip("root can write in a read-only directory")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(ro)]) == 1
+        _one_error_line(capsys, "--out: cannot write in directory", str(ro))
+    finally:
+        ro.chmod(0o700)
+
+
+def test_reproduce_checkpoint_dir_naming_a_file_is_one_error_line(tmp_path, capsys):
+    target = tmp_path / "ck"
+    target.write_text("")
+    assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(tmp_path / "out"),
+                 "--checkpoint-dir", str(target)]) == 1
+    _one_error_line(capsys, "--checkpoint-dir must name a directory", str(target))
+
+
+def test_workers_and_scheduler_are_mutually_exclusive(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["reproduce", "cover", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "[--workers WORKERS | --scheduler SCHEDULER]" in err
+    assert "argument --scheduler: not allowed with argument --workers" in err
+
+
+@pytest.mark.parametrize("argv,match", [(["--workers", "100000"], "workers must be >= 1 and <= 1024, got 100000"),
+                                        (["--scheduler-timeout", "0"], "scheduler-timeout must be finite and > 0"),
+                                        (["--scheduler-timeout", "nan"], "scheduler-timeout must be finite")])
+def test_reproduce_bad_numbers_are_one_error_line(argv, match, capsys):
+    assert main(["reproduce", "cover", "--quick", "--no-figure"] + argv) == 2
+    _one_error_line(capsys, match)
+
+
+def test_unreachable_scheduler_is_one_error_line_and_fast(tmp_path, capsys):
+    """An unreachable --scheduler used to wait dask's 30 s connect timeout, then traceback."""
+    import time
+
+    pytest.importorskip("dask.distributed")
+    t0 = time.perf_counter()
+    assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(tmp_path),
+                 "--scheduler", "tcp://127.0.0.1:1", "--scheduler-timeout", "1"]) == 1
+    assert time.perf_counter() - t0 < 15
+    _one_error_line(capsys, "--scheduler: cannot connect to the Dask scheduler at 'tcp://127.0.0.1:1'")
+    assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(tmp_path),
+                 "--scheduler", "no-port-here"]) == 1
+    _one_error_line(capsys, "--scheduler: cannot connect", "no-port-here")
+
+
+def test_binomial_agreement_exact_tails():
+    """The verdict of the reproductions: exact two-sided binomial tails, Bonferroni over the points."""
+    from math import comb
+
+    from scipy.stats import norm
+
+    from statmech_learn.reproduce.cover import binomial_agreement
+
+    # 65 of 100 at p = 1/2: two-sided p-value 2 P[X >= 65], summed here by hand
+    pval = 2 * sum(comb(100, j) for j in range(65, 101)) / 2**100
+    one = binomial_agreement([65], 100, [0.5])
+    assert one["max_z"] == pytest.approx(norm.isf(pval / 2), rel=1e-9)
+    assert one["tolerance_z"] == pytest.approx(norm.isf(0.01 / 2)) and one["pass"] is False  # 2.92 > 2.58
+    # with 21 points the same deviation is within the Bonferroni allowance (tolerance 3.49)
+    many = binomial_agreement([65] + [50] * 20, 100, [0.5] * 21)
+    assert many["tolerance_z"] == pytest.approx(norm.isf(0.01 / 42)) and many["pass"] is True
+    # an impossible count (a failure where the exact probability is 1) always fails, with a finite z
+    bad = binomial_agreement([99, 50], 100, [1.0, 0.5])
+    assert bad["pass"] is False and np.isfinite(bad["max_z"])
+    assert binomial_agreement([100, 0], 100, [1.0, 0.0])["max_z"] == 0.0

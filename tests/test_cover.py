@@ -94,3 +94,30 @@ def test_bad_input(p, n, match):
         capacity.cover_count(p, n)
     with pytest.raises(ValueError, match=match.replace("an integer", "an integer")):
         capacity.cover_fraction(p, n)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(low=0.9, high=0.1), "low must be < high, got low = 0.9 and high = 0.1"),
+        (dict(low=0.5, high=0.5), "low must be < high"),
+        (dict(low=0.0), "low must be in \\(0, 1\\), got 0"),
+        (dict(high=1.0), "high must be in \\(0, 1\\), got 1"),
+        (dict(low=-0.1), "low must be in \\(0, 1\\)"),
+        (dict(high=1.5), "high must be in \\(0, 1\\)"),
+        (dict(low=float("nan")), "low must be finite"),
+        (dict(high=float("inf")), "high must be finite"),
+    ],
+)
+def test_transition_width_refuses_bad_levels(kwargs, match):
+    """cover_transition_width(50, low=0.9, high=0.1) used to return a negative width."""
+    with pytest.raises(ValueError, match=match):
+        capacity.cover_transition_width(50, **kwargs)
+
+
+def test_transition_width_any_levels_positive_and_symmetric():
+    """For levels symmetric about 1/2, the width is 2 Phi^{-1}(high) sqrt(2/n) (CLT form)."""
+    for low, high in ((0.1, 0.9), (0.25, 0.75), (0.01, 0.99)):
+        w = capacity.cover_transition_width(50, low=low, high=high)
+        assert w > 0
+        assert w == pytest.approx(2 * norm.ppf(high) * np.sqrt(2 / 50), rel=1e-12)

@@ -472,3 +472,46 @@ def test_bad_input_for_curves_and_decisions():
         is_separable(np.ones(3), np.ones(3))
     with pytest.raises(ValueError, match="kappa"):
         is_separable(X, np.ones(3), kappa=-1)
+
+
+# ---------------------------------------------------------------------------
+# half_crossing (capacity.transition)
+# ---------------------------------------------------------------------------
+def test_half_crossing_linear_curve_closed_form():
+    """p = 1 - alpha/4 crosses 1/2 at alpha = 2, midway between grid points 1.5 and 2.5; the error
+    is hypot(sigma/2, sigma/2) / |slope| = 2 sqrt(2) sigma.  A scalar stderr (it used to raise
+    IndexError) means the same error at every point."""
+    from statmech_learn.capacity import half_crossing
+
+    alpha = np.array([1.0, 1.5, 2.5, 3.0])
+    p = 1 - alpha / 4
+    sigma = 0.01
+    x, err = half_crossing(alpha, p, sigma)
+    assert x == pytest.approx(2.0, rel=1e-14)
+    assert err == pytest.approx(2 * math.sqrt(2) * sigma, rel=1e-12)
+    assert half_crossing(alpha, p, np.full(4, sigma)) == (x, err)
+    assert half_crossing(list(alpha), list(p), [sigma] * 4) == (x, err)
+    # no crossing inside the grid: NaN, not an error
+    assert all(math.isnan(v) for v in half_crossing(alpha, np.full(4, 0.9), sigma))
+
+
+@pytest.mark.parametrize(
+    "args,match",
+    [
+        (([1.0, 2.0, 3.0], [1.0, 0.5, 0.0], [0.1, 0.1]), r"stderr must be a scalar or have the same length as alpha \(3\)"),
+        (([1.0, 2.0, 3.0], [1.0, 0.5], 0.1), r"p must have the same length as alpha \(3\), got shape \(2,\)"),
+        (([1.0, 2.0, 3.0], [1.0, 0.5, 0.0], -0.1), "stderr must be >= 0"),
+        (([1.0, 2.0, 3.0], [1.0, 0.5, 0.0], float("nan")), "stderr must be finite"),
+        (([1.0, 2.0, 3.0], [1.0, float("nan"), 0.0], 0.1), "p must be finite"),
+        (([1.0, 2.0, 3.0], [1.0, 1.5, 0.0], 0.1), "p must be in \\[0, 1\\], got 1.5"),
+        (([1.0, 3.0, 2.0], [1.0, 0.5, 0.0], 0.1), "alpha must be strictly increasing"),
+        (([1.0], [1.0], 0.1), "alpha must be a 1-D array of at least 2 loads"),
+        (([1.0, 2.0, 3.0], [1.0, 0.5, 0.0], 0.1, 1.0), "level must be in \\(0, 1\\), got 1"),
+    ],
+)
+def test_half_crossing_refuses_bad_input(args, match):
+    """Mismatched lengths used to return (nan, nan) as if the curve did not cross."""
+    from statmech_learn.capacity import half_crossing
+
+    with pytest.raises(ValueError, match=match):
+        half_crossing(*args)

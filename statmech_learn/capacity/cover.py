@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import betainc, gammaln, logsumexp
 
-from .._validation import check_int
+from .._validation import check_finite, check_int
 
 __all__ = ["cover_count", "cover_fraction", "log_cover_fraction", "cover_transition_width"]
 
@@ -165,8 +165,27 @@ def cover_transition_width(n: int, low: float = 0.1, high: float = 0.9) -> float
     at dimension n, from the central-limit form
     :math:`f \approx \Phi(\sqrt n(2-\alpha)/\sqrt\alpha)` expanded at :math:`\alpha = 2`:
     :math:`\Delta\alpha \approx (\Phi^{-1}(high) - \Phi^{-1}(low))\sqrt{2/n}`.
+
+    Parameters
+    ----------
+    n : int
+        Dimension, >= 1.
+    low, high : float
+        Levels of the separable fraction, 0 < low < high < 1.
+
+    Returns
+    -------
+    float
+        The width, > 0.
     """
     from scipy.stats import norm
 
     n = check_int("n", n, minimum=1)
+    low = float(check_finite("low", low))
+    high = float(check_finite("high", high))
+    for name, value in (("low", low), ("high", high)):
+        if not 0.0 < value < 1.0:
+            raise ValueError(f"{name} must be in (0, 1), got {value:g}")
+    if low >= high:
+        raise ValueError(f"low must be < high, got low = {low:g} and high = {high:g}")
     return float((norm.ppf(high) - norm.ppf(low)) * math.sqrt(2.0 / n))

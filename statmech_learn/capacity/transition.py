@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._validation import check_finite, check_nonnegative
+
 __all__ = ["half_crossing"]
 
 
@@ -17,14 +19,49 @@ def half_crossing(alpha: ArrayLike, p: ArrayLike, stderr: ArrayLike, level: floa
     (the interpolation bias is of second order in the grid step and is not
     included: use a grid finer than the width of the transition).
 
+    Parameters
+    ----------
+    alpha : array_like
+        1-D grid of loads, finite and strictly increasing.
+    p : array_like
+        Probabilities at ``alpha`` (same length), each in [0, 1].
+    stderr : float or array_like
+        Standard errors of ``p``: one value for every point, or one per point;
+        finite and >= 0.
+    level : float
+        Level in (0, 1) whose crossing is sought.
+
     Returns
     -------
     (alpha_half, error) : tuple of float
         NaN if the curve does not cross ``level`` inside the grid.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not 1-D, their lengths differ, or a value is out of range.
     """
-    a = np.asarray(alpha, dtype=float)
-    p = np.asarray(p, dtype=float)
-    s = np.asarray(stderr, dtype=float)
+    a = np.asarray(check_finite("alpha", alpha), dtype=float)
+    if a.ndim != 1 or a.size < 2:
+        raise ValueError(f"alpha must be a 1-D array of at least 2 loads, got shape {a.shape}")
+    if np.any(np.diff(a) <= 0):
+        raise ValueError(f"alpha must be strictly increasing, got {np.array2string(a, threshold=8)}")
+    p = np.asarray(check_finite("p", p), dtype=float)
+    if p.shape != a.shape:
+        raise ValueError(f"p must have the same length as alpha ({a.size}), got shape {p.shape}")
+    if np.any((p < 0) | (p > 1)):
+        bad = p[(p < 0) | (p > 1)][0]
+        raise ValueError(f"p must be in [0, 1], got {bad:g}")
+    s = np.asarray(check_nonnegative("stderr", stderr), dtype=float)
+    if s.ndim == 0:
+        s = np.full(a.shape, float(s))
+    elif s.shape != a.shape:
+        raise ValueError(
+            f"stderr must be a scalar or have the same length as alpha ({a.size}), got shape {s.shape}"
+        )
+    level = float(check_finite("level", level))
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level:g}")
     above = np.nonzero(p >= level)[0]
     if above.size == 0 or above[-1] + 1 >= a.size:
         return float("nan"), float("nan")
