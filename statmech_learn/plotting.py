@@ -88,6 +88,7 @@ def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
         ax.set_xlabel(panel.xlabel)
         ax.set_ylabel(panel.ylabel)
         ax.set_title(panel.title, fontsize=10)
+        ax.set_yscale(getattr(panel, "yscale", "linear"))
         if panel.ylim is not None:
             ax.set_ylim(*panel.ylim)
         mine = [s for s in result.series if s.panel == panel.name]
@@ -97,7 +98,7 @@ def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
             ax.annotate(text, (x, 0.98 if top else 0.02), xycoords=("data", "axes fraction"), fontsize=8,
                         rotation=90, ha="right", va="top" if top else "bottom", color="0.3", zorder=5,
                         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
-        ax.legend(fontsize=7, frameon=False)
+        ax.legend(fontsize=7, frameon=False, loc=getattr(panel, "legend", "best"))
         ax.grid(alpha=0.25)
     fig.suptitle(result.title, fontsize=11)
     fig.tight_layout()

@@ -25,7 +25,45 @@ import numpy as np
 
 from ..results import to_builtin
 
-__all__ = ["Series", "Panel", "ReproductionResult", "Reproduction", "RunContext", "Timer"]
+__all__ = ["Series", "Panel", "ReproductionResult", "Reproduction", "RunContext", "Timer", "mean_agreement"]
+
+#: probability that a correct simulation fails a reproduction's family of checks
+FAMILY_ALPHA = 0.01
+
+
+def mean_agreement(mean, stderr, theory, n_instances: int, allowance=0.0, family_alpha: float = FAMILY_ALPHA) -> dict:
+    r"""Verdict on simulation means (over ``n_instances`` each) against theory values.
+
+    Point i passes if :math:`|\bar x_i - x_i^{th}| \le t\,s_i + a_i`, with
+    :math:`s_i` the standard error, :math:`t` the Student-t quantile with
+    ``n_instances - 1`` degrees of freedom at :math:`1 - \text{family\_alpha}/(2m)`
+    (Bonferroni over the m points: a correct simulation with no bias fails with
+    probability at most ``family_alpha``), and :math:`a_i` = ``allowance`` the
+    stated finite-size bias bound (e.g. c/n).
+
+    Returns
+    -------
+    dict
+        ``max_deviation_over_tolerance`` (<= 1 passes), ``max_t`` (largest
+        :math:`|\bar x - x^{th}|/s`), ``tolerance_t``, ``allowance``, ``n_points``,
+        ``n_instances``, ``family_alpha``, ``pass``.
+    """
+    from scipy.stats import t as student_t
+
+    mean, stderr, theory = (np.asarray(x, dtype=float) for x in (mean, stderr, theory))
+    allowance = np.broadcast_to(np.asarray(allowance, dtype=float), mean.shape)
+    m = int(mean.size)
+    df = max(int(n_instances) - 1, 1)
+    t_tol = float(student_t.isf(family_alpha / (2 * m), df))
+    dev = np.abs(mean - theory)
+    tol = t_tol * stderr + allowance
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(tol > 0, dev / tol, np.where(dev > 0, np.inf, 0.0))
+        tt = np.where(stderr > 0, dev / stderr, np.where(dev > 0, np.inf, 0.0))
+    ok = bool(np.all(np.isfinite(ratio)) and np.all(ratio <= 1.0))
+    return {"max_deviation_over_tolerance": float(np.max(ratio)), "max_t": float(np.max(tt)),
+            "tolerance_t": t_tol, "allowance": allowance.tolist(), "n_points": m, "n_instances": int(n_instances),
+            "family_alpha": family_alpha, "pass": ok}
 
 
 @dataclass
@@ -62,6 +100,8 @@ class Panel:
     title: str = ""
     vlines: list[tuple[float, str]] = field(default_factory=list)
     ylim: tuple[float, float] | None = None
+    yscale: str = "linear"  # or "log"
+    legend: str = "best"  # matplotlib legend location
 
 
 @dataclass
