@@ -20,7 +20,7 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0.1.0"
 
 from . import capacity, gaussian, gibbs, replica
-from .errors import ConvergenceError, ConvergenceWarning, MissingExtraError, SweepError
+from .errors import CheckpointLockedError, ConvergenceError, ConvergenceWarning, MissingExtraError, SweepError
 from .gibbs import channels, losses, priors
 from .replica import ERM, BayesOptimal, Gibbs, TeacherStudent
 from .sweep import Grid, SweepTable, sweep
@@ -44,5 +44,6 @@ __all__ = [
     "ConvergenceWarning",
     "MissingExtraError",
     "SweepError",
+    "CheckpointLockedError",
     "__version__",
 ]

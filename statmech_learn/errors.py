@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["StatmechLearnError", "ConvergenceError", "ConvergenceWarning", "MissingExtraError", "SweepError"]
+__all__ = ["StatmechLearnError", "ConvergenceError", "ConvergenceWarning", "MissingExtraError", "SweepError",
+           "CheckpointLockedError"]
 
 
 class StatmechLearnError(Exception):
@@ -74,3 +75,8 @@ class SweepError(StatmechLearnError, RuntimeError):
         super().__init__(message)
         self.failed = list(failed)
         self.table = table
+
+
+class CheckpointLockedError(StatmechLearnError, RuntimeError):
+    """A sweep's checkpoint is being written by another running sweep (another process or
+    thread); the message names the path and, when known, the holder's pid and host."""

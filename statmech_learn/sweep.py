@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import check_choice, check_int
-from .errors import SweepError
+from .errors import CheckpointLockedError, SweepError
 from .results import to_builtin
 
 __all__ = ["Grid", "SweepTable", "sweep"]
@@ -802,7 +802,7 @@ class _Checkpoint:
     # -- locking
 
     def _busy(self, holder: str = "") -> RuntimeError:
-        return RuntimeError(
+        return CheckpointLockedError(
             f"checkpoint {self.path} is being written by another running sweep{holder}; wait for it to "
             "finish, or give this sweep another checkpoint path"
         )

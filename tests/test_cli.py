@@ -259,3 +259,18 @@ def test_binomial_agreement_exact_tails():
     bad = binomial_agreement([99, 50], 100, [1.0, 0.5])
     assert bad["pass"] is False and np.isfinite(bad["max_z"])
     assert binomial_agreement([100, 0], 100, [1.0, 0.0])["max_z"] == 0.0
+
+
+def test_locked_checkpoint_is_one_line_error(tmp_path, capsys, monkeypatch):
+    """A checkpoint held by another running sweep: one error line and exit 1, no traceback."""
+    from statmech_learn import cli
+    from statmech_learn.errors import CheckpointLockedError
+
+    def busy(*args, **kwargs):
+        raise CheckpointLockedError("checkpoint x.jsonl is being written by another running sweep")
+
+    monkeypatch.setattr("statmech_learn.reproduce.run", busy)
+    code = cli.main(["reproduce", "cover", "--quick", "--out", str(tmp_path / "o"),
+                     "--checkpoint-dir", str(tmp_path / "ck")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "another running sweep" in err and "Traceback" not in err

@@ -132,9 +132,50 @@ def test_hinge_channel_integrals_match_adaptive_quadrature():
 def test_ridge_replica_equals_marchenko_pastur_closed_form(alpha, l2):
     delta = 0.5
     model = sml.TeacherStudent(prior="gaussian", channel=GaussianNoise(delta), student=sml.ERM("square", l2))
-    curve = R.solve(model, alpha, tol=1e-13)
-    assert curve.converged
-    assert curve.generalization_error == pytest.approx(R.ridge_test_error(alpha, l2, delta), rel=1e-8)
+    for method in ("auto", "iterate"):  # the closed form and the generic quadrature path
+        curve = R.solve(model, alpha, tol=1e-13, method=method)
+        assert curve.converged
+        assert curve.generalization_error == pytest.approx(R.ridge_test_error(alpha, l2, delta), rel=1e-8)
+
+
+@pytest.mark.parametrize("channel", [Sign(), NoisySign(0.1), sml.gibbs.Probit(0.3), GaussianNoise(0.2)],
+                         ids=lambda c: c.name)
+@pytest.mark.parametrize("l2", [0.1, 1e-3])
+def test_square_loss_closed_form_equals_the_generic_quadrature_path(channel, l2):
+    """Every number of the curve: the closed form of replica/ridge.py against the quadrature
+    iteration of the same equations (converged to 1e-12; agreement to 1e-8 relative)."""
+    model = sml.TeacherStudent(prior="gaussian", channel=channel, student=sml.ERM("square", l2))
+    alpha = np.array([0.3, 0.9, 1.0, 2.5, 6.0])
+    fast = R.solve(model, alpha)
+    slow = R.solve(model, alpha, method="iterate", tol=1e-12)
+    assert np.all(slow.converged) and np.all(fast.converged) and np.all(fast.n_iter == 0)
+    for name in ("m", "q", "V", "mhat", "qhat", "Vhat", "free_entropy", "generalization_error", "train_loss",
+                 "train_error"):
+        np.testing.assert_allclose(getattr(fast, name), getattr(slow, name), rtol=1e-8, atol=1e-13,
+                                   err_msg=name)
+
+
+def test_ridgeless_square_loss_is_the_least_norm_limit():
+    """l2 = 0: least squares above alpha = 1 and the least-norm interpolator below, against the
+    random-matrix formula (Hastie et al. 2022, Thm. 1) and a finite-instance fit of the
+    least-norm solution (sign teacher; n = 400, 6 instances, 4 standard errors)."""
+    delta = 0.5
+    gauss = sml.TeacherStudent(prior="gaussian", channel=GaussianNoise(delta), student=sml.ERM("square", 0.0))
+    alpha = np.array([0.2, 0.5, 0.8, 1.25, 2.0, 5.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        curve = R.solve(gauss, alpha)
+    assert np.all(curve.converged)
+    np.testing.assert_allclose(curve.generalization_error, R.ridge_test_error(alpha, 0.0, delta), rtol=1e-12)
+    assert np.all(np.isinf(curve.V[alpha < 1])) and np.all(curve.train_loss[alpha < 1] == 0)
+    # the interpolation peak itself diverges
+    assert np.isinf(R.solve(gauss, 1.0).generalization_error)
+    sign = sml.TeacherStudent(prior="gaussian", channel="sign", student=sml.ERM("square", 0.0))
+    theory = R.solve(sign, 0.5)
+    sim = R.erm_simulation(sign, n=400, alpha=0.5, n_samples=6, rng=3, n_test=100)
+    assert abs(sim.m - theory.m) <= 4 * sim.m_stderr + 2 / 400
+    assert abs(sim.q - theory.q) <= 4 * sim.q_stderr + 2 / 400
+    assert theory.train_error == 0 and sim.train_error == 0
 
 
 def test_ridge_closed_form_limits_and_interpolation_peak():

@@ -103,3 +103,13 @@ def test_extreme_but_valid_loads_do_not_raise_linalg_errors():
     c = replica.solve(BO, 1e-10)
     # alpha -> 0: q = (2/pi) alpha for the sign channel with a Gaussian prior (first order in alpha)
     assert c.q == pytest.approx(2 / math.pi * 1e-10, rel=1e-6)
+
+
+@pytest.mark.parametrize("loss", ["logistic", "hinge"])
+def test_unregularised_logistic_and_hinge_are_refused_with_the_reason(loss):
+    """Regression: l2 = 0 once returned all NaN after 8-13 s.  On separable data the minimiser does
+    not exist (logistic) or is the max-margin limit (hinge): a clear error, at once."""
+    model = sml.TeacherStudent("gaussian", "sign", student=sml.ERM(loss, 0.0))
+    for func in (replica.solve, replica.solve_branches):
+        with pytest.raises(ValueError, match=r"^l2 must be > 0 for the .* separable"):
+            func(model, 2.0)

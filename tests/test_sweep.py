@@ -600,7 +600,7 @@ def test_opening_and_closing_the_checkpoint_does_not_let_another_process_in(tmp_
     monkeypatch.setattr(helpers, "GATE", gate)
     table = sweep(helpers.gated_point, grid, checkpoint=ckpt, progress=False)
     assert len(outcomes) == 1
-    assert outcomes[0].startswith("RuntimeError: ") and "another running sweep" in outcomes[0], outcomes
+    assert outcomes[0].startswith("CheckpointLockedError: ") and "another running sweep" in outcomes[0], outcomes
     assert f"(pid {os.getpid()} on " in outcomes[0]
     assert [r["_index"] for r in table.records] == list(range(len(grid)))
     assert_each_point_once(ckpt, grid)

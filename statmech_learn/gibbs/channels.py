@@ -10,6 +10,15 @@ arrays (y, omega, V broadcast).  The derivative in V follows from the heat
 equation, :math:`\partial_V \log Z_{out} = \tfrac12(\partial g_{out} + g_{out}^2)`.
 These are the only place where a channel enters the solvers.
 
+Domain.  The kernels are vectorised and do not raise on bad values: NaN in an
+argument the value depends on gives NaN (NaN in, NaN out).  V < 0 is outside
+the domain and gives NaN, never a finite number.  V = 0 gives the limit
+V -> 0+, where :math:`Z_{out}` tends to :math:`P_{out}(y\mid\omega)`: for
+:class:`Margin`, :math:`\log Z_{out} = \log\theta(y\omega-\kappa)` (:math:`\theta(0) = 1/2`),
+:math:`g_{out} = \partial g_{out} = 0` where :math:`y\omega > \kappa`, and
+:math:`g_{out} = +\infty\cdot y`, :math:`\partial g_{out} = -\infty` where :math:`y\omega \le \kappa`.
+A tiny V > 0 gives values close to that limit (finite where it is finite).
+
 For the replica-symmetric storage problem (labels :math:`\pm1` at random,
 independent of the inputs) the channel gives
 
@@ -43,7 +52,7 @@ from numpy.typing import ArrayLike
 from scipy.special import erfcx
 
 from .._validation import as_rng, check_margin, check_positive, check_probability, from_registry
-from ..gaussian import gauss_hermite, hazard, log_H, normal_expectation, normal_nodes, tail_second_moment
+from ..gaussian import gauss_hermite, hazard, hazard_gap, log_H, normal_expectation, normal_nodes, tail_second_moment
 
 __all__ = [
     "Channel",
@@ -61,6 +70,28 @@ _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 
 def _arrays(*xs):
     return [np.asarray(x, dtype=float) for x in xs]
+
+
+def _positive_V(V):
+    """``(V, None)`` if every V > 0, else ``(V with the other entries set to 1, mask V > 0)``."""
+    pos = V > 0
+    if pos.all():
+        return V, None
+    return np.where(pos, V, 1.0), pos
+
+
+def _by_domain(pos, V, regular, limit):
+    """``regular`` where V > 0, ``limit()`` (the V -> 0 limit) where V == 0, NaN where V < 0 or NaN."""
+    if pos is None:
+        return regular
+    zero = V == 0
+    at_zero = limit() if zero.any() else np.nan
+    return np.where(pos, regular, np.where(zero, at_zero, np.nan))
+
+
+def _nonnegative_V(V):
+    """V, with NaN where V < 0 (a channel's variance; V = 0 is allowed)."""
+    return V if np.all(V >= 0) else np.where(V >= 0, V, np.nan)
 
 
 class Channel(ABC):
@@ -149,6 +180,16 @@ class Channel(ABC):
 
         return {"mhat": tot(DW, g), "qhat": tot(W, g * g), "Vhat": -tot(W, dg), "psi": tot(W, lz)}
 
+    def label_moments(self, rho: float) -> tuple[float, float] | None:
+        r"""Moments :math:`(\mathbb E[y z^*]/\rho,\ \mathbb E[y^2])` of the labels this channel
+        generates from :math:`z^* \sim N(0, \rho)`, or None if they have no closed form.
+
+        They are all a square loss sees of a teacher: with them the square-loss
+        replica equations close without quadrature
+        (:func:`statmech_learn.replica.ridge_saddle_point`).
+        """
+        return None
+
     def rs_storage(self, q: ArrayLike, v: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
         r"""Channel terms of the RS storage problem at overlap q (self-overlap 1).
 
@@ -191,25 +232,44 @@ class Margin(Channel):
         self.kappa = check_margin(kappa)
 
     def _x(self, y, omega, V):
+        r"""x on V > 0 (V = 1 elsewhere), with ``a = y omega - kappa`` for the V = 0 limits."""
         y, omega, V = _arrays(y, omega, V)
-        return (self.kappa - y * omega) / np.sqrt(V), y, V
+        Vp, pos = _positive_V(V)
+        a = y * omega - self.kappa
+        with np.errstate(over="ignore"):
+            x = -a / np.sqrt(Vp)
+        return x, y, a, V, Vp, pos
 
     def log_likelihood(self, y, z):
         y, z = _arrays(y, z)
         return np.where(y * z >= self.kappa, 0.0, -np.inf)
 
     def log_partition(self, y, omega, V):
-        x, _, _ = self._x(y, omega, V)
-        return log_H(x)
+        r"""At V = 0: :math:`\log\theta(y\omega - \kappa)` (0, -inf, and log(1/2) on the boundary)."""
+        x, _, a, V, _, pos = self._x(y, omega, V)
+        with np.errstate(divide="ignore", over="ignore"):
+            lz = log_H(x)
+
+        def limit():
+            with np.errstate(divide="ignore"):
+                return np.log(0.5 + 0.5 * np.sign(a))
+
+        return _by_domain(pos, V, lz, limit)
 
     def g_out(self, y, omega, V):
-        x, y, V = self._x(y, omega, V)
-        return y * hazard(x) / np.sqrt(V)
+        r"""At V = 0: 0 where :math:`y\omega > \kappa`, :math:`+\infty\cdot y` where :math:`y\omega \le \kappa`."""
+        x, y, a, V, Vp, pos = self._x(y, omega, V)
+        with np.errstate(divide="ignore", over="ignore"):
+            g = y * hazard(x) / np.sqrt(Vp)
+        return _by_domain(pos, V, g, lambda: np.where(a > 0, 0.0, np.where(a <= 0, np.copysign(np.inf, y), np.nan)))
 
     def dg_out(self, y, omega, V):
-        x, _, V = self._x(y, omega, V)
-        r = hazard(x)
-        return -r * (r - x) / V
+        r""":math:`-r(r-x)/V` by :func:`~statmech_learn.gaussian.hazard_gap` (no cancellation for
+        large x); at V = 0: 0 where :math:`y\omega > \kappa`, -inf where :math:`y\omega \le \kappa`."""
+        x, _, a, V, Vp, pos = self._x(y, omega, V)
+        with np.errstate(over="ignore"):
+            dg = -hazard_gap(x) / Vp
+        return _by_domain(pos, V, dg, lambda: np.where(a > 0, 0.0, np.where(a <= 0, -np.inf, np.nan)))
 
     def rs_storage(self, q, v=None):
         r"""Composite quadrature refined around :math:`t_0 = \kappa/\sqrt q` with
@@ -261,6 +321,10 @@ class Sign(Margin):
     def sample(self, z, rng=None):
         return np.where(np.asarray(z, dtype=float) >= 0, 1.0, -1.0)
 
+    def label_moments(self, rho):
+        r""":math:`\mathbb E[\mathrm{sign}(z^*) z^*]/\rho = \sqrt{2/(\pi\rho)}`, :math:`\mathbb E y^2 = 1`."""
+        return float(np.sqrt(2.0 / (np.pi * rho))), 1.0
+
     def __repr__(self) -> str:
         return "Sign()"
 
@@ -268,7 +332,8 @@ class Sign(Margin):
 class _MixedSign(Channel):
     r""":math:`P_{out}(y\mid z) = a + b\,\theta(yz)`, so :math:`Z_{out} = a + b H(x)` with
     :math:`x = -y\omega/\sqrt V`, :math:`g_{out} = b\,y\,\phi(x)/(\sqrt V Z_{out})` and
-    :math:`\partial g_{out} = g_{out}(x y/\sqrt V - g_{out})` (labels :math:`\pm1`)."""
+    :math:`\partial g_{out} = g_{out}(x y/\sqrt V - g_{out})` (labels :math:`\pm1`).
+    As V -> 0, :math:`Z_{out} \to a + b\,\theta(y\omega)`."""
 
     _a: float = 0.0
     _b: float = 1.0
@@ -277,24 +342,74 @@ class _MixedSign(Channel):
         y, z = _arrays(y, z)
         return np.log(self._a + self._b * (y * z > 0))
 
-    def _parts(self, y, omega, V):
+    def _parts(self, y, omega, V, need_lz=True):
         y, omega, V = _arrays(y, omega, V)
-        sv = np.sqrt(V)
-        x = -y * omega / sv
-        lz = np.logaddexp(np.log(self._a), np.log(self._b) + log_H(x)) if self._a > 0 else log_H(x)
-        return x, y, sv, lz
+        Vp, pos = _positive_V(V)
+        sv = np.sqrt(Vp)
+        s = y * omega
+        lh = lz = None
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # logaddexp warns on NaN
+            x = np.clip(-s / sv, -1e300, 1e300)  # finite, so that 0 * x below is 0
+            if need_lz:
+                lh = log_H(x)
+                lz = np.logaddexp(np.log(self._a), np.log(self._b) + lh) if self._a > 0 else lh
+        return x, y, s, Vp, sv, lh, lz, V, pos
+
+    def _rho(self, x, lz):
+        r""":math:`b\,\phi(x)/Z_{out} = y\sqrt V g_{out}` (the hazard of x if a = 0)."""
+        with np.errstate(over="ignore"):
+            if self._a > 0:
+                return np.exp(np.log(self._b) - 0.5 * x * x - _LOG_SQRT_2PI - lz)
+            return hazard(x)
+
+    def _jump(self, s):
+        r"""Where the V -> 0 limit :math:`a + b\,\theta(y\omega)` of :math:`Z_{out}` is singular in omega."""
+        return s <= 0 if self._a == 0 else s == 0
 
     def log_partition(self, y, omega, V):
-        return self._parts(y, omega, V)[3]
+        r"""At V = 0: :math:`\log(a + b\,\theta(y\omega))`, with :math:`\theta(0) = 1/2`."""
+        _, _, s, _, _, _, lz, V, pos = self._parts(y, omega, V)
+
+        def limit():
+            with np.errstate(divide="ignore"):
+                return np.log(self._a + self._b * (0.5 + 0.5 * np.sign(s)))
+
+        return _by_domain(pos, V, lz, limit)
 
     def g_out(self, y, omega, V):
-        x, y, sv, lz = self._parts(y, omega, V)
-        return y / sv * np.exp(np.log(self._b) - 0.5 * x * x - _LOG_SQRT_2PI - lz)
+        r"""At V = 0: :math:`+\infty\cdot y` where the limit of :math:`Z_{out}` jumps
+        (:math:`y\omega = 0`, or :math:`y\omega \le 0` if a = 0), 0 elsewhere."""
+        x, y, s, _, sv, _, lz, V, pos = self._parts(y, omega, V, need_lz=self._a > 0)
+        with np.errstate(over="ignore"):
+            g = y / sv * self._rho(x, lz)
+        return _by_domain(pos, V, g, lambda: np.where(self._jump(s), np.copysign(np.inf, y),
+                                                      np.where(np.isnan(s), np.nan, 0.0)))
 
     def dg_out(self, y, omega, V):
-        x, y, sv, lz = self._parts(y, omega, V)
-        g = y / sv * np.exp(np.log(self._b) - 0.5 * x * x - _LOG_SQRT_2PI - lz)
-        return g * (x * y / sv - g)
+        r""":math:`\rho(x - \rho)/V` with :math:`\rho = b\phi(x)/Z_{out}`.
+
+        For x > 2 where :math:`a/Z_{out} < 1/2` (so that :math:`\rho \simeq r \simeq x`,
+        r the hazard of x, and :math:`x - \rho` cancels) it is evaluated as
+        :math:`[\rho\, r\, a/Z_{out} - (bH/Z_{out})\, r(r - x)]/V`, with
+        :math:`r(r - x)` from :func:`~statmech_learn.gaussian.hazard_gap`
+        (for a = 0 that is :math:`-r(r-x)/V` everywhere, as for :class:`Margin`).
+        At V = 0: -inf where the limit of :math:`Z_{out}` jumps, 0 elsewhere."""
+        x, y, s, Vp, _, lh, lz, V, pos = self._parts(y, omega, V, need_lz=self._a > 0)
+        with np.errstate(over="ignore"):
+            if self._a > 0:
+                rho = self._rho(x, lz)
+                dg = rho * (x - rho) / Vp
+                fix = (x > 2.0) & (lz > np.log(2.0 * self._a))
+                if np.any(fix):
+                    dg = np.array(dg)  # writable, also for 0-d results
+                    xf, lzf = x[fix], lz[fix]
+                    r = hazard(xf)
+                    w = np.exp(np.log(self._b) + lh[fix] - lzf)  # b H / Z, in [0, 1]
+                    q = np.exp(np.log(self._a) - lzf)  # a / Z
+                    dg[fix] = (rho[fix] * r * q - w * hazard_gap(xf)) / np.broadcast_to(Vp, x.shape)[fix]
+            else:
+                dg = -hazard_gap(x) / Vp
+        return _by_domain(pos, V, dg, lambda: np.where(self._jump(s), -np.inf, np.where(np.isnan(s), np.nan, 0.0)))
 
 
 class NoisySign(_MixedSign):
@@ -312,6 +427,10 @@ class NoisySign(_MixedSign):
         z = np.asarray(z, dtype=float)
         y = np.where(z >= 0, 1.0, -1.0)
         return np.where(as_rng(rng).random(z.shape) < self.flip, -y, y)
+
+    def label_moments(self, rho):
+        r""":math:`(1 - 2\epsilon)\sqrt{2/(\pi\rho)}` and 1."""
+        return float((1.0 - 2.0 * self.flip) * np.sqrt(2.0 / (np.pi * rho))), 1.0
 
     def __repr__(self) -> str:
         return f"NoisySign(flip={self.flip:g})"
@@ -352,17 +471,21 @@ class Probit(Channel):
         return log_H(-y * z / np.sqrt(self.variance))
 
     def log_partition(self, y, omega, V):
-        return self._sign.log_partition(y, omega, np.asarray(V, dtype=float) + self.variance)
+        return self._sign.log_partition(y, omega, _nonnegative_V(np.asarray(V, dtype=float)) + self.variance)
 
     def g_out(self, y, omega, V):
-        return self._sign.g_out(y, omega, np.asarray(V, dtype=float) + self.variance)
+        return self._sign.g_out(y, omega, _nonnegative_V(np.asarray(V, dtype=float)) + self.variance)
 
     def dg_out(self, y, omega, V):
-        return self._sign.dg_out(y, omega, np.asarray(V, dtype=float) + self.variance)
+        return self._sign.dg_out(y, omega, _nonnegative_V(np.asarray(V, dtype=float)) + self.variance)
 
     def sample(self, z, rng=None):
         z = np.asarray(z, dtype=float)
         return np.where(z + np.sqrt(self.variance) * as_rng(rng).standard_normal(z.shape) >= 0, 1.0, -1.0)
+
+    def label_moments(self, rho):
+        r""":math:`\mathbb E[y z^*]/\rho = \sqrt{2/\pi}/\sqrt{\rho + \Delta}` (Stein: :math:`\mathbb E\,\partial_z P`), and 1."""
+        return float(np.sqrt(2.0 / np.pi) / np.sqrt(rho + self.variance)), 1.0
 
     def __repr__(self) -> str:
         return f"Probit(variance={self.variance:g})"
@@ -402,17 +525,21 @@ class GaussianNoise(Channel):
 
     def log_partition(self, y, omega, V):
         y, omega, V = _arrays(y, omega, V)
-        s = V + self.variance
+        s = _nonnegative_V(V) + self.variance
         d = y - omega
         return -0.5 * d * d / s - 0.5 * np.log(2 * np.pi * s)
 
     def g_out(self, y, omega, V):
         y, omega, V = _arrays(y, omega, V)
-        return (y - omega) / (V + self.variance)
+        return (y - omega) / (_nonnegative_V(V) + self.variance)
 
     def dg_out(self, y, omega, V):
         y, omega, V = _arrays(y, omega, V)
-        return np.broadcast_to(-1.0 / (V + self.variance), np.broadcast(y, omega, V).shape).copy()
+        return np.broadcast_to(-1.0 / (_nonnegative_V(V) + self.variance), np.broadcast(y, omega, V).shape).copy()
+
+    def label_moments(self, rho):
+        r""":math:`\mathbb E[y z^*]/\rho = 1`, :math:`\mathbb E y^2 = \rho + \Delta`."""
+        return 1.0, float(rho + self.variance)
 
     def __repr__(self) -> str:
         return f"GaussianNoise(variance={self.variance:g})"

@@ -26,7 +26,7 @@ from scipy.special import expit, log1p
 
 from .._validation import from_registry
 from ..gaussian import normal_nodes
-from .channels import Channel
+from .channels import Channel, _by_domain, _positive_V
 
 __all__ = ["Loss", "SquareLoss", "LogisticLoss", "HingeLoss", "LossChannel", "make_loss"]
 
@@ -227,11 +227,36 @@ def _xi_nodes(sq, teacher_width, loss: Loss | None, V, panel_order: int, extra=(
                         extra_breaks=np.concatenate(parts, axis=-1))
 
 
+_SMOOTH_LOSSES = (SquareLoss, LogisticLoss)  # differentiable everywhere: g_out = -l'(p) at the prox
+
+
+def _nan_if_nan(x, ref):
+    """x, with NaN where ``ref`` is NaN (a loss's subgradient or prox may hide a NaN input)."""
+    return np.where(np.isnan(ref), np.nan, x)
+
+
+def _curvature(loss: Loss, y, z):
+    r""":math:`\partial_z^2\ell(y, z) = -\lim_{V\to0}\partial_\omega g_{out}` (labels :math:`\pm1`
+    for the logistic loss).  Closed form for the built-in losses; otherwise from the
+    proximal map, :math:`(1 - \partial p)/V` at V = h, 2h extrapolated to V = 0."""
+    y, z = _arrays(y, z)
+    kind = type(loss)
+    if kind is SquareLoss or kind is HingeLoss:
+        return np.where(np.isnan(y + z), np.nan, 1.0 if kind is SquareLoss else 0.0)
+    if kind is LogisticLoss:
+        s = expit(-y * z)
+        return s * (1.0 - s)
+    h = 1e-5
+    return 2.0 * (1.0 - loss.prox(y, z, h)[1]) / h - (1.0 - loss.prox(y, z, 2.0 * h)[1]) / (2.0 * h)
+
+
 class LossChannel(Channel):
     r"""Zero-temperature channel of ERM: :math:`\log Z_{out} = -\mathcal M_\ell(y,\omega,V)`.
 
     ``log_likelihood`` is :math:`-\ell(y,z)`; ``g_out`` and ``dg_out`` come from
-    the proximal map (module docstring).
+    the proximal map (module docstring).  Domain as for every channel
+    (:mod:`statmech_learn.gibbs.channels`): NaN in, NaN out; V < 0 gives NaN; V = 0
+    the limit :math:`-\ell`, :math:`-\partial_z\ell`, :math:`-\partial_z^2\ell` at :math:`z = \omega`.
     """
 
     name = "loss"
@@ -243,19 +268,47 @@ class LossChannel(Channel):
         return -self.loss.value(y, z)
 
     def log_partition(self, y, omega, V):
+        r""":math:`-\ell(y, p) - (p - \omega)^2/(2V)`, the square as :math:`(p-\omega) g_{out}/2`.
+        At V = 0: :math:`-\ell(y, \omega)`."""
         y, omega, V = _arrays(y, omega, V)
-        p, _ = self.loss.prox(y, omega, V)
-        return -(self.loss.value(y, p) + (p - omega) ** 2 / (2.0 * V))
+        Vp, pos = _positive_V(V)
+        p, _ = self.loss.prox(y, omega, Vp)
+        lz = -(self.loss.value(y, p) + 0.5 * (p - omega) * self._g(y, omega, Vp, p))
+        return _by_domain(pos, V, lz, lambda: -self.loss.value(y, omega))
+
+    def _g(self, y, omega, Vp, p):
+        r""":math:`(p - \omega)/V` (V > 0), as :math:`-\partial_z\ell(y, p)` where that is exact."""
+        kind = type(self.loss)
+        if kind in _SMOOTH_LOSSES:
+            return -self.loss.derivative(y, p)
+        if kind is HingeLoss:  # on the hinge p = y exactly, and g in (0, 1) y
+            return _nan_if_nan(np.where(y * p == 1.0, (p - omega) / Vp, -self.loss.derivative(y, p)), p)
+        return (p - omega) / Vp
 
     def g_out(self, y, omega, V):
+        r""":math:`(p - \omega)/V`, which is :math:`-\partial_z\ell(y, p)` for the smooth built-in
+        losses (square, logistic) and for the hinge off its kink (evaluated so, without
+        the cancellation of :math:`p - \omega` at small V).
+        At V = 0: :math:`-\partial_z\ell(y, \omega)`."""
         y, omega, V = _arrays(y, omega, V)
-        p, _ = self.loss.prox(y, omega, V)
-        return (p - omega) / V
+        Vp, pos = _positive_V(V)
+        p, _ = self.loss.prox(y, omega, Vp)
+        g = self._g(y, omega, Vp, p)
+        return _by_domain(pos, V, g, lambda: _nan_if_nan(-self.loss.derivative(y, omega), y * omega))
 
     def dg_out(self, y, omega, V):
+        r""":math:`(\partial p - 1)/V`, which is :math:`-\ell''(p)/(1 + V\ell''(p))` for the smooth
+        built-in losses (evaluated so).  At V = 0: :math:`-\partial_z^2\ell(y, \omega)`
+        (0 for the hinge, also at its kink, where the proximal map is the identity for every V)."""
         y, omega, V = _arrays(y, omega, V)
-        _, dp = self.loss.prox(y, omega, V)
-        return (dp - 1.0) / V
+        Vp, pos = _positive_V(V)
+        p, dp = self.loss.prox(y, omega, Vp)
+        if type(self.loss) in _SMOOTH_LOSSES:
+            c = _curvature(self.loss, y, p)
+            dg = -c / (1.0 + Vp * c)
+        else:
+            dg = _nan_if_nan((dp - 1.0) / Vp, y * omega)  # a hinge's dp is finite at NaN input
+        return _by_domain(pos, V, dg, lambda: -_curvature(self.loss, y, omega))
 
     def _teacher_geometry(self, m, q, V, rho, V_star):
         m, q, V = np.broadcast_arrays(*_arrays(m, q, V))

@@ -10,6 +10,14 @@ its first derivative in B (the posterior mean of a scalar Gaussian channel,
 :math:`\Lambda` broadcast).  These three functions are the only place where a
 prior enters the replica, message-passing and Monte Carlo solvers.
 
+Domain.  The functions do not raise on bad values: NaN in an argument the value
+depends on gives NaN (NaN in, NaN out).  Where the integral diverges
+(:math:`\Lambda + 1/\sigma^2 \le 0` for :class:`GaussianPrior`, :math:`1 + \Lambda \le 0`
+for the slab of :class:`GaussBernoulliPrior`; for :class:`L2Penalty`, whose A is a
+maximum, :math:`\Lambda + \lambda < 0`, or :math:`= 0` with :math:`B \ne 0`) A is +inf,
+never a finite number, and :math:`f_a, f_v` are NaN.  :class:`BinaryPrior` is
+defined for every :math:`\Lambda`.
+
 For the replica-symmetric storage problem (random labels, self-overlap fixed at
 ``norm``) each prior also gives the overlap and the entropic potential as a
 function of the conjugate :math:`\hat q`:
@@ -68,6 +76,30 @@ __all__ = [
 
 def _b(B: ArrayLike, Lam: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(B, dtype=float), np.asarray(Lam, dtype=float)
+
+
+def _mask(ok):
+    """None if ``ok`` holds everywhere (the common case), else ``ok``."""
+    return None if ok.all() else ok
+
+
+def _convergent(Lam, ok):
+    """``(Lam, None)`` if ``ok`` (the integral converges) everywhere, else
+    ``(Lam with 1 where it does not, ok)``: every prior converges at Lambda = 1."""
+    ok = _mask(ok)
+    return (Lam, None) if ok is None else (np.where(ok, Lam, 1.0), ok)
+
+
+def _nan_unless(x, ok):
+    """x where ``ok`` (None: everywhere), NaN elsewhere."""
+    return x if ok is None else np.where(ok, x, np.nan)
+
+
+def _inf_unless(x, ok, B, diverges):
+    """x where ``ok`` (None: everywhere), +inf where ``diverges`` (unless B is NaN), NaN elsewhere."""
+    if ok is None:
+        return x
+    return np.where(ok, x, np.where(diverges & ~np.isnan(B), np.inf, np.nan))
 
 
 class Prior(ABC):
@@ -251,16 +283,25 @@ class GaussianPrior(Prior):
         return Lam + 1.0 / self.variance_
 
     def log_partition(self, B, Lam):
+        r"""+inf where the integral diverges, :math:`\Lambda + 1/\sigma^2 \le 0`."""
         B, Lam = _b(B, Lam)
-        return B * B / (2.0 * self._prec(Lam)) - 0.5 * np.log1p(Lam * self.variance_)
+        prec = self._prec(Lam)
+        Lc, ok = _convergent(Lam, prec > 0)
+        out = B * B / (2.0 * self._prec(Lc)) - 0.5 * np.log1p(Lc * self.variance_)
+        return _inf_unless(out, ok, B, prec <= 0)
 
     def mean(self, B, Lam):
+        r"""NaN where the integral diverges."""
         B, Lam = _b(B, Lam)
-        return B / self._prec(Lam)
+        prec = self._prec(Lam)
+        return B / _nan_unless(prec, _mask(prec > 0))
 
     def variance(self, B, Lam):
+        r"""NaN where the integral diverges."""
         B, Lam = _b(B, Lam)
-        return np.broadcast_to(1.0 / self._prec(Lam), np.broadcast(B, Lam).shape).copy()
+        prec = self._prec(Lam)
+        prec = _nan_unless(prec, _mask(prec > 0))
+        return np.broadcast_to(1.0 / prec, np.broadcast(B, Lam).shape).copy()
 
     def log_density(self, w):
         w = np.asarray(w, dtype=float)
@@ -452,27 +493,34 @@ class GaussBernoulliPrior(Prior):
 
     def _log_terms(self, B, Lam):
         B, Lam = _b(B, Lam)
-        s = 1.0 + Lam
+        Lc, ok = _convergent(Lam, 1.0 + Lam > 0)  # the slab diverges for 1 + Lambda <= 0
+        s = 1.0 + Lc
         log_slab = np.log(self.rho) - 0.5 * np.log(s) + 0.5 * B * (B / s)  # B^2 may overflow, B^2/s not
         log_spike = np.log1p(-self.rho) if self.rho < 1 else -np.inf
-        return log_spike, log_slab, B, s
+        return log_spike, log_slab, B, s, ok
 
     def log_partition(self, B, Lam):
-        log_spike, log_slab, _, _ = self._log_terms(B, Lam)
-        return np.logaddexp(log_spike, log_slab)
+        r"""+inf where the slab's integral diverges, :math:`1 + \Lambda \le 0`."""
+        log_spike, log_slab, B, _, ok = self._log_terms(B, Lam)
+        with np.errstate(invalid="ignore"):  # logaddexp warns on NaN input
+            out = np.logaddexp(log_spike, log_slab)
+        return _inf_unless(out, ok, B, np.asarray(Lam, dtype=float) <= -1.0)
 
     def _pi(self, B, Lam):
-        log_spike, log_slab, B, s = self._log_terms(B, Lam)
-        pi = np.exp(log_slab - np.logaddexp(log_spike, log_slab))
-        return pi, B, s
+        log_spike, log_slab, B, s, ok = self._log_terms(B, Lam)
+        with np.errstate(invalid="ignore"):  # logaddexp warns on NaN input
+            pi = np.exp(log_slab - np.logaddexp(log_spike, log_slab))
+        return pi, B, s, ok
 
     def mean(self, B, Lam):
-        pi, B, s = self._pi(B, Lam)
-        return pi * B / s
+        r"""NaN where the integral diverges."""
+        pi, B, s, ok = self._pi(B, Lam)
+        return _nan_unless(pi * B / s, ok)
 
     def variance(self, B, Lam):
-        pi, B, s = self._pi(B, Lam)
-        return pi / s + pi * (1.0 - pi) * (B / s) ** 2
+        r"""NaN where the integral diverges."""
+        pi, B, s, ok = self._pi(B, Lam)
+        return _nan_unless(pi / s + pi * (1.0 - pi) * (B / s) ** 2, ok)
 
     def mixture(self):
         if self.rho == 1.0:
@@ -519,16 +567,28 @@ class L2Penalty(Prior):
         self.l2 = float(check_nonnegative("l2", l2))
 
     def log_partition(self, B, Lam):
+        r"""+inf where the maximum is unbounded: :math:`\Lambda + \lambda < 0`, or
+        :math:`\Lambda + \lambda = 0` and :math:`B \ne 0` (0 at B = 0)."""
         B, Lam = _b(B, Lam)
-        return B * B / (2.0 * (Lam + self.l2))
+        prec = Lam + self.l2
+        Lc, ok = _convergent(Lam, prec > 0)
+        out = B * B / (2.0 * (Lc + self.l2))
+        if ok is None:
+            return out
+        return np.where((prec == 0) & (B == 0), 0.0, _inf_unless(out, ok, B, prec <= 0))
 
     def mean(self, B, Lam):
+        r"""NaN where :math:`\Lambda + \lambda \le 0` (no unique maximiser)."""
         B, Lam = _b(B, Lam)
-        return B / (Lam + self.l2)
+        prec = Lam + self.l2
+        return B / _nan_unless(prec, _mask(prec > 0))
 
     def variance(self, B, Lam):
+        r"""NaN where :math:`\Lambda + \lambda \le 0`."""
         B, Lam = _b(B, Lam)
-        return np.broadcast_to(1.0 / (Lam + self.l2), np.broadcast(B, Lam).shape).copy()
+        prec = Lam + self.l2
+        prec = _nan_unless(prec, _mask(prec > 0))
+        return np.broadcast_to(1.0 / prec, np.broadcast(B, Lam).shape).copy()
 
     def rs_teacher_student(self, mhat, qhat, Vhat, teacher, panel_order: int = 16):
         r""":math:`m = \hat m\rho^*/(\hat V+\lambda)`, :math:`q = (\hat m^2\rho^*+\hat q)/(\hat V+\lambda)^2`,

@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import check_choice, check_int, check_positive, check_tol
 from ..errors import ConvergenceError, ConvergenceWarning
-from ..gibbs.losses import LossChannel
+from ..gibbs.losses import LossChannel, SquareLoss
 from ..results import Result
 from .models import ERM, Gibbs, TeacherStudent
 from .saddle import iterate
@@ -136,6 +136,19 @@ def _check_model(model) -> TeacherStudent:
     if not isinstance(model, TeacherStudent):
         raise ValueError(f"model must be a TeacherStudent, got {model!r}")
     return model
+
+
+def _check_erm_defined(model: TeacherStudent) -> None:
+    """Refuse unregularised ERM where the minimiser's replica theory is not the l2 = 0 equations."""
+    st = model.student
+    if isinstance(st, ERM) and st.l2 == 0 and not isinstance(st.loss_, SquareLoss):
+        raise ValueError(
+            f"l2 must be > 0 for the {st.loss} loss, got 0: on linearly separable data (every alpha for a "
+            f"noiseless teacher, below the separability threshold for a noisy one) the unregularised "
+            f"{st.loss} minimiser " + ("does not exist (its norm diverges)" if st.loss == "logistic" else
+                                       "is the max-margin solution, reached as l2 -> 0")
+            + "; solve with a small l2 (e.g. 1e-4), whose direction converges to the max-margin one. "
+            "The square loss has an l2 = 0 limit (least squares / least-norm interpolator).")
 
 
 def _check_options(tol, max_iter, damping, continuation=False, strict=False):
@@ -359,6 +372,7 @@ def solve_branches(model: TeacherStudent, alpha: ArrayLike, *, damping: float = 
     warnings; check ``converged``).
     """
     model = _check_model(model)
+    _check_erm_defined(model)
     alpha_in = _check_alpha(alpha)
     tol, max_iter, damping = _check_options(tol, max_iter, damping, continuation)
     alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
@@ -369,6 +383,10 @@ def solve_branches(model: TeacherStudent, alpha: ArrayLike, *, damping: float = 
 
 
 def _solve_raw(model, alpha, branch, damping, tol, max_iter, continuation, method="auto"):
+    from .ridge import ridge_applicable, ridge_saddle_point
+
+    if method == "auto" and ridge_applicable(model):
+        return ridge_saddle_point(model, alpha)
     if model.bayes_optimal and method == "auto":
         from .bayes import solve_bayes_optimal
 
@@ -386,7 +404,9 @@ def _to_curve(model, alpha, out, branch, scalar) -> ReplicaCurve:
     m, q, V = out["m"], out["q"], out["V"]
     gibbs_or_bo = not isinstance(model.student, ERM)
     eg = _generalization(model, m, q, V)
-    if isinstance(model.student, ERM):
+    if "train_loss" in out:  # closed-form paths return their own
+        train_loss, train_err = out["train_loss"], out["train_error"]
+    elif isinstance(model.student, ERM):
         train_loss, train_err = _erm_train(model, m, q, V)
     else:
         train_loss = train_err = np.full(alpha.shape, np.nan)
@@ -426,8 +446,9 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
     method : {'auto', 'iterate'}
         'auto' solves Bayes-optimal models by locating all fixed points of the
         scalar state-evolution map (:mod:`statmech_learn.replica.bayes`: fast,
-        no critical slowing down) and iterates the others; 'iterate' forces
-        damped iteration.
+        no critical slowing down), square-loss ERM in closed form
+        (:mod:`statmech_learn.replica.ridge`, including ``l2 = 0``) and
+        iterates the others; 'iterate' forces the generic iteration.
     damping : float in [0, 1)
         Weight of the old iterate.
     tol : float
@@ -447,6 +468,7 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
     ReplicaCurve
     """
     model = _check_model(model)
+    _check_erm_defined(model)
     alpha_in = _check_alpha(alpha)
     method = check_choice("method", method, ("auto", "iterate"))
     init = check_choice("init", init, ("auto", "uninformed", "informed", "both"))
