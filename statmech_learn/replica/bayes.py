@@ -50,7 +50,7 @@ class BayesOptimalMaps:
     panel_order: int = _PANEL_ORDER
 
     def __post_init__(self) -> None:
-        self._peaks: dict[float, float] = {}
+        self._overrides: dict[tuple[float, int], tuple] = {}  # exact bracket ends found near spinodals
         self._tab_k = np.zeros(0, dtype=np.int64)  # table of log V_prior on log qhat = k * _TAB_STEP
         self._tab_lv = np.zeros(0)
         self.rho = self.model.rho
@@ -154,26 +154,6 @@ def _polish(maps: BayesOptimalMaps, alpha, lo, hi, tol, max_iter=60):
     return u, np.abs(f_u), done & valid & (np.abs(f_u) <= max(tol, 1e-9)), n
 
 
-def _near_tangent(maps: BayesOptimalMaps, a: float, hrow: np.ndarray) -> int:
-    """Grid cell of a positive bump of h missed by the grid (near a spinodal), or -1.
-
-    Maximises the exact h around the largest grid value when that value is
-    slightly negative; returns j such that the root lies in [u_j, u_{j+1}].
-    """
-    inner = np.where(np.isfinite(hrow), hrow, -np.inf)
-    j = int(np.argmax(inner[1:-1])) + 1
-    if inner[j] < -0.05:
-        return -1
-    ug = maps.u_grid
-    res = minimize_scalar(lambda u: -float(maps.h(np.array([u]), np.array([a]))[0]),
-                          bounds=(ug[j - 1], ug[j + 1]), method="bounded", options={"xatol": 1e-10})
-    if -res.fun <= 0:
-        return -1
-    u_peak = float(res.x)
-    maps._peaks[a] = u_peak  # the polish starts from the exact peak
-    return j if u_peak < ug[j] else j + 1 if j + 1 < ug.size - 1 else j
-
-
 def _brackets(maps: BayesOptimalMaps, alpha):
     """For each alpha, the grid cells of the largest and smallest stable roots of h.
 
@@ -185,15 +165,32 @@ def _brackets(maps: BayesOptimalMaps, alpha):
     pos = H > 0
     down = pos[:, :-1] & ~pos[:, 1:]
     G = H.shape[1]
+    ug = maps.u_grid
+    # extrema that the table puts just on the wrong side of zero (close to a spinodal) are
+    # resolved exactly: a bump that is positive adds a downward crossing just above it, a dip
+    # that is negative one just below it; the exact extremum is a valid end of that bracket
+    for i in range(H.shape[0]):
+        row = H[i]
+        maxima, minima = _local_extrema(row)
+        a = float(alpha[i])
+        for j in maxima:
+            if -_NEAR <= row[j] <= 0 and not down[i, j]:
+                u, h = _exact_extremum(maps, a, ug[j - 1], ug[j + 1], "max")
+                if h > 0:
+                    cell = min(j, G - 2)  # the root lies between the bump and the next grid point
+                    down[i, cell] = True
+                    maps._overrides[(a, cell)] = (u, None)
+        for j in minima:
+            if 0 < row[j] <= _NEAR and not down[i, j - 1]:
+                u, h = _exact_extremum(maps, a, ug[j - 1], ug[j + 1], "min")
+                if h < 0:
+                    cell = j - 1
+                    down[i, cell] = True
+                    maps._overrides[(a, cell)] = (None, u)
     any_down = down.any(axis=1)
     last = np.where(any_down, (G - 2) - np.argmax(down[:, ::-1], axis=1), -1)
     first = np.where(any_down, np.argmax(down, axis=1), -1)
     perfect = ~pos[:, 0]
-    for i in np.nonzero(~any_down)[0]:  # a bump narrower than the grid (close to a spinodal)?
-        j = _near_tangent(maps, float(alpha[i]), H[i])
-        if j >= 0:
-            last[i] = first[i] = j
-            any_down[i] = True
     return {"last": last, "first": first, "perfect": perfect, "any": any_down}
 
 
@@ -215,10 +212,13 @@ def _exact_brackets(maps: BayesOptimalMaps, alpha, j):
         if np.any(bad_hi):
             f_hi = np.where(bad_hi, maps.h(ug[hi_i], alpha), f_hi)
     lo, hi = ug[lo_i].copy(), ug[hi_i].copy()
-    # a peak found by maximisation is a valid positive end
+    # an exact extremum found by _brackets is a valid end (h > 0 at a bump, h < 0 at a dip)
     for k, a in enumerate(alpha):
-        if a in maps._peaks and not f_lo[k] > 0:
-            lo[k] = maps._peaks[a]
+        lo_u, hi_u = maps._overrides.get((float(a), int(j[k])), (None, None))
+        if lo_u is not None and not f_lo[k] > 0:
+            lo[k] = lo_u
+        if hi_u is not None and not f_hi[k] < 0:
+            hi[k] = hi_u
     return lo, hi
 
 
