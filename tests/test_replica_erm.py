@@ -366,3 +366,40 @@ _LOGISTIC = sml.TeacherStudent(prior="gaussian", channel="sign", student=sml.ERM
 def test_bad_input(build, match):
     with pytest.raises(ValueError, match=match):
         build()
+
+
+@pytest.mark.parametrize("channel", [Sign(), NoisySign(0.1)], ids=["sign", "noisy-sign"])
+def test_unregularised_hinge_is_the_max_margin_limit(channel):
+    """ERM('hinge', 0): the limit equations of replica/max_margin.py against the full hinge
+    equations at l2 = 1e-5, where the minimiser already is the max-margin one (the hinge
+    solution is exactly the hard-margin SVM below a finite l2 on separable data)."""
+    alpha = np.array([0.5, 1.0, 1.5])  # separable for both teachers (flip 0.1: threshold between 1.5 and 3)
+    hard = R.solve(sml.TeacherStudent("gaussian", channel, student=sml.ERM("hinge", 0.0)), alpha)
+    soft = R.solve(sml.TeacherStudent("gaussian", channel, student=sml.ERM("hinge", 1e-5)), alpha)
+    assert np.all(hard.converged) and np.all(np.isinf(hard.V))
+    np.testing.assert_allclose(hard.m, soft.m, rtol=1e-7)
+    np.testing.assert_allclose(hard.q, soft.q, rtol=1e-7)
+    np.testing.assert_allclose(hard.generalization_error, soft.generalization_error, rtol=1e-7)
+    assert np.all(hard.train_error == 0) and np.all(hard.train_loss == 0) and np.all(hard.free_entropy == 0)
+    np.testing.assert_allclose(soft.train_error, 0.0, atol=1e-9)
+
+
+def test_max_margin_against_a_finite_hard_margin_svm():
+    """Finite instances (n = 300, 6 instances) of hinge ERM at l2 = 1e-6, whose solution is the
+    hard-margin SVM on these separable data: m and q within 4 standard errors plus O(1/n)."""
+    theory = R.solve(sml.TeacherStudent("gaussian", "sign", student=sml.ERM("hinge", 0.0)), 2.0)
+    sim = R.erm_simulation(sml.TeacherStudent("gaussian", "sign", student=sml.ERM("hinge", 1e-6)), n=300,
+                           alpha=2.0, n_samples=6, rng=5, n_test=100, tol=1e-3)
+    # |w - w_opt|/sqrt(n) <= 1e-3 is far below the overlaps' standard errors (~1e-2)
+    assert sim.converged_all and sim.train_error == 0
+    assert abs(sim.m - theory.m) <= 4 * sim.m_stderr + 5 / 300
+    assert abs(sim.q - theory.q) <= 4 * sim.q_stderr + 5 / 300 * theory.q
+
+
+def test_max_margin_beyond_separability_is_flagged():
+    """A noisy teacher at a load where the data are not separable (alpha = 6, flip 0.1): no
+    max-margin solution; the load is unconverged and the warning says so."""
+    model = sml.TeacherStudent("gaussian", NoisySign(0.1), student=sml.ERM("hinge", 0.0))
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        curve = R.solve(model, np.array([1.0, 6.0]))
+    assert list(curve.converged) == [True, False]

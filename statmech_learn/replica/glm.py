@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import check_choice, check_int, check_positive, check_tol
 from ..errors import ConvergenceError, ConvergenceWarning
-from ..gibbs.losses import LossChannel, SquareLoss
+from ..gibbs.losses import HingeLoss, LossChannel, SquareLoss
 from ..results import Result
 from .models import ERM, Gibbs, TeacherStudent
 from .saddle import iterate
@@ -139,16 +139,15 @@ def _check_model(model) -> TeacherStudent:
 
 
 def _check_erm_defined(model: TeacherStudent) -> None:
-    """Refuse unregularised ERM where the minimiser's replica theory is not the l2 = 0 equations."""
+    """Refuse unregularised ERM where no l2 = 0 limit is implemented (the logistic loss)."""
     st = model.student
-    if isinstance(st, ERM) and st.l2 == 0 and not isinstance(st.loss_, SquareLoss):
+    if isinstance(st, ERM) and st.l2 == 0 and not isinstance(st.loss_, (SquareLoss, HingeLoss)):
         raise ValueError(
             f"l2 must be > 0 for the {st.loss} loss, got 0: on linearly separable data (every alpha for a "
             f"noiseless teacher, below the separability threshold for a noisy one) the unregularised "
-            f"{st.loss} minimiser " + ("does not exist (its norm diverges)" if st.loss == "logistic" else
-                                       "is the max-margin solution, reached as l2 -> 0")
-            + "; solve with a small l2 (e.g. 1e-4), whose direction converges to the max-margin one. "
-            "The square loss has an l2 = 0 limit (least squares / least-norm interpolator).")
+            f"{st.loss} minimiser does not exist (its norm diverges) and its direction tends to the "
+            "max-margin one, which ERM('hinge', 0) computes; or solve with a small l2 (e.g. 1e-4). "
+            "The square and hinge losses have l2 = 0 limits (least squares / least-norm; max-margin).")
 
 
 def _check_options(tol, max_iter, damping, continuation=False, strict=False):
@@ -383,10 +382,13 @@ def solve_branches(model: TeacherStudent, alpha: ArrayLike, *, damping: float = 
 
 
 def _solve_raw(model, alpha, branch, damping, tol, max_iter, continuation, method="auto"):
+    from .max_margin import max_margin_applicable, max_margin_saddle_point
     from .ridge import ridge_applicable, ridge_saddle_point
 
     if method == "auto" and ridge_applicable(model):
         return ridge_saddle_point(model, alpha)
+    if max_margin_applicable(model):  # the l2 -> 0 limit: the generic equations have V = inf there
+        return max_margin_saddle_point(model, alpha, tol=tol)
     if model.bayes_optimal and method == "auto":
         from .bayes import solve_bayes_optimal
 
@@ -447,7 +449,10 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
         'auto' solves Bayes-optimal models by locating all fixed points of the
         scalar state-evolution map (:mod:`statmech_learn.replica.bayes`: fast,
         no critical slowing down), square-loss ERM in closed form
-        (:mod:`statmech_learn.replica.ridge`, including ``l2 = 0``) and
+        (:mod:`statmech_learn.replica.ridge`, including ``l2 = 0``), the
+        unregularised hinge loss as the max-margin limit
+        (:mod:`statmech_learn.replica.max_margin`; loads beyond the
+        separability threshold of a noisy teacher are unconverged) and
         iterates the others; 'iterate' forces the generic iteration.
     damping : float in [0, 1)
         Weight of the old iterate.
