@@ -97,9 +97,10 @@ def test_curve_repr_with_branch_labels():
 def test_extreme_but_valid_loads_do_not_raise_linalg_errors():
     """SVD failures in Anderson's least squares (non-finite histories) now fall back to damping;
     at the smallest supported load every order parameter is at its alpha -> 0 limit."""
-    tiny = sml.TeacherStudent("gaussian", "sign", student=sml.ERM("hinge", 1e10))
-    c = replica.solve(tiny, 1e-8)
-    assert c.converged and c.generalization_error == pytest.approx(0.5, abs=1e-4)
+    for loss in ("hinge", "logistic", "square"):
+        tiny = sml.TeacherStudent("gaussian", "sign", student=sml.ERM(loss, 1e10))
+        c = replica.solve(tiny, 1e-8)
+        assert c.converged and c.generalization_error == pytest.approx(0.5, abs=1e-4), loss
     c = replica.solve(BO, 1e-10)
     # alpha -> 0: q = (2/pi) alpha for the sign channel with a Gaussian prior (first order in alpha)
     assert c.q == pytest.approx(2 / math.pi * 1e-10, rel=1e-6)
