@@ -17,3 +17,14 @@ def test_readme_starts_with_two_commands_and_ci_runs_the_test_command():
     assert "pytest" in test_cmd
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert test_cmd in [line.strip() for line in ci]
+
+
+def test_readme_process_pool_snippets_are_guarded():
+    """A process pool re-imports the main module: every README snippet that starts one must
+    sit under ``if __name__ == "__main__":`` to be copy-pasteable."""
+    text = (ROOT / "README.md").read_text()
+    snippets = [b for b in text.split("```")[1::2] if "ProcessPoolExecutor(" in b]
+    assert snippets
+    for code in snippets:
+        assert 'if __name__ == "__main__":' in code
+        assert code.index('if __name__ == "__main__":') < code.index("ProcessPoolExecutor(")
