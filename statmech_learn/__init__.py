@@ -5,6 +5,7 @@ Subpackages
 gibbs      the Gibbs-posterior core: priors, channels, losses, posterior
 capacity   Cover's counting, Gardner's volume, Monte Carlo separability
 replica    replica-symmetric theory of teacher-student GLMs
+online     overlap ODEs of online learning next to simulated online SGD
 reproduce  reproducible phase diagrams (``statmech-learn reproduce NAME``)
 
 Top-level names: :class:`Grid`, :func:`sweep`, :class:`SweepTable` (parameter
@@ -19,7 +20,7 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.1.0"
 
-from . import capacity, gaussian, gibbs, replica
+from . import capacity, gaussian, gibbs, online, replica
 from .errors import CheckpointLockedError, ConvergenceError, ConvergenceWarning, MissingExtraError, SweepError
 from .gibbs import channels, losses, priors
 from .replica import ERM, BayesOptimal, Gibbs, TeacherStudent
@@ -30,6 +31,7 @@ __all__ = [
     "gaussian",
     "gibbs",
     "replica",
+    "online",
     "channels",
     "priors",
     "losses",

@@ -1,0 +1,291 @@
+r"""Online SGD of two-layer networks in the teacher-student setup: the overlap ODEs.
+
+A student :math:`\phi(x) = \sum_{k=1}^K v_k\, g(\lambda_k)` learns a teacher
+:math:`y = \sum_{m=1}^M v^*_m\, g(\nu_m) + \sigma\zeta` from one fresh Gaussian
+input per step, with local fields :math:`\lambda_k = w_k\cdot x/\sqrt N`,
+:math:`\nu_m = w^*_m\cdot x/\sqrt N` and the updates
+
+.. math::
+    w_k \leftarrow w_k - \frac{\eta}{\sqrt N}\, v_k\, \Delta\, g'(\lambda_k)\, x,\qquad
+    v_k \leftarrow v_k - \frac{\eta_v}{N}\, \Delta\, g(\lambda_k),\qquad \Delta = \phi(x) - y.
+
+As :math:`N\to\infty` with :math:`t = \mu/N` the overlaps :math:`Q = ww^\top/N`,
+:math:`R = w w^{*\top}/N`, :math:`T = w^* w^{*\top}/N` and the second layer obey
+(Saad & Solla 1995, Phys. Rev. E 52, 4225; Goldt, Advani, Saxe, Krzakala &
+Zdeborova 2019, NeurIPS, eqs. 9-11)
+
+.. math::
+    \frac{dR_{in}}{dt} &= \eta v_i\Big[\sum_m v^*_m I_3(i,n,m) - \sum_j v_j I_3(i,n,j)\Big],\\
+    \frac{dQ_{ik}}{dt} &= \eta v_i\Big[\sum_m v^*_m I_3(i,k,m) - \sum_j v_j I_3(i,k,j)\Big] + (i\leftrightarrow k)\\
+      &\quad + \eta^2 v_i v_k\Big[\sum_{jl} v_j v_l I_4(i,k,j,l) - 2\sum_{jm} v_j v^*_m I_4(i,k,j,m)
+      + \sum_{nm} v^*_n v^*_m I_4(i,k,n,m) + \sigma^2 J_2(i,k)\Big],\\
+    \frac{dv_i}{dt} &= \eta_v\Big[\sum_n v^*_n I_2(i,n) - \sum_j v_j I_2(i,j)\Big],
+
+where the Gaussian averages :math:`I_2, J_2, I_3, I_4` of
+:class:`~statmech_learn.online.averages.Activation` are taken over the local
+fields named by their indices, whose covariance is
+:math:`\Omega = \begin{pmatrix} Q & R\\ R^\top & T\end{pmatrix}`.  The
+generalisation error is :math:`\varepsilon_g = \tfrac12\mathbb E(\phi - \phi^*)^2`
+(noise excluded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from .._validation import as_rng, check_finite, check_int, check_nonnegative, check_positive
+from ..results import Result
+from .averages import Activation, make_activation
+
+__all__ = ["OverlapState", "OverlapTrajectory", "TwoLayer", "SoftCommittee"]
+
+
+@dataclass(frozen=True, repr=False)
+class OverlapState(Result):
+    """Order parameters of a student (K units) and a teacher (M units).
+
+    Q (K, K), R (K, M), T (M, M), v (K,), v_star (M,).
+    """
+
+    Q: np.ndarray
+    R: np.ndarray
+    T: np.ndarray
+    v: np.ndarray
+    v_star: np.ndarray
+
+    def gram(self) -> np.ndarray:
+        """The covariance of the local fields, :math:`\\Omega = [[Q, R], [R^T, T]]`."""
+        return np.block([[self.Q, self.R], [self.R.T, self.T]])
+
+
+@dataclass(frozen=True, repr=False)
+class OverlapTrajectory(Result):
+    """Solution of the overlap ODEs on a time grid (time along the first axis).
+
+    Attributes
+    ----------
+    t : (n_t,) times (steps / N).
+    Q, R, T : (n_t, K, K), (n_t, K, M), (M, M).
+    v, v_star : (n_t, K), (M,).
+    eps_g : (n_t,) generalisation error.
+    blew_up : the weights diverged (learning rate beyond stability); ``blowup_time`` says when,
+        and the arrays stop there.
+    blowup_time : time of the blow-up (NaN if none).
+    success : the integrator reached ``t_max`` (or stopped at a reported blow-up).
+    message : the integrator's message.
+    n_evaluations : right-hand-side evaluations.
+    model : repr of the model.
+    """
+
+    t: np.ndarray
+    Q: np.ndarray
+    R: np.ndarray
+    T: np.ndarray
+    v: np.ndarray
+    v_star: np.ndarray
+    eps_g: np.ndarray
+    blew_up: bool
+    blowup_time: float
+    success: bool
+    message: str
+    n_evaluations: int
+    model: str
+
+
+#: an overlap beyond this marks a blow-up of the weights (the ODE's solution diverges)
+_BLOWUP = 1e6
+
+
+class TwoLayer:
+    """Online SGD of a two-layer network (both layers learned when ``lr_second > 0``).
+
+    Parameters
+    ----------
+    K, M : int
+        Hidden units of the student and the teacher.
+    activation : str or Activation
+        'erf' (:math:`\\mathrm{erf}(x/\\sqrt2)`), 'linear', 'relu', 'sigmoid' or an Activation.
+    lr : float
+        First-layer learning rate :math:`\\eta > 0`.
+    lr_second : float
+        Second-layer learning rate :math:`\\eta_v \\ge 0` (0: second layer fixed).
+    noise : float
+        Output noise standard deviation :math:`\\sigma \\ge 0`.
+    v_star : array_like, optional
+        Teacher's second layer (default all ones).
+    """
+
+    def __init__(self, K: int, M: int, activation="erf", lr: float = 0.5, lr_second: float = 0.0,
+                 noise: float = 0.0, v_star=None) -> None:
+        self.K = check_int("K", K, minimum=1, maximum=1000)
+        self.M = check_int("M", M, minimum=1, maximum=1000)
+        self.activation: Activation = make_activation(activation)
+        self.lr = float(check_positive("lr", lr))
+        self.lr_second = float(check_nonnegative("lr_second", lr_second))
+        self.noise = float(check_nonnegative("noise", noise))
+        vs = np.ones(self.M) if v_star is None else np.asarray(check_finite("v_star", v_star), dtype=float)
+        if vs.shape != (self.M,):
+            raise ValueError(f"v_star must have shape ({self.M},), got {vs.shape}")
+        self.v_star = vs
+        n = self.K + self.M
+        i = np.arange(self.K)
+        a = np.arange(n)
+        # index tuples of the averages: I3(i, a, b) and I4(i, k, a, b) over students i, k and any fields a, b
+        self._i3 = np.stack(np.meshgrid(i, a, a, indexing="ij"), axis=-1)  # (K, n, n, 3)
+        self._i4 = np.stack(np.meshgrid(i, i, a, a, indexing="ij"), axis=-1)  # (K, K, n, n, 4)
+        self._i2 = np.stack(np.meshgrid(a, a, indexing="ij"), axis=-1)  # (n, n, 2)
+
+    # -- state ---------------------------------------------------------------------------
+    def initial_state(self, overlap: float = 1e-3, rng=None, *, Q=None, R=None, T=None, v=None) -> OverlapState:
+        """A start: given Q, R, T (and v), or random small overlaps of size ``overlap``.
+
+        The random start draws a student of N = 10^4 dimensions with squared norms
+        ``overlap`` per unit and an orthonormal teacher (T = I), and takes their
+        overlaps (so that Q, R, T form a valid Gram matrix).  v defaults to ones
+        (the soft committee) or, for a learned second layer, to small random values.
+        """
+        overlap = float(check_positive("overlap", overlap))
+        rng = as_rng(rng)
+        if Q is None or R is None:
+            n_dim = 10_000
+            teacher = np.linalg.qr(rng.standard_normal((n_dim, self.M)))[0].T * np.sqrt(n_dim)
+            student = rng.standard_normal((self.K, n_dim)) * np.sqrt(overlap)
+            Q = student @ student.T / n_dim if Q is None else Q
+            R = student @ teacher.T / n_dim if R is None else R
+            T = teacher @ teacher.T / n_dim if T is None else T
+        T = np.eye(self.M) if T is None else T
+        if v is None:
+            v = np.ones(self.K) if self.lr_second == 0 else 1e-3 * rng.standard_normal(self.K) + 0.5
+        state = OverlapState(Q=np.array(Q, dtype=float), R=np.array(R, dtype=float), T=np.array(T, dtype=float),
+                             v=np.array(v, dtype=float), v_star=self.v_star.copy())
+        self._check_state(state)
+        return state
+
+    def _check_state(self, s: OverlapState) -> None:
+        shapes = {"Q": (self.K, self.K), "R": (self.K, self.M), "T": (self.M, self.M), "v": (self.K,)}
+        for name, shape in shapes.items():
+            x = getattr(s, name)
+            if x.shape != shape:
+                raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+            check_finite(name, x)
+        omega = s.gram()
+        if not np.allclose(omega, omega.T, rtol=1e-10, atol=1e-14):
+            raise ValueError("Q and T must be symmetric")
+        lam = np.linalg.eigvalsh(omega)
+        if lam.min() < -1e-10 * max(1.0, lam.max()):
+            raise ValueError(f"Q, R, T must form a positive semi-definite Gram matrix [[Q, R], [R^T, T]], "
+                             f"got smallest eigenvalue {lam.min():.3g}")
+
+    # -- the ODE ---------------------------------------------------------------------------
+    def eps_g(self, Q, R, T, v, v_star=None) -> np.ndarray:
+        r""":math:`\varepsilon_g = \tfrac12[\sum_{ij} v_iv_j I_2(i,j) - 2\sum_{in} v_iv^*_n I_2(i,n)
+        + \sum_{nm} v^*_nv^*_m I_2(n,m)]`, vectorised over leading axes."""
+        Q, R, T, v = (np.asarray(x, dtype=float) for x in (Q, R, T, v))
+        vs = self.v_star if v_star is None else np.asarray(v_star, dtype=float)
+        omega = np.concatenate([np.concatenate([Q, R], -1),
+                                np.concatenate([np.swapaxes(R, -1, -2), np.broadcast_to(T, R.shape[:-2] + T.shape[-2:])],
+                                               -1)], -2)
+        i2 = self.activation.I2(_sub(omega, self._i2), check=False)  # (..., n, n)
+        u = np.concatenate([v, -np.broadcast_to(vs, v.shape[:-1] + vs.shape)], -1)
+        return 0.5 * np.einsum("...a,...ab,...b->...", u, i2, u)
+
+    def rhs(self, state: OverlapState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(dQ/dt, dR/dt, dv/dt) at ``state`` (module docstring)."""
+        return self._rhs(state.Q, state.R, state.T, state.v)
+
+    def _rhs(self, Q, R, T, v):
+        K, M = self.K, self.M
+        omega = np.block([[Q, R], [R.T, T]])
+        act = self.activation
+        u = np.concatenate([-v, self.v_star])  # the error's coefficients: y - phi = sum_a u_a g(field_a)
+        I3 = act.I3(_sub(omega, self._i3), check=False)  # (K, n, n): E[g'(l_i) f_a g(f_b)]
+        drive = I3 @ u  # (K, n): E[g'(l_i) f_a (y - phi)] without noise
+        dR = self.lr * v[:, None] * drive[:, K:]
+        dQ = self.lr * (v[:, None] * drive[:, :K] + (v[:, None] * drive[:, :K]).T)
+        I4 = act.I4(_sub(omega, self._i4), check=False)  # (K, K, n, n)
+        second = np.einsum("ikab,a,b->ik", I4, u, u)
+        if self.noise > 0:
+            J2 = act.J2(_sub(omega, self._i2)[:K, :K], check=False)
+            second = second + self.noise**2 * J2
+        dQ = dQ + self.lr**2 * np.outer(v, v) * second
+        if self.lr_second > 0:
+            I2 = act.I2(_sub(omega, self._i2)[:K], check=False)  # (K, n)
+            dv = self.lr_second * (I2 @ u)
+        else:
+            dv = np.zeros(K)
+        return dQ, dR, dv
+
+    def integrate(self, init: OverlapState, t_max: float, t=None, *, rtol: float = 1e-8, atol: float = 1e-11,
+                  method: str = "RK45") -> OverlapTrajectory:
+        """Integrate the ODEs from ``init`` to ``t_max`` (``scipy.integrate.solve_ivp``).
+
+        Output on ``t`` (default: 400 points, linear in t).  A blow-up (an
+        overlap beyond 1e6, lr beyond stability) stops the integration with
+        ``blew_up=True`` and its time; the arrays end there.
+        """
+        t_max = float(check_positive("t_max", t_max))
+        self._check_state(init)
+        grid = np.linspace(0.0, t_max, 401) if t is None else np.asarray(check_finite("t", t), dtype=float)
+        if grid.ndim != 1 or grid.size < 1 or np.any(np.diff(grid) <= 0) or grid[0] < 0 or grid[-1] > t_max:
+            raise ValueError("t must be an increasing grid in [0, t_max]")
+        K, M = self.K, self.M
+        T = init.T
+
+        def pack(Q, R, v):
+            return np.concatenate([Q[np.triu_indices(K)], R.ravel(), v])
+
+        iu = np.triu_indices(K)
+
+        def unpack(y):
+            Q = np.zeros((K, K))
+            Q[iu] = y[:iu[0].size]
+            Q = Q + np.triu(Q, 1).T
+            R = y[iu[0].size:iu[0].size + K * M].reshape(K, M)
+            v = y[iu[0].size + K * M:]
+            return Q, R, v
+
+        def f(_, y):
+            Q, R, v = unpack(y)
+            dQ, dR, dv = self._rhs(Q, R, T, v)
+            return pack(dQ, dR, dv)
+
+        def blowup(_, y):
+            return _BLOWUP - np.max(np.abs(y))
+
+        blowup.terminal = True
+        sol = solve_ivp(f, (0.0, t_max), pack(init.Q, init.R, init.v), method=method, t_eval=grid, rtol=rtol,
+                        atol=atol, events=blowup)
+        blew = bool(sol.status == 1 or not np.all(np.isfinite(sol.y)))
+        t_blow = float(sol.t_events[0][0]) if sol.t_events and len(sol.t_events[0]) else (
+            float(sol.t[-1]) if blew else float("nan"))
+        Qs, Rs, vs = zip(*(unpack(y) for y in sol.y.T)) if sol.y.size else ((), (), ())
+        Qs = np.array(Qs).reshape(-1, K, K)
+        Rs = np.array(Rs).reshape(-1, K, M)
+        vs = np.array(vs).reshape(-1, K)
+        eps = self.eps_g(Qs, Rs, T, vs) if Qs.shape[0] else np.zeros(0)
+        return OverlapTrajectory(t=sol.t, Q=Qs, R=Rs, T=T.copy(), v=vs, v_star=self.v_star.copy(), eps_g=eps,
+                                 blew_up=blew, blowup_time=t_blow, success=bool(sol.success or blew),
+                                 message=str(sol.message), n_evaluations=int(sol.nfev), model=repr(self))
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(K={self.K}, M={self.M}, activation={self.activation.name!r}, lr={self.lr:g}, "
+                f"lr_second={self.lr_second:g}, noise={self.noise:g})")
+
+
+class SoftCommittee(TwoLayer):
+    """The soft committee machine of Saad & Solla (1995): both second layers fixed to 1."""
+
+    def __init__(self, K: int, M: int, activation="erf", lr: float = 0.5, noise: float = 0.0) -> None:
+        super().__init__(K, M, activation, lr, lr_second=0.0, noise=noise)
+
+    def __repr__(self) -> str:
+        return (f"SoftCommittee(K={self.K}, M={self.M}, activation={self.activation.name!r}, lr={self.lr:g}, "
+                f"noise={self.noise:g})")
+
+
+def _sub(omega: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Covariance submatrices ``omega[idx[..., p], idx[..., q]]`` of shape idx.shape[:-1] + (d, d)."""
+    return omega[..., idx[..., :, None], idx[..., None, :]]

@@ -1,0 +1,135 @@
+"""Overlap ODEs of online SGD for two-layer networks against Monte Carlo and against simulations.
+
+References: Saad & Solla 1995, Phys. Rev. E 52, 4225 (soft committee machine); Goldt, Advani,
+Saxe, Krzakala & Zdeborova 2019, NeurIPS (both layers learned, output noise).
+"""
+
+import numpy as np
+import pytest
+
+from statmech_learn.online.committee import OverlapState, SoftCommittee, TwoLayer
+from statmech_learn.online.plateau import plateau
+from statmech_learn.online.simulation import simulate
+
+
+def _random_state(model, rng, scale=0.6):
+    """A valid (Q, R, T) from random weights in 50 dimensions, and a random second layer."""
+    W = rng.standard_normal((model.K + model.M, 50)) * scale
+    W[model.K:] /= np.linalg.norm(W[model.K:], axis=1, keepdims=True) / np.sqrt(50) / 1.0
+    G = W @ W.T / 50
+    K = model.K
+    return OverlapState(Q=G[:K, :K], R=G[:K, K:], T=G[K:, K:], v=0.5 + rng.random(K), v_star=model.v_star)
+
+
+def _fields(state, n, rng):
+    omega = state.gram()
+    L = np.linalg.cholesky(omega + 1e-14 * np.eye(omega.shape[0]))
+    return rng.standard_normal((n, omega.shape[0])) @ L.T
+
+
+@pytest.mark.parametrize("activation", ["erf", "relu"])
+def test_generalisation_error_functional_against_monte_carlo(activation):
+    """eps_g(Q, R, T, v) = E (phi - phi*)^2 / 2 on 10^6 fresh Gaussian inputs (their local
+    fields), within 3 standard errors."""
+    rng = np.random.default_rng(1)
+    model = TwoLayer(3, 2, activation, lr=0.5, lr_second=0.1, v_star=np.array([1.0, -0.7]))
+    s = _random_state(model, rng)
+    z = _fields(s, 10**6, rng)
+    g = model.activation.g
+    err = 0.5 * (g(z[:, :3]) @ s.v - g(z[:, 3:]) @ s.v_star) ** 2
+    se = err.std() / np.sqrt(err.size)
+    assert abs(model.eps_g(s.Q, s.R, s.T, s.v) - err.mean()) <= 3 * se
+
+
+def test_ode_right_hand_side_against_monte_carlo():
+    """dQ/dt, dR/dt, dv/dt are the expectations of one SGD step (times N), here by Monte Carlo
+    over 10^6 samples of the local fields and the output noise (K = 2, M = 3, erf, noise 0.3,
+    both layers learned); each entry within 4 standard errors."""
+    rng = np.random.default_rng(2)
+    model = TwoLayer(2, 3, "erf", lr=0.7, lr_second=0.4, noise=0.3, v_star=np.array([1.0, 0.5, -0.8]))
+    s = _random_state(model, rng)
+    dQ, dR, dv = model.rhs(s)
+    n = 10**6
+    z = _fields(s, n, rng)
+    lam, nu = z[:, :2], z[:, 2:]
+    act = model.activation
+    delta = act.g(lam) @ s.v - act.g(nu) @ s.v_star - 0.3 * rng.standard_normal(n)
+    grad = s.v * act.dg(lam) * delta[:, None]  # (n, K): the update of w_k is -lr/sqrt(N) grad_k x
+    samp_R = -model.lr * grad[:, :, None] * nu[:, None, :]
+    samp_Q = (-model.lr * (grad[:, :, None] * lam[:, None, :] + grad[:, None, :] * lam[:, :, None])
+              + model.lr**2 * grad[:, :, None] * grad[:, None, :])
+    samp_v = -model.lr_second * delta[:, None] * act.g(lam)
+    for exact, samples in ((dR, samp_R), (dQ, samp_Q), (dv, samp_v)):
+        mean = samples.mean(axis=0)
+        se = samples.std(axis=0) / np.sqrt(n)
+        assert np.all(np.abs(exact - mean) <= 4 * se + 1e-12), (exact, mean, se)
+
+
+def test_linear_activation_has_the_closed_form_of_linear_regression():
+    """g(x) = x, K = M = 1, v = v* = 1: eps_g = (Q - 2R + T)/2 and dR/dt = lr (T - R),
+    dQ/dt = 2 lr (R - Q) + lr^2 (Q - 2R + T + sigma^2) (the online least-squares recursion)."""
+    model = TwoLayer(1, 1, "linear", lr=0.3, noise=0.2)
+    s = OverlapState(Q=np.array([[0.5]]), R=np.array([[0.2]]), T=np.array([[1.0]]), v=np.ones(1),
+                     v_star=np.ones(1))
+    dQ, dR, _ = model.rhs(s)
+    assert model.eps_g(s.Q, s.R, s.T, s.v) == pytest.approx(0.5 * (0.5 - 0.4 + 1.0), rel=1e-12)
+    assert dR[0, 0] == pytest.approx(0.3 * (1.0 - 0.2), rel=1e-12)
+    assert dQ[0, 0] == pytest.approx(2 * 0.3 * (0.2 - 0.5) + 0.09 * (0.5 - 0.4 + 1.0 + 0.04), rel=1e-12)
+
+
+def test_ode_against_simulation_k2():
+    """K = M = 2 (erf, lr = 0.5): simulated online SGD at N = 500 over 6 seeds against the ODE
+    started from the same overlaps; within 4 standard errors over seeds plus an O(1/sqrt(N))
+    allowance of 3 eps_g / sqrt(N) for the finite-N corrections."""
+    model = SoftCommittee(2, 2, "erf", lr=0.5)
+    init = model.initial_state(overlap=0.05, rng=3)
+    grid = np.linspace(0, 20, 5)
+    sim = simulate(model, N=500, t_max=20, n_seeds=6, rng=4, init=init, t=grid)
+    ode = model.integrate(init, t_max=20, t=sim.t)
+    assert not ode.blew_up
+    tol = 4 * sim.eps_g_stderr + 3 * ode.eps_g / np.sqrt(500)
+    assert np.all(np.abs(sim.eps_g - ode.eps_g) <= tol), (sim.eps_g, ode.eps_g, tol)
+
+
+def test_soft_committee_reaches_a_plateau_then_specialises():
+    """K = M = 3, erf, small lr from a tiny random start: the error stalls on the symmetric
+    plateau, whose overlaps are symmetric (all R equal), then specialises and decays to 0."""
+    model = SoftCommittee(3, 3, "erf", lr=0.1)
+    init = model.initial_state(overlap=1e-3, rng=0)
+    traj = model.integrate(init, t_max=3000, t=np.geomspace(1e-2, 3000, 200), method="LSODA", rtol=1e-7)
+    p = plateau(traj)
+    assert p.found and p.entry < p.exit and np.isfinite(p.specialisation_time)
+    mid = np.argmin(np.abs(traj.t - 0.5 * (p.entry + p.exit)))
+    R = traj.R[mid]
+    assert R.max() - R.min() < 0.05 * np.abs(R).mean()  # symmetric on the plateau
+    assert traj.eps_g[-1] < 1e-3 * p.height
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(K=0, M=2), "K"), (dict(K=2, M=-1), "M"), (dict(K=2, M=2, lr=0.0), "lr"),
+    (dict(K=2, M=2, lr=float("nan")), "lr"), (dict(K=2, M=2, activation="tanhh"), "activation"),
+    (dict(K=2, M=2, noise=-1.0), "noise"),
+])
+def test_bad_input_names_the_parameter(kwargs, name):
+    with pytest.raises(ValueError, match=rf"^{name} must"):
+        TwoLayer(**kwargs)
+
+
+def test_initial_overlaps_must_be_a_gram_matrix():
+    model = SoftCommittee(2, 1)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        model.initial_state(Q=np.eye(2) * 0.01, R=np.array([[1.0], [0.0]]), T=np.eye(1))
+    with pytest.raises(ValueError, match="^t_max must"):
+        model.integrate(model.initial_state(rng=0), t_max=0)
+
+
+def test_blow_up_is_reported_not_returned_as_nan():
+    """Linear network, lr = 3 > 2 (beyond the stability limit of online least squares): Q grows
+    like exp((lr^2 - 2 lr) t) = exp(3 t) and crosses 1e6 near t = log(1e6)/3 = 4.6; the
+    trajectory says so and when, and holds no NaN."""
+    model = TwoLayer(1, 1, "linear", lr=3.0)
+    init = OverlapState(Q=np.array([[0.5]]), R=np.array([[0.1]]), T=np.array([[1.0]]), v=np.ones(1),
+                        v_star=np.ones(1))
+    traj = model.integrate(init, t_max=50)
+    assert traj.blew_up and 3.0 < traj.blowup_time < 6.0
+    assert np.all(np.isfinite(traj.eps_g)) and traj.t[-1] <= traj.blowup_time
