@@ -89,6 +89,7 @@ def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
         ax.set_ylabel(panel.ylabel)
         ax.set_title(panel.title, fontsize=10)
         ax.set_yscale(getattr(panel, "yscale", "linear"))
+        ax.set_xscale(getattr(panel, "xscale", "linear"))
         if panel.ylim is not None:
             ax.set_ylim(*panel.ylim)
         mine = [s for s in result.series if s.panel == panel.name]

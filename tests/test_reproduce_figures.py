@@ -45,3 +45,14 @@ def test_teacher_student_quick_figure_and_checks():
     assert gibbs and all("theory only" in s.label for s in gibbs)
     theory = [s for s in r.series if s.kind == "theory"]
     assert theory[-1].label == "Bayes-optimal"  # drawn last, on top of the close logistic curve
+
+
+def test_perceptron_rules_quick_checks_pass():
+    """Exponents of the three rules from the ODE (-1/2, -1/3, -1; Engel & Van den Broeck 2001,
+    ch. 9) and simulation against the ODE, each with a verdict; log-log panel."""
+    from statmech_learn.reproduce import perceptron_rules
+
+    r = perceptron_rules.compute(quick=True)
+    verdicts = _verdicts(r.checks)
+    assert len(verdicts) == 6 and all(verdicts.values()), r.checks
+    assert r.panels[0].xscale == "log" and r.panels[0].yscale == "log"

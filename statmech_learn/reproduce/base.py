@@ -101,6 +101,7 @@ class Panel:
     vlines: list[tuple[float, str]] = field(default_factory=list)
     ylim: tuple[float, float] | None = None
     yscale: str = "linear"  # or "log"
+    xscale: str = "linear"  # or "log"
     legend: str = "best"  # matplotlib legend location
 
 
