@@ -31,7 +31,7 @@ generalisation error is :math:`\varepsilon_g = \tfrac12\mathbb E(\phi - \phi^*)^
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -197,7 +197,7 @@ class TwoLayer:
         return self._rhs(state.Q, state.R, state.T, state.v)
 
     def _rhs(self, Q, R, T, v):
-        K, M = self.K, self.M
+        K = self.K
         omega = np.block([[Q, R], [R.T, T]])
         act = self.activation
         u = np.concatenate([-v, self.v_star])  # the error's coefficients: y - phi = sum_a u_a g(field_a)
