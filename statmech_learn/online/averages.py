@@ -449,17 +449,7 @@ class Activation:
         ndarray, shape C.shape[:-2]
         """
         C = _check_cov(C, 2) if check else np.asarray(C, dtype=float)
-        c11, c12, c22 = C[..., 0, 0], C[..., 0, 1], C[..., 1, 1]
-        if self._name == "erf" and self._builtin:
-            return _TWO_OVER_PI * np.arcsin(_clip1(c12 / np.sqrt((1.0 + c11) * (1.0 + c22))))
-        if self._name == "linear" and self._builtin:
-            return c12.copy()
-        if self._name == "relu" and self._builtin:
-            s = np.sqrt(c11 * c22)
-            pos = s > 0
-            t = np.arccos(_clip1(np.where(pos, c12, 0.0) / np.where(pos, s, 1.0)))
-            return np.where(pos, s / (2.0 * np.pi) * (np.sin(t) + (np.pi - t) * np.cos(t)), 0.0)
-        return gaussian_expectation((self.g, self.g), C, self._orders[2])
+        return self._average("I2", _entries(C))
 
     def J2(self, C: ArrayLike, *, check: bool = True) -> np.ndarray:
         r""":math:`J_2(C) = \mathbb E[g'(u) g'(v)]`, :math:`(u, v) \sim N(0, C)`.
@@ -473,14 +463,7 @@ class Activation:
         ndarray, shape C.shape[:-2]
         """
         C = _check_cov(C, 2) if check else np.asarray(C, dtype=float)
-        c11, c12, c22 = C[..., 0, 0], C[..., 0, 1], C[..., 1, 1]
-        if self._name == "erf" and self._builtin:
-            return _TWO_OVER_PI / np.sqrt((1.0 + c11) * (1.0 + c22) - c12 * c12)
-        if self._name == "linear" and self._builtin:
-            return np.ones_like(c12)
-        if self._name == "relu" and self._builtin:
-            return _relu_J2(c11, c12, c22)
-        return gaussian_expectation((self.dg, self.dg), C, self._orders[2])
+        return self._average("J2", _entries(C))
 
     def I3(self, C: ArrayLike, *, check: bool = True) -> np.ndarray:
         r""":math:`I_3(C) = \mathbb E[g'(u)\, v\, g(w)]`, :math:`(u, v, w) \sim N(0, C)`.
@@ -496,21 +479,7 @@ class Activation:
         ndarray, shape C.shape[:-2]
         """
         C = _check_cov(C, 3) if check else np.asarray(C, dtype=float)
-        c11, c12, c13 = C[..., 0, 0], C[..., 0, 1], C[..., 0, 2]
-        c23, c33 = C[..., 1, 2], C[..., 2, 2]
-        if self._name == "erf" and self._builtin:
-            lam3 = (1.0 + c11) * (1.0 + c33) - c13 * c13
-            return _TWO_OVER_PI * (c23 * (1.0 + c11) - c12 * c13) / ((1.0 + c11) * np.sqrt(lam3))
-        if self._name == "linear" and self._builtin:
-            return c23.copy()
-        if self._name == "relu" and self._builtin:
-            pos = c11 > 0
-            c11s = np.where(pos, c11, 1.0)
-            delta_term = np.where(
-                pos, c12 * np.sqrt(np.maximum(c11 * c33 - c13 * c13, 0.0)) / (2.0 * np.pi * c11s), 0.0
-            )
-            return delta_term + c23 * _relu_J2(c11, c13, c33)
-        return gaussian_expectation((self.dg, _identity, self.g), C, self._orders[3])
+        return self._average("I3", _entries(C))
 
     def I4(self, C: ArrayLike, *, check: bool = True) -> np.ndarray:
         r""":math:`I_4(C) = \mathbb E[g'(u) g'(v) g(w) g(z)]`, :math:`(u, v, w, z) \sim N(0, C)`.
@@ -524,20 +493,194 @@ class Activation:
         ndarray, shape C.shape[:-2]
         """
         C = _check_cov(C, 4) if check else np.asarray(C, dtype=float)
-        if self._name == "erf" and self._builtin:
-            c = lambda i, j: C[..., i - 1, j - 1]  # noqa: E731  (1-based, as in the papers)
-            a1, a2 = 1.0 + c(1, 1), 1.0 + c(2, 2)
-            lam4 = a1 * a2 - c(1, 2) ** 2
-            lam0 = (lam4 * c(3, 4) - c(2, 3) * c(2, 4) * a1 - c(1, 3) * c(1, 4) * a2
-                    + c(1, 2) * c(1, 3) * c(2, 4) + c(1, 2) * c(1, 4) * c(2, 3))
-            lam1 = (lam4 * (1.0 + c(3, 3)) - c(2, 3) ** 2 * a1 - c(1, 3) ** 2 * a2
-                    + 2.0 * c(1, 2) * c(1, 3) * c(2, 3))
-            lam2 = (lam4 * (1.0 + c(4, 4)) - c(2, 4) ** 2 * a1 - c(1, 4) ** 2 * a2
-                    + 2.0 * c(1, 2) * c(1, 4) * c(2, 4))
-            return _FOUR_OVER_PI2 / np.sqrt(lam4) * np.arcsin(_clip1(lam0 / np.sqrt(lam1 * lam2)))
-        if self._name == "linear" and self._builtin:
-            return C[..., 2, 3].copy()
-        return gaussian_expectation((self.dg, self.dg, self.g, self.g), C, self._orders[4])
+        return self._average("I4", _entries(C))
+
+    def table(self, kind: str, omega: np.ndarray, *index: np.ndarray) -> np.ndarray:
+        r"""An average over fields picked from one covariance, for every index combination.
+
+        ``table("I4", omega, i, k, a, b)[...] = I4(omega[[i, k, a, b]][:, [i, k, a, b]])``
+        with the integer index arrays broadcast against each other: the averages
+        the overlap ODEs need, over all pairs of student and teacher units, in one
+        call.  Closed forms read the covariance entries by broadcasting (no
+        submatrices are formed); quadrature gathers the submatrices.
+
+        Parameters
+        ----------
+        kind : {"I2", "J2", "I3", "I4"}
+        omega : ndarray, shape (..., n, n)
+            A validated covariance of all the fields (not checked again here).
+        *index : int arrays
+            One per variable of ``kind`` (2, 2, 3 or 4), broadcastable, in ``range(n)``.
+
+        Returns
+        -------
+        ndarray of the broadcast shape of ``index``
+        """
+        dims = {"I2": 2, "J2": 2, "I3": 3, "I4": 4}
+        if kind not in dims:
+            raise ValueError(f"kind must be one of 'I2', 'J2', 'I3', 'I4', got {kind!r}")
+        if len(index) != dims[kind]:
+            raise ValueError(f"{kind} takes {dims[kind]} index arrays, got {len(index)}")
+        omega = np.asarray(omega, dtype=float)
+        return self._average(kind, lambda p, q: omega[..., index[p - 1], index[q - 1]])
+
+    def contract_I3(self, omega: np.ndarray, i: np.ndarray, u: np.ndarray) -> np.ndarray:
+        r"""The first-order drive of the ODEs, :math:`D_{pa} = \sum_b u_b\, I_3(i_p, a, b)`.
+
+        Parameters
+        ----------
+        omega : ndarray, shape (..., n, n)
+            Covariance of all the fields (validated by the caller).
+        i : int array, shape (P,)
+            The field whose derivative enters (a student unit).
+        u : ndarray, shape (..., n)
+            Coefficients of the error :math:`\sum_b u_b g(x_b)`.
+
+        Returns
+        -------
+        ndarray, shape (..., P, n)
+
+        Notes
+        -----
+        For erf the closed form is summed by matrix products:
+        :math:`D_{pa} = \tfrac2\pi[(\Omega w_p)_a - \Omega_{ia}(\Omega w_p)_i/(1+\Omega_{ii})]`
+        with :math:`w_{pb} = u_b/\sqrt{\Lambda_3(i_p, b)}`, so no (P, n, n) table is formed.
+        """
+        omega = np.asarray(omega, dtype=float)
+        u = np.asarray(u, dtype=float)
+        i = np.asarray(i)
+        if self._builtin and self._name == "erf":
+            diag = np.diagonal(omega, axis1=-2, axis2=-1)  # (..., n)
+            a1 = 1.0 + diag[..., i]  # (..., P)
+            oib = omega[..., i, :]  # (..., P, n)
+            w = u[..., None, :] / np.sqrt(a1[..., None] * (1.0 + diag[..., None, :]) - oib ** 2)
+            ow = np.swapaxes(omega @ np.swapaxes(w, -1, -2), -1, -2)  # (..., P, n): (Omega w_p)_a
+            own = np.take_along_axis(ow, np.broadcast_to(i[:, None], ow.shape[:-1] + (1,)), -1)  # (Omega w_p)_i
+            return _TWO_OVER_PI * (ow - oib * (own / a1[..., None]))
+        n = omega.shape[-1]
+        a = np.arange(n)
+        table = self.table("I3", omega, i[:, None, None], a[None, :, None], a[None, None, :])
+        return np.einsum("...pab,...b->...pa", table, u)
+
+    def contract_I4(self, omega: np.ndarray, i: np.ndarray, k: np.ndarray, u: np.ndarray) -> np.ndarray:
+        r"""The second-order term of the ODEs, :math:`S_p = \sum_{ab} u_a u_b\, I_4(i_p, k_p, a, b)`.
+
+        Parameters
+        ----------
+        omega : ndarray, shape (..., n, n)
+            Covariance of all the fields (validated by the caller).
+        i, k : int arrays, shape (P,)
+            The two fields whose derivatives enter (student units).
+        u : ndarray, shape (..., n)
+
+        Returns
+        -------
+        ndarray, shape (..., P)
+
+        Notes
+        -----
+        For erf, :math:`\Lambda_0/\sqrt{\Lambda_1\Lambda_2}` is the correlation of fields
+        a and b under the covariance tilted by :math:`e^{-(x_i^2 + x_k^2)/2}` (class notes),
+        :math:`\Omega' = \Omega - X^\top (I + \Omega_{ik,ik})^{-1} X` with
+        :math:`X = \Omega_{ik,:}`, a rank-2 update per pair computed by matrix
+        products; the table costs one arcsin per entry.
+        """
+        omega = np.asarray(omega, dtype=float)
+        u = np.asarray(u, dtype=float)
+        i, k = np.asarray(i), np.asarray(k)
+        if self._builtin and self._name == "erf":
+            xi, xk = omega[..., i, :], omega[..., k, :]  # (..., P, n)
+            a1, a2, c = 1.0 + omega[..., i, i], 1.0 + omega[..., k, k], omega[..., i, k]
+            lam4 = a1 * a2 - c * c
+            yi = (a2[..., None] * xi - c[..., None] * xk) / lam4[..., None]
+            yk = (a1[..., None] * xk - c[..., None] * xi) / lam4[..., None]
+            diag = np.diagonal(omega, axis1=-2, axis2=-1)[..., None, :]
+            r = 1.0 / np.sqrt(1.0 + diag - xi * yi - xk * yk)  # 1 / sqrt(1 + Omega'_aa)
+            corr = omega[..., None, :, :] * (r[..., :, None] @ r[..., None, :])
+            corr -= np.stack([xi * r, xk * r], -1) @ np.stack([yi * r, yk * r], -2)
+            np.clip(corr, -1.0, 1.0, out=corr)
+            np.arcsin(corr, out=corr)
+            form = (corr @ u[..., None, :, None])[..., 0]
+            return _FOUR_OVER_PI2 / np.sqrt(lam4) * np.sum(form * u[..., None, :], axis=-1)
+        a = np.arange(omega.shape[-1])
+        table = self.table("I4", omega, i[:, None, None], k[:, None, None], a[None, :, None], a[None, None, :])
+        return np.einsum("...pab,...a,...b->...p", table, u, u)
+
+    def _average(self, kind: str, c: Callable[[int, int], np.ndarray]) -> np.ndarray:
+        """The average ``kind`` from the covariance entries ``c(p, q)`` (1-based, broadcastable)."""
+        closed = _CLOSED_FORMS.get(self._name) if self._builtin else None
+        if closed is not None and kind in closed:
+            return np.asarray(closed[kind](c), dtype=float)
+        funcs = {"I2": (self.g, self.g), "J2": (self.dg, self.dg), "I3": (self.dg, _identity, self.g),
+                 "I4": (self.dg, self.dg, self.g, self.g)}[kind]
+        d = len(funcs)
+        return gaussian_expectation(funcs, _stack(c, d), self._orders[d])
+
+
+def _entries(C: np.ndarray) -> Callable[[int, int], np.ndarray]:
+    """Entry accessor ``c(p, q) = C[..., p-1, q-1]`` (1-based, as in the papers)."""
+    return lambda p, q: C[..., p - 1, q - 1]
+
+
+def _stack(c: Callable[[int, int], np.ndarray], d: int) -> np.ndarray:
+    """The covariances (..., d, d) from an entry accessor."""
+    entries = [[np.asarray(c(p, q), dtype=float) for q in range(1, d + 1)] for p in range(1, d + 1)]
+    shape = np.broadcast_shapes(*(e.shape for row in entries for e in row))
+    return np.stack([np.stack([np.broadcast_to(e, shape) for e in row], -1) for row in entries], -2)
+
+
+# closed forms over the entries c(p, q) of the covariance (Activation's notes)
+def _erf_I2(c):
+    return _TWO_OVER_PI * np.arcsin(_clip1(c(1, 2) / np.sqrt((1.0 + c(1, 1)) * (1.0 + c(2, 2)))))
+
+
+def _erf_J2(c):
+    return _TWO_OVER_PI / np.sqrt((1.0 + c(1, 1)) * (1.0 + c(2, 2)) - c(1, 2) ** 2)
+
+
+def _erf_I3(c):
+    a1 = 1.0 + c(1, 1)
+    lam3 = a1 * (1.0 + c(3, 3)) - c(1, 3) ** 2
+    return _TWO_OVER_PI * (c(2, 3) * a1 - c(1, 2) * c(1, 3)) / (a1 * np.sqrt(lam3))
+
+
+def _erf_I4(c):
+    a1, a2 = 1.0 + c(1, 1), 1.0 + c(2, 2)
+    c12, c13, c14, c23, c24 = c(1, 2), c(1, 3), c(1, 4), c(2, 3), c(2, 4)
+    lam4 = a1 * a2 - c12 ** 2
+    lam0 = lam4 * c(3, 4) - c23 * c24 * a1 - c13 * c14 * a2 + c12 * (c13 * c24 + c14 * c23)
+    lam1 = lam4 * (1.0 + c(3, 3)) - c23 ** 2 * a1 - c13 ** 2 * a2 + 2.0 * c12 * c13 * c23
+    lam2 = lam4 * (1.0 + c(4, 4)) - c24 ** 2 * a1 - c14 ** 2 * a2 + 2.0 * c12 * c14 * c24
+    return _FOUR_OVER_PI2 / np.sqrt(lam4) * np.arcsin(_clip1(lam0 / np.sqrt(lam1 * lam2)))
+
+
+def _ones(c):
+    return np.ones(np.broadcast_shapes(np.shape(c(1, 1)), np.shape(c(1, 2)), np.shape(c(2, 2))))
+
+
+def _relu_I2(c):
+    c11, c22 = np.broadcast_arrays(c(1, 1), c(2, 2))
+    s = np.sqrt(c11 * c22)
+    pos = s > 0
+    t = np.arccos(_clip1(np.where(pos, c(1, 2), 0.0) / np.where(pos, s, 1.0)))
+    return np.where(pos, s / (2.0 * np.pi) * (np.sin(t) + (np.pi - t) * np.cos(t)), 0.0)
+
+
+def _relu_I3(c):
+    c11, c33, c13 = c(1, 1), c(3, 3), c(1, 3)
+    pos = c11 > 0
+    c11s = np.where(pos, c11, 1.0)
+    delta_term = np.where(pos, c(1, 2) * np.sqrt(np.maximum(c11 * c33 - c13 * c13, 0.0)) / (2.0 * np.pi * c11s),
+                          0.0)
+    return delta_term + c(2, 3) * _relu_J2(c11, c13, c33)
+
+
+_CLOSED_FORMS: Dict[str, Dict[str, Callable]] = {
+    "erf": {"I2": _erf_I2, "J2": _erf_J2, "I3": _erf_I3, "I4": _erf_I4},
+    "linear": {"I2": lambda c: np.array(c(1, 2), dtype=float), "J2": _ones,
+               "I3": lambda c: np.array(c(2, 3), dtype=float), "I4": lambda c: np.array(c(3, 4), dtype=float)},
+    "relu": {"I2": _relu_I2, "J2": lambda c: _relu_J2(c(1, 1), c(1, 2), c(2, 2)), "I3": _relu_I3},
+}
 
 
 def _identity(x: np.ndarray) -> np.ndarray:

@@ -130,13 +130,8 @@ class TwoLayer:
         if vs.shape != (self.M,):
             raise ValueError(f"v_star must have shape ({self.M},), got {vs.shape}")
         self.v_star = vs
-        n = self.K + self.M
-        i = np.arange(self.K)
-        a = np.arange(n)
-        # index tuples of the averages: I3(i, a, b) and I4(i, k, a, b) over students i, k and any fields a, b
-        self._i3 = np.stack(np.meshgrid(i, a, a, indexing="ij"), axis=-1)  # (K, n, n, 3)
-        self._i4 = np.stack(np.meshgrid(i, i, a, a, indexing="ij"), axis=-1)  # (K, K, n, n, 4)
-        self._i2 = np.stack(np.meshgrid(a, a, indexing="ij"), axis=-1)  # (n, n, 2)
+        # student pairs i <= k of the second-order term (Q is symmetric)
+        self._iu = np.triu_indices(self.K)
 
     # -- state ---------------------------------------------------------------------------
     def initial_state(self, overlap: float = 1e-3, rng=None, *, Q=None, R=None, T=None, v=None) -> OverlapState:
@@ -185,37 +180,44 @@ class TwoLayer:
         + \sum_{nm} v^*_nv^*_m I_2(n,m)]`, vectorised over leading axes."""
         Q, R, T, v = (np.asarray(x, dtype=float) for x in (Q, R, T, v))
         vs = self.v_star if v_star is None else np.asarray(v_star, dtype=float)
-        omega = np.concatenate([np.concatenate([Q, R], -1),
-                                np.concatenate([np.swapaxes(R, -1, -2), np.broadcast_to(T, R.shape[:-2] + T.shape[-2:])],
-                                               -1)], -2)
-        i2 = self.activation.I2(_sub(omega, self._i2), check=False)  # (..., n, n)
+        omega = _gram(Q, R, T)
+        a = np.arange(self.K + self.M)
+        i2 = self.activation.table("I2", omega, a[:, None], a[None, :])  # (..., n, n)
         u = np.concatenate([v, -np.broadcast_to(vs, v.shape[:-1] + vs.shape)], -1)
-        return 0.5 * np.einsum("...a,...ab,...b->...", u, i2, u)
+        # a quadratic form of a covariance: >= 0; round-off below 0 is clipped
+        return np.maximum(0.5 * np.einsum("...a,...ab,...b->...", u, i2, u), 0.0)
 
     def rhs(self, state: OverlapState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(dQ/dt, dR/dt, dv/dt) at ``state`` (module docstring)."""
         return self._rhs(state.Q, state.R, state.T, state.v)
 
     def _rhs(self, Q, R, T, v):
+        """The right-hand side, vectorised over leading axes of Q (..., K, K), R (..., K, M), v (..., K)."""
         K = self.K
-        omega = np.block([[Q, R], [R.T, T]])
+        omega = _gram(Q, R, T)
         act = self.activation
-        u = np.concatenate([-v, self.v_star])  # the error's coefficients: y - phi = sum_a u_a g(field_a)
-        I3 = act.I3(_sub(omega, self._i3), check=False)  # (K, n, n): E[g'(l_i) f_a g(f_b)]
-        drive = I3 @ u  # (K, n): E[g'(l_i) f_a (y - phi)] without noise
-        dR = self.lr * v[:, None] * drive[:, K:]
-        dQ = self.lr * (v[:, None] * drive[:, :K] + (v[:, None] * drive[:, :K]).T)
-        I4 = act.I4(_sub(omega, self._i4), check=False)  # (K, K, n, n)
-        second = np.einsum("ikab,a,b->ik", I4, u, u)
+        # the error's coefficients: y - phi = sum_a u_a g(field_a)
+        u = np.concatenate([-v, np.broadcast_to(self.v_star, v.shape[:-1] + self.v_star.shape)], -1)
+        students = np.arange(K)
+        drive = act.contract_I3(omega, students, u)  # (..., K, n): E[g'(l_i) f_a (y - phi)] without noise
+        vi = v[..., :, None]
+        dR = self.lr * vi * drive[..., K:]
+        dQ = self.lr * vi * drive[..., :K]
+        dQ = dQ + np.swapaxes(dQ, -1, -2)
+        iu, ku = self._iu
+        second = act.contract_I4(omega, iu, ku, u)  # (..., pairs)
         if self.noise > 0:
-            J2 = act.J2(_sub(omega, self._i2)[:K, :K], check=False)
-            second = second + self.noise**2 * J2
-        dQ = dQ + self.lr**2 * np.outer(v, v) * second
+            second = second + self.noise**2 * act.table("J2", omega, iu, ku)
+        sym = np.zeros(Q.shape)
+        sym[..., iu, ku] = second
+        sym[..., ku, iu] = second
+        dQ = dQ + self.lr**2 * (vi * v[..., None, :]) * sym
         if self.lr_second > 0:
-            I2 = act.I2(_sub(omega, self._i2)[:K], check=False)  # (K, n)
-            dv = self.lr_second * (I2 @ u)
+            a = np.arange(K + self.M)
+            I2 = act.table("I2", omega, students[:, None], a[None, :])  # (..., K, n)
+            dv = self.lr_second * np.einsum("...ka,...a->...k", I2, u)
         else:
-            dv = np.zeros(K)
+            dv = np.zeros(v.shape)
         return dQ, dR, dv
 
     def integrate(self, init: OverlapState, t_max: float, t=None, *, rtol: float = 1e-8, atol: float = 1e-11,
@@ -233,38 +235,35 @@ class TwoLayer:
             raise ValueError("t must be an increasing grid in [0, t_max]")
         K, M = self.K, self.M
         T = init.T
+        iu = self._iu
+        n_q, n_r = iu[0].size, K * M
 
-        def pack(Q, R, v):
-            return np.concatenate([Q[np.triu_indices(K)], R.ravel(), v])
+        def pack(Q, R, v):  # (..., K, K), (..., K, M), (..., K) -> (n_var, ...)
+            flat = np.concatenate([Q[..., iu[0], iu[1]], R.reshape(R.shape[:-2] + (n_r,)), v], -1)
+            return np.moveaxis(flat, -1, 0)
 
-        iu = np.triu_indices(K)
+        def unpack(y):  # (n_var, ...) -> Q, R, v with the state axes last
+            y = np.moveaxis(y, 0, -1)
+            Q = np.zeros(y.shape[:-1] + (K, K))
+            Q[..., iu[0], iu[1]] = y[..., :n_q]
+            Q[..., iu[1], iu[0]] = y[..., :n_q]
+            R = y[..., n_q:n_q + n_r].reshape(y.shape[:-1] + (K, M))
+            return Q, R, y[..., n_q + n_r:]
 
-        def unpack(y):
-            Q = np.zeros((K, K))
-            Q[iu] = y[:iu[0].size]
-            Q = Q + np.triu(Q, 1).T
-            R = y[iu[0].size:iu[0].size + K * M].reshape(K, M)
-            v = y[iu[0].size + K * M:]
-            return Q, R, v
-
-        def f(_, y):
+        def f(_, y):  # y is (n_var,) or (n_var, n_states): solve_ivp's vectorised Jacobian
             Q, R, v = unpack(y)
-            dQ, dR, dv = self._rhs(Q, R, T, v)
-            return pack(dQ, dR, dv)
+            return pack(*self._rhs(Q, R, T, v))
 
         def blowup(_, y):
             return _BLOWUP - np.max(np.abs(y))
 
         blowup.terminal = True
         sol = solve_ivp(f, (0.0, t_max), pack(init.Q, init.R, init.v), method=method, t_eval=grid, rtol=rtol,
-                        atol=atol, events=blowup)
+                        atol=atol, events=blowup, vectorized=True)
         blew = bool(sol.status == 1 or not np.all(np.isfinite(sol.y)))
         t_blow = float(sol.t_events[0][0]) if sol.t_events and len(sol.t_events[0]) else (
             float(sol.t[-1]) if blew else float("nan"))
-        Qs, Rs, vs = zip(*(unpack(y) for y in sol.y.T)) if sol.y.size else ((), (), ())
-        Qs = np.array(Qs).reshape(-1, K, K)
-        Rs = np.array(Rs).reshape(-1, K, M)
-        vs = np.array(vs).reshape(-1, K)
+        Qs, Rs, vs = unpack(sol.y)
         eps = self.eps_g(Qs, Rs, T, vs) if Qs.shape[0] else np.zeros(0)
         return OverlapTrajectory(t=sol.t, Q=Qs, R=Rs, T=T.copy(), v=vs, v_star=self.v_star.copy(), eps_g=eps,
                                  blew_up=blew, blowup_time=t_blow, success=bool(sol.success or blew),
@@ -286,6 +285,7 @@ class SoftCommittee(TwoLayer):
                 f"noise={self.noise:g})")
 
 
-def _sub(omega: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Covariance submatrices ``omega[idx[..., p], idx[..., q]]`` of shape idx.shape[:-1] + (d, d)."""
-    return omega[..., idx[..., :, None], idx[..., None, :]]
+def _gram(Q: np.ndarray, R: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """:math:`\\Omega = [[Q, R], [R^T, T]]` over leading axes of Q and R (T is shared)."""
+    Tb = np.broadcast_to(T, R.shape[:-2] + T.shape[-2:])
+    return np.concatenate([np.concatenate([Q, R], -1), np.concatenate([np.swapaxes(R, -1, -2), Tb], -1)], -2)

@@ -7,6 +7,20 @@ orthonormalised (:math:`T = I` exactly) and the student is built with the
 requested initial overlaps (Q, R) exactly, so theory and simulation start from
 the same state.  The seeds advance together: every array carries a leading
 seed axis, and a step is a handful of batched matrix-vector products.
+
+``method="overlaps"`` runs the same Markov chain without the N-dimensional
+weights.  Because the inputs are isotropic, the state of online SGD is, in law,
+its Gram matrix :math:`\Omega` (and v): given the current weights, the fields
+:math:`f = (\lambda, \nu)` of a fresh input are exactly :math:`N(0, \Omega)` and
+:math:`|x|^2 = f^\top\Omega^{+}f + \chi^2_{N-r}` (r the rank of :math:`\Omega`)
+with the chi-square independent of f.  An update
+:math:`w_k \leftarrow w_k + a_k x/\sqrt N` changes the overlaps by
+
+.. math::
+    \Omega \leftarrow \Omega + (b f^\top + f b^\top)/N + b b^\top |x|^2/N^2,
+    \qquad b = (a_1, \dots, a_K, 0, \dots, 0),
+
+so every finite-N fluctuation is kept, at a cost per step independent of N.
 """
 
 from __future__ import annotations
@@ -17,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_rng, check_int, check_positive
+from .._validation import as_rng, check_choice, check_int, check_positive
 from ..results import Result
 from .committee import OverlapState, TwoLayer
 
@@ -72,7 +86,7 @@ def _weights(model: TwoLayer, init: OverlapState, N: int, n_seeds: int, rng: np.
 
 
 def simulate(model: TwoLayer, N: int, t_max: float, n_seeds: int = 4, rng=None, *, init: OverlapState | None = None,
-             t=None, n_test: int = 0, progress: bool | None = None) -> OnlineSimulation:
+             t=None, n_test: int = 0, progress: bool | None = None, method: str = "weights") -> OnlineSimulation:
     r"""Online SGD for ``model`` at input dimension ``N`` up to time ``t_max`` (steps / N).
 
     Parameters
@@ -93,6 +107,10 @@ def simulate(model: TwoLayer, N: int, t_max: float, n_seeds: int = 4, rng=None, 
         Fresh test inputs per recording for ``eps_g_test`` (0: skip).
     progress : bool, optional
         Progress line on stderr (default: when stderr is a terminal).
+    method : {"weights", "overlaps"}
+        "weights": SGD on N-dimensional weights (cost per step O(N)); "overlaps": the
+        same stochastic process of the overlaps, exact in law at this N (module
+        docstring), at a cost per step independent of N.
     """
     if not isinstance(model, TwoLayer):
         raise ValueError(f"model must be a TwoLayer or SoftCommittee, got {model!r}")
@@ -100,14 +118,25 @@ def simulate(model: TwoLayer, N: int, t_max: float, n_seeds: int = 4, rng=None, 
     t_max = float(check_positive("t_max", t_max))
     n_seeds = check_int("n_seeds", n_seeds, minimum=1, maximum=10**5)
     n_test = check_int("n_test", n_test, minimum=0, maximum=10**7)
+    method = check_choice("method", method, ("weights", "overlaps"))
     n_steps = int(round(t_max * N))
-    if n_steps * n_seeds * N > 5e13:
-        raise ValueError(f"t_max * N^2 * n_seeds = {n_steps * n_seeds * N:.3g} operations is too large")
+    if n_steps < 1:
+        raise ValueError(f"t_max * N must be at least one step, got t_max={t_max:g}, N={N}")
+    work = n_steps * n_seeds * (N if method == "weights" else (model.K + model.M) ** 2)
+    if work > 5e13:
+        raise ValueError(f"t_max * N * n_seeds * {'N' if method == 'weights' else '(K + M)^2'} = {work:.3g} "
+                         "operations is too large")
     rng = as_rng(rng)
     init = model.initial_state(rng=rng) if init is None else init
     model._check_state(init)
     grid = np.linspace(0.0, t_max, 101) if t is None else np.asarray(t, dtype=float)
+    if grid.ndim != 1 or grid.size < 1 or not np.all(np.isfinite(grid)) or np.any(grid < 0) or np.any(grid > t_max):
+        raise ValueError(f"t must be a 1-d grid of times in [0, t_max={t_max:g}], got {t!r}")
     record_steps = np.unique(np.clip(np.round(grid * N).astype(int), 0, n_steps))
+    if N < model.K + model.M:
+        raise ValueError(f"N must be >= K + M = {model.K + model.M}, got {N}")
+    if method == "overlaps":
+        return _simulate_overlaps(model, init, N, n_steps, n_seeds, rng, record_steps, n_test, progress)
     teacher, student = _weights(model, init, N, n_seeds, rng)
     v = np.broadcast_to(init.v, (n_seeds, model.K)).copy()
     vs = model.v_star
@@ -154,12 +183,16 @@ def simulate(model: TwoLayer, N: int, t_max: float, n_seeds: int = 4, rng=None, 
     if show:
         print(file=sys.stderr)
     elapsed = max(time.perf_counter() - t0, 1e-12)
+    return _result(model, init, N, n_seeds, record_steps, rec_Q, rec_R, rec_v, rec_test, n_steps / elapsed * n_seeds)
+
+
+def _result(model, init, N, n_seeds, record_steps, rec_Q, rec_R, rec_v, rec_test, rate) -> OnlineSimulation:
     Q = np.stack(rec_Q, axis=1)
     R = np.stack(rec_R, axis=1)
     V = np.stack(rec_v, axis=1)
     eps = model.eps_g(Q, R, init.T, V)  # (S, n_t)
     se = eps.std(axis=0, ddof=1) / np.sqrt(n_seeds) if n_seeds > 1 else np.full(eps.shape[1], np.nan)
-    if n_test:
+    if rec_test:
         test = np.stack(rec_test, axis=1)
         test_mean = test.mean(axis=0)
         test_se = test.std(axis=0, ddof=1) / np.sqrt(n_seeds) if n_seeds > 1 else np.full(test.shape[1], np.nan)
@@ -167,4 +200,73 @@ def simulate(model: TwoLayer, N: int, t_max: float, n_seeds: int = 4, rng=None, 
         test_mean = test_se = np.full(eps.shape[1], np.nan)
     return OnlineSimulation(t=record_steps / N, N=N, n_seeds=n_seeds, Q=Q, R=R, v=V, eps_g=eps.mean(axis=0),
                             eps_g_stderr=se, eps_g_test=test_mean, eps_g_test_stderr=test_se, init=init,
-                            steps_per_second=n_steps * n_seeds / elapsed, model=repr(model))
+                            steps_per_second=float(rate), model=repr(model))
+
+
+def _simulate_overlaps(model: TwoLayer, init: OverlapState, N: int, n_steps: int, n_seeds: int,
+                       rng: np.random.Generator, record_steps: np.ndarray, n_test: int,
+                       progress: bool | None) -> OnlineSimulation:
+    """Online SGD as the Markov chain of the Gram matrix (module docstring), seeds in one array."""
+    K, M = model.K, model.M
+    r = K + M
+    omega = np.broadcast_to(init.gram(), (n_seeds, r, r)).copy()
+    v = np.broadcast_to(init.v, (n_seeds, K)).copy()
+    vs = model.v_star
+    g, dg = model.activation.g, model.activation.dg
+    lr, lr_v, sigma = model.lr, model.lr_second, model.noise
+    rec_Q, rec_R, rec_v, rec_test = [], [], [], []
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    t0 = last_print = time.perf_counter()
+    block = 2048
+    k_rec = 0
+    b = np.zeros((n_seeds, r))
+    for step in range(n_steps + 1):
+        while k_rec < record_steps.size and record_steps[k_rec] == step:
+            rec_Q.append(omega[:, :K, :K].copy())
+            rec_R.append(omega[:, :K, K:].copy())
+            rec_v.append(v.copy())
+            if n_test:
+                lam_, vec_ = np.linalg.eigh(omega)
+                f = np.einsum("sij,sj,sbj->sbi", vec_, np.sqrt(np.clip(lam_, 0.0, None)),
+                              rng.standard_normal((n_seeds, n_test, r)))
+                err = np.einsum("sbk,sk->sb", g(f[..., :K]), v) - g(f[..., K:]) @ vs
+                rec_test.append(0.5 * np.mean(err * err, axis=1))
+            k_rec += 1
+        if step == n_steps:
+            break
+        j = step % block
+        if j == 0:
+            z_block = rng.standard_normal((block, n_seeds, r))
+            chi_block = rng.chisquare(N - r, size=(block, n_seeds)) if N > r else np.zeros((block, n_seeds))
+            u_block = rng.standard_normal((block, n_seeds)) if sigma > 0 else None
+        z = z_block[j]
+        try:
+            f = (np.linalg.cholesky(omega) @ z[:, :, None])[:, :, 0]  # f ~ N(0, Omega)
+            x2 = np.einsum("si,si->s", z, z) + chi_block[j]  # |x|^2 = f' Omega^-1 f + chi2_{N-r}
+        except np.linalg.LinAlgError:  # a singular Omega (a student unit on a teacher unit): its range only
+            lam, vec = np.linalg.eigh(omega)
+            pos = lam > 1e-13 * np.maximum(lam[:, -1:], 1e-300)
+            z = z * pos
+            f = np.einsum("sij,sj->si", vec, np.sqrt(np.where(pos, lam, 0.0)) * z)
+            deficit = r - pos.sum(axis=1)  # chi2_{N-rank} = chi2_{N-r} + chi2_{r-rank}
+            x2 = np.einsum("si,si->s", z, z) + chi_block[j] + np.where(
+                deficit > 0, rng.chisquare(np.maximum(deficit, 1)), 0.0)
+        gl = g(f[:, :K])
+        delta = np.einsum("sk,sk->s", v, gl) - g(f[:, K:]) @ vs
+        if sigma > 0:
+            delta = delta - sigma * u_block[j]
+        b[:, :K] = -lr * v * dg(f[:, :K]) * delta[:, None]  # w_k += b_k x / sqrt(N)
+        # Omega += (b f' + f b')/N + b b' |x|^2/N^2  =  b c' + c b'  with  c = f/N + b |x|^2/(2N^2)
+        bc = b[:, :, None] * (f / N + b * (x2 / (2.0 * N * N))[:, None])[:, None, :]
+        omega += bc
+        omega += np.swapaxes(bc, 1, 2)
+        if lr_v > 0:
+            v -= (lr_v / N) * delta[:, None] * gl
+        if show and time.perf_counter() - last_print > 1.0:
+            last_print = time.perf_counter()
+            print(f"\ronline SGD (overlaps): t = {step / N:.1f} / {n_steps / N:g}", end="", file=sys.stderr,
+                  flush=True)
+    if show:
+        print(file=sys.stderr)
+    elapsed = max(time.perf_counter() - t0, 1e-12)
+    return _result(model, init, N, n_seeds, record_steps, rec_Q, rec_R, rec_v, rec_test, n_steps / elapsed * n_seeds)
