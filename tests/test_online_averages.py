@@ -297,3 +297,42 @@ def test_bad_covariance_shapes_for_higher_averages():
     # symmetric within round-off is accepted
     C = np.array([[1.0, 0.3], [0.3 * (1 + 1e-14), 1.0]])
     assert np.isfinite(ERF.I2(C))
+
+
+@pytest.mark.parametrize("name", ["erf", "relu", "linear"])
+def test_tables_and_contractions_equal_the_scalar_averages(name):
+    """``table`` and the contractions the ODEs use (erf's I4 through the tilted covariance, a
+    rank-2 update) against the scalar averages on explicitly gathered submatrices, batched."""
+    act = Activation(name, orders={4: 10}) if name == "relu" else Activation(name)
+    rng = np.random.default_rng(3)
+    n, K = 5, 3
+    omegas = []
+    for _ in range(2):
+        A = rng.standard_normal((n, n + 2))
+        omegas.append(A @ A.T / n)
+    omega = np.stack(omegas)  # (2, n, n)
+    u = rng.standard_normal((2, n))
+    i, k = np.triu_indices(K)
+    S = np.zeros((2, i.size))
+    D = np.zeros((2, K, n))
+    for s in range(2):
+        for p in range(i.size):
+            for a in range(n):
+                for b in range(n):
+                    idx = [i[p], k[p], a, b]
+                    S[s, p] += u[s, a] * u[s, b] * act.I4(omega[s][np.ix_(idx, idx)])
+        for ii in range(K):
+            for a in range(n):
+                for b in range(n):
+                    idx = [ii, a, b]
+                    D[s, ii, a] += u[s, b] * act.I3(omega[s][np.ix_(idx, idx)])
+    assert np.allclose(act.contract_I4(omega, i, k, u), S, rtol=1e-12, atol=1e-12)
+    assert np.allclose(act.contract_I3(omega, np.arange(K), u), D, rtol=1e-12, atol=1e-12)
+    a = np.arange(n)
+    t2 = act.table("I2", omega, a[:, None], a[None, :])
+    ref2 = np.array([[[act.I2(om[np.ix_([x, y], [x, y])]) for y in a] for x in a] for om in omega])
+    assert np.allclose(t2, ref2, rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="kind must be"):
+        act.table("I5", omega, a, a)
+    with pytest.raises(ValueError, match="I3 takes 3 index arrays"):
+        act.table("I3", omega, a, a)

@@ -133,3 +133,102 @@ def test_blow_up_is_reported_not_returned_as_nan():
     traj = model.integrate(init, t_max=50)
     assert traj.blew_up and 3.0 < traj.blowup_time < 6.0
     assert np.all(np.isfinite(traj.eps_g)) and traj.t[-1] <= traj.blowup_time
+
+
+def _fixed_point(model, start):
+    """The stationary overlaps near ``start`` by root finding on the full right-hand side."""
+    from scipy.optimize import root
+
+    K, M = model.K, model.M
+    iu = np.triu_indices(K)
+    nq = iu[0].size
+
+    def unpack(y):
+        Q = np.zeros((K, K))
+        Q[iu] = y[:nq]
+        Q = Q + np.triu(Q, 1).T
+        return Q, y[nq:nq + K * M].reshape(K, M), y[nq + K * M:]
+
+    def f(y):
+        dQ, dR, dv = model._rhs(*unpack(y)[:2], np.eye(M), unpack(y)[2])
+        return np.concatenate([dQ[iu], dR.ravel(), dv])
+
+    sol = root(f, np.concatenate([start.Q[iu], start.R.ravel(), start.v]), tol=1e-14)
+    assert np.max(np.abs(f(sol.x))) < 1e-14
+    Q, R, v = unpack(sol.x)
+    return float(model.eps_g(Q, R, np.eye(M), v)), (Q, R, v)
+
+
+def test_noisy_linear_student_asymptote_closed_form():
+    """Linear K = M = 1 with output noise: e = Q - 2R + T obeys de/dt = -2 lr e + lr^2 (e + sigma^2),
+    so eps_g(inf) = lr sigma^2 / (2 (2 - lr)) exactly: linear in lr at small lr."""
+    for lr in (0.01, 0.1, 0.5):
+        model = TwoLayer(1, 1, "linear", lr=lr, noise=0.5)
+        teacher = OverlapState(Q=np.eye(1), R=np.eye(1), T=np.eye(1), v=np.ones(1), v_star=np.ones(1))
+        eps, _ = _fixed_point(model, teacher)
+        assert eps == pytest.approx(lr * 0.25 / (2 * (2 - lr)), rel=1e-10)
+        traj = model.integrate(model.initial_state(Q=[[0.3]], R=[[0.1]], T=[[1.0]]), t_max=60 / lr,
+                               t=[0, 60 / lr])
+        assert traj.eps_g[-1] == pytest.approx(eps, rel=1e-4)
+
+
+@pytest.mark.parametrize("learned", [False, True])
+def test_two_layer_noise_asymptotic_error_is_linear_in_lr(learned):
+    """Goldt et al. 2019: with output noise sigma the asymptotic error of online SGD is
+    proportional to lr at small lr (K = M = 2, erf, sigma = 0.5): eps(lr)/lr at lr = 1e-3, 2e-3,
+    4e-3 within 5 lr (relative) of its lr -> 0 limit, and the fixed point is the long-time limit."""
+    def model(lr):
+        return TwoLayer(2, 2, "erf", lr=lr, lr_second=lr if learned else 0.0, noise=0.5)
+
+    teacher = OverlapState(Q=np.eye(2), R=np.eye(2), T=np.eye(2), v=np.ones(2), v_star=np.ones(2))
+    lrs = np.array([1e-3, 2e-3, 4e-3])
+    ratios = np.array([_fixed_point(model(lr), teacher)[0] / lr for lr in lrs])
+    slope0 = 2 * ratios[0] - ratios[1]  # Richardson: eps / lr at lr -> 0
+    assert slope0 > 0.03  # O(sigma^2 lr), not a round-off zero
+    assert np.all(np.abs(ratios / slope0 - 1) < 5 * lrs)  # eps = slope0 lr (1 + O(lr))
+    # at lr = 0.2 the root is where the dynamics goes: integrate from near the teacher
+    m = model(0.2)
+    eps, _ = _fixed_point(m, teacher)
+    start = m.initial_state(Q=np.eye(2) * 0.9, R=np.eye(2) * 0.9, T=np.eye(2),
+                            v=np.ones(2) * (0.9 if learned else 1.0))
+    traj = m.integrate(start, t_max=4000, t=[0, 4000])  # a slow mode when v is learned
+    assert traj.eps_g[-1] == pytest.approx(eps, rel=1e-4)
+
+
+def test_overlap_chain_agrees_with_weights_simulation():
+    """simulate(method='overlaps') is the Markov chain of the Gram matrix of online SGD: at
+    N = 200 its mean error, the spread over seeds and the test error on fresh inputs agree with
+    SGD on explicit weights (K = 2, M = 3, both layers learned, noise 0.3), within 4 combined
+    standard errors at every recorded time (independent seeds)."""
+    model = TwoLayer(2, 3, "erf", lr=0.6, lr_second=0.3, noise=0.3)
+    init = model.initial_state(overlap=0.2, rng=5)
+    grid = np.linspace(0, 8, 5)
+    kw = dict(N=200, t_max=8, n_seeds=64, init=init, t=grid, n_test=400, progress=False)
+    a = simulate(model, rng=6, method="weights", **kw)
+    b = simulate(model, rng=7, method="overlaps", **kw)
+    assert np.array_equal(a.t, b.t)
+    se = np.hypot(a.eps_g_stderr, b.eps_g_stderr)[1:]
+    assert np.all(np.abs(a.eps_g - b.eps_g)[1:] <= 4 * se)
+    se_t = np.hypot(a.eps_g_test_stderr, b.eps_g_test_stderr)
+    assert np.all(np.abs(a.eps_g_test - b.eps_g_test) <= 4 * se_t)
+    # the seed-to-seed spread, a finite-N effect, too (ratio of standard deviations of 64 runs)
+    ratio = a.eps_g_stderr[1:] / b.eps_g_stderr[1:]
+    assert np.all((ratio > 0.6) & (ratio < 1.6))
+    # same seed, same numbers
+    c = simulate(model, rng=7, method="overlaps", **kw)
+    assert np.array_equal(b.Q, c.Q) and np.array_equal(b.eps_g_test, c.eps_g_test)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(N=0), "^N must"), (dict(N=3), "^N must be >= K"), (dict(t_max=-1.0), "^t_max must"),
+    (dict(t_max=float("inf")), "^t_max must"), (dict(n_seeds=0), "^n_seeds must"),
+    (dict(method="fast"), "^method must"), (dict(t=[0.0, 99.0]), "^t must"), (dict(t=[[0.0]]), "^t must"),
+    (dict(n_test=-1), "^n_test must"), (dict(N=10, t_max=0.01), "at least one step"),
+    (dict(N=10**7, t_max=10**6), "too large"),
+])
+def test_simulation_bad_input_names_the_parameter(kwargs, match):
+    model = SoftCommittee(2, 2)
+    args = dict(N=50, t_max=1.0, n_seeds=2, rng=0)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        simulate(model, **args)

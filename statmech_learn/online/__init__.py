@@ -13,7 +13,9 @@ from .committee import OverlapState, OverlapTrajectory, SoftCommittee, TwoLayer
 from .perceptron import Perceptron, PerceptronSimulation, PerceptronTrajectory, simulate_perceptron
 from .plateau import Plateau, plateau
 from .simulation import OnlineSimulation, simulate
+from .symmetric import SymmetricPlateau, small_lr_plateau_height, symmetric_plateau
 
 __all__ = ["Activation", "make_activation", "OverlapState", "OverlapTrajectory", "SoftCommittee", "TwoLayer",
            "Plateau", "plateau", "OnlineSimulation", "simulate", "Perceptron", "PerceptronTrajectory",
-           "PerceptronSimulation", "simulate_perceptron"]
+           "PerceptronSimulation", "simulate_perceptron", "SymmetricPlateau", "symmetric_plateau",
+           "small_lr_plateau_height"]
