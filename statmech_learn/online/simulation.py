@@ -203,13 +203,33 @@ def _result(model, init, N, n_seeds, record_steps, rec_Q, rec_R, rec_v, rec_test
                             steps_per_second=float(rate), model=repr(model))
 
 
+def _square_root(omega: np.ndarray) -> np.ndarray:
+    """X with X X^T = omega, batched: Cholesky, or eigenvectors times root eigenvalues if singular."""
+    try:
+        return np.linalg.cholesky(omega)
+    except np.linalg.LinAlgError:  # a singular Omega (a student unit on a teacher unit)
+        lam, vec = np.linalg.eigh(omega)
+        return vec * np.sqrt(np.clip(lam, 0.0, None))[:, None, :]
+
+
 def _simulate_overlaps(model: TwoLayer, init: OverlapState, N: int, n_steps: int, n_seeds: int,
                        rng: np.random.Generator, record_steps: np.ndarray, n_test: int,
                        progress: bool | None) -> OnlineSimulation:
-    """Online SGD as the Markov chain of the Gram matrix (module docstring), seeds in one array."""
+    """Online SGD as the Markov chain of the Gram matrix (module docstring), seeds in one array.
+
+    The weights are kept as coordinates X (rows w / sqrt(N)) in an orthonormal frame of their
+    span, so that Omega = X X^T.  A fresh input has iid N(0, 1) coordinates on the frame's D
+    directions and an independent remainder of squared norm chi2_{N-D}, which the update adds as
+    a new frame direction; every ``extra`` steps the frame is folded back to r = K + M columns
+    (X replaced by a square root of X X^T).  No factorisation per step.
+    """
     K, M = model.K, model.M
     r = K + M
-    omega = np.broadcast_to(init.gram(), (n_seeds, r, r)).copy()
+    extra = max(1, min(16, N - r))  # frame directions added between foldings
+    width = r + extra
+    X = np.zeros((n_seeds, r, width))
+    X[:, :, :r] = _square_root(np.broadcast_to(init.gram(), (n_seeds, r, r)).copy())
+    D = r
     v = np.broadcast_to(init.v, (n_seeds, K)).copy()
     vs = model.v_star
     g, dg = model.activation.g, model.activation.dg
@@ -218,17 +238,17 @@ def _simulate_overlaps(model: TwoLayer, init: OverlapState, N: int, n_steps: int
     show = sys.stderr.isatty() if progress is None else bool(progress)
     t0 = last_print = time.perf_counter()
     block = 2048
+    df = N - width  # chi2_{N-D} = chi2_{N-width} + sum of the squares of the width - D spare normals
     k_rec = 0
-    b = np.zeros((n_seeds, r))
     for step in range(n_steps + 1):
         while k_rec < record_steps.size and record_steps[k_rec] == step:
+            Xa = X[:, :, :D]
+            omega = Xa @ np.swapaxes(Xa, 1, 2)
             rec_Q.append(omega[:, :K, :K].copy())
             rec_R.append(omega[:, :K, K:].copy())
             rec_v.append(v.copy())
             if n_test:
-                lam_, vec_ = np.linalg.eigh(omega)
-                f = np.einsum("sij,sj,sbj->sbi", vec_, np.sqrt(np.clip(lam_, 0.0, None)),
-                              rng.standard_normal((n_seeds, n_test, r)))
+                f = np.einsum("sid,sbd->sbi", Xa, rng.standard_normal((n_seeds, n_test, D)))
                 err = np.einsum("sbk,sk->sb", g(f[..., :K]), v) - g(f[..., K:]) @ vs
                 rec_test.append(0.5 * np.mean(err * err, axis=1))
             k_rec += 1
@@ -236,32 +256,27 @@ def _simulate_overlaps(model: TwoLayer, init: OverlapState, N: int, n_steps: int
             break
         j = step % block
         if j == 0:
-            z_block = rng.standard_normal((block, n_seeds, r))
-            chi_block = rng.chisquare(N - r, size=(block, n_seeds)) if N > r else np.zeros((block, n_seeds))
+            z_block = rng.standard_normal((block, n_seeds, width))
+            chi_block = rng.chisquare(df, size=(block, n_seeds)) if df > 0 else np.zeros((block, n_seeds))
             u_block = rng.standard_normal((block, n_seeds)) if sigma > 0 else None
         z = z_block[j]
-        try:
-            f = (np.linalg.cholesky(omega) @ z[:, :, None])[:, :, 0]  # f ~ N(0, Omega)
-            x2 = np.einsum("si,si->s", z, z) + chi_block[j]  # |x|^2 = f' Omega^-1 f + chi2_{N-r}
-        except np.linalg.LinAlgError:  # a singular Omega (a student unit on a teacher unit): its range only
-            lam, vec = np.linalg.eigh(omega)
-            pos = lam > 1e-13 * np.maximum(lam[:, -1:], 1e-300)
-            z = z * pos
-            f = np.einsum("sij,sj->si", vec, np.sqrt(np.where(pos, lam, 0.0)) * z)
-            deficit = r - pos.sum(axis=1)  # chi2_{N-rank} = chi2_{N-r} + chi2_{r-rank}
-            x2 = np.einsum("si,si->s", z, z) + chi_block[j] + np.where(
-                deficit > 0, rng.chisquare(np.maximum(deficit, 1)), 0.0)
-        gl = g(f[:, :K])
-        delta = np.einsum("sk,sk->s", v, gl) - g(f[:, K:]) @ vs
+        zin = z[:, :D]
+        f = (X[:, :, :D] @ zin[:, :, None])[:, :, 0]  # the fields, exactly N(0, Omega)
+        rho = np.sqrt(np.einsum("sd,sd->s", z[:, D:], z[:, D:]) + chi_block[j])  # |x outside the frame|
+        gf = g(f)
+        delta = np.einsum("sk,sk->s", v, gf[:, :K]) - gf[:, K:] @ vs
         if sigma > 0:
             delta = delta - sigma * u_block[j]
-        b[:, :K] = -lr * v * dg(f[:, :K]) * delta[:, None]  # w_k += b_k x / sqrt(N)
-        # Omega += (b f' + f b')/N + b b' |x|^2/N^2  =  b c' + c b'  with  c = f/N + b |x|^2/(2N^2)
-        bc = b[:, :, None] * (f / N + b * (x2 / (2.0 * N * N))[:, None])[:, None, :]
-        omega += bc
-        omega += np.swapaxes(bc, 1, 2)
+        b = (-lr / N) * v * dg(f[:, :K]) * delta[:, None]  # w_k / sqrt(N) += b_k x
+        X[:, :K, :D] += b[:, :, None] * zin[:, None, :]
+        X[:, :K, D] = b * rho[:, None]
+        D += 1
         if lr_v > 0:
-            v -= (lr_v / N) * delta[:, None] * gl
+            v -= (lr_v / N) * delta[:, None] * gf[:, :K]
+        if D == width:  # fold the frame back to r directions
+            X[:, :, :r] = _square_root(X @ np.swapaxes(X, 1, 2))
+            X[:, :, r:] = 0.0
+            D = r
         if show and time.perf_counter() - last_print > 1.0:
             last_print = time.perf_counter()
             print(f"\ronline SGD (overlaps): t = {step / N:.1f} / {n_steps / N:g}", end="", file=sys.stderr,
