@@ -138,6 +138,9 @@ def simulate(model: TwoLayer, N: int, t_max: float, n_seeds: int = 4, rng=None, 
     if method == "overlaps":
         return _simulate_overlaps(model, init, N, n_steps, n_seeds, rng, record_steps, n_test, progress)
     teacher, student = _weights(model, init, N, n_seeds, rng)
+    K = model.K
+    W = np.concatenate([student, teacher], axis=1)  # (S, K + M, N): one product gives all fields
+    student, teacher = W[:, :K], W[:, K:]  # views
     v = np.broadcast_to(init.v, (n_seeds, model.K)).copy()
     vs = model.v_star
     g, dg = model.activation.g, model.activation.dg
@@ -167,13 +170,13 @@ def simulate(model: TwoLayer, N: int, t_max: float, n_seeds: int = 4, rng=None, 
         if step == n_steps:
             break
         x = rng.standard_normal((n_seeds, N))
-        lam = np.einsum("skn,sn->sk", student, x) / sq
-        nu = np.einsum("smn,sn->sm", teacher, x) / sq
-        gl = g(lam)
-        delta = np.einsum("sk,sk->s", v, gl) - g(nu) @ vs
+        f = (W @ x[:, :, None])[:, :, 0] / sq  # (S, K + M): student and teacher fields
+        gf = g(f)
+        gl = gf[:, :K]
+        delta = np.einsum("sk,sk->s", v, gl) - gf[:, K:] @ vs
         if sigma > 0:
             delta = delta - sigma * rng.standard_normal(n_seeds)
-        coef = (lr / sq) * v * dg(lam) * delta[:, None]  # (S, K)
+        coef = (lr / sq) * v * dg(f[:, :K]) * delta[:, None]  # (S, K)
         student -= coef[:, :, None] * x[:, None, :]
         if lr_v > 0:
             v -= (lr_v / N) * delta[:, None] * gl
