@@ -116,3 +116,51 @@ def test_symmetric_plateau_bad_input():
     assert not p.converged
     with pytest.raises(ConvergenceError):
         online.symmetric_plateau(big, strict=True)
+
+
+@pytest.mark.slow
+def test_plateau_exit_time_grows_like_log_n_in_simulations():
+    """Online SGD of K = M = 3 (erf, lr = 0.8) started on the plateau with exactly symmetric
+    teacher overlaps: only the finite-N noise, of order N^(-1/2), breaks the symmetry, so the
+    exit time (first time eps_g < half the plateau height) grows linearly in log N.  64 runs at
+    each of N = 500, 2000, 8000 (the overlap chain, exact in law): the middle point lies on the
+    line through the outer two within 3 standard errors, and the slope agrees with the ODE's,
+    (1/2) dt_exit/dlog(1/a) for an initial asymmetry a = N^(-1/2) scaled by 10^-1 .. 10^-3
+    (tolerance: 3 standard errors plus 10% for its variation over that range)."""
+    m = online.SoftCommittee(K=3, M=3, lr=0.8)
+    p = online.symmetric_plateau(m)
+    Q0 = p.Q * np.ones((3, 3)) + 0.01 * np.eye(3)
+    init = m.initial_state(Q=Q0, R=p.R * np.ones((3, 3)), T=np.eye(3))
+    t_max = 320.0
+    grid = np.linspace(0, t_max, 641)
+    Ns = np.array([500, 2000, 8000])
+    means, ses = [], []
+    for N in Ns:
+        sim = online.simulate(m, N=int(N), t_max=t_max, n_seeds=64, rng=int(N), init=init, t=grid,
+                              method="overlaps", progress=False)
+        eps = m.eps_g(sim.Q, sim.R, np.eye(3), sim.v)  # (seeds, n_t)
+        below = eps < 0.5 * p.eps_g
+        assert below.any(axis=1).mean() >= 0.95, f"N = {N}: runs still on the plateau at t = {t_max}"
+        t_exit = sim.t[np.argmax(below, axis=1)][below.any(axis=1)]
+        means.append(t_exit.mean())
+        ses.append(t_exit.std(ddof=1) / np.sqrt(t_exit.size))
+    means, ses = np.array(means), np.array(ses)
+    logn = np.log(Ns)
+    # linear in log N: the middle point against the chord of the outer two
+    w = (logn[1] - logn[0]) / (logn[2] - logn[0])
+    chord = means[0] + w * (means[2] - means[0])
+    se_chord = np.hypot(ses[1], np.hypot((1 - w) * ses[0], w * ses[2]))
+    assert abs(means[1] - chord) < 3 * se_chord, (means, ses)
+    slope = (means[2] - means[0]) / (logn[2] - logn[0])
+    se_slope = np.hypot(ses[2], ses[0]) / (logn[2] - logn[0])
+    assert slope > 5 * se_slope
+    # the ODE's slope from a deterministic asymmetry a in the teacher overlaps
+    A = np.random.default_rng(0).standard_normal((3, 3))
+    A -= A.mean()
+    t_ode = []
+    for a in (1e-2, 1e-3, 1e-4):
+        start = m.initial_state(Q=Q0, R=p.R * np.ones((3, 3)) + a * A, T=np.eye(3))
+        tr = m.integrate(start, t_max=600, t=np.linspace(0, 600, 6001))
+        t_ode.append(tr.t[np.argmax(tr.eps_g < 0.5 * p.eps_g)])
+    slope_ode = 0.5 * (t_ode[2] - t_ode[0]) / np.log(100.0)
+    assert abs(slope - slope_ode) < 3 * se_slope + 0.1 * slope_ode, (slope, se_slope, slope_ode)
