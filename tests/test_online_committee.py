@@ -251,3 +251,24 @@ def test_ode_against_simulation_through_the_plateau_n5000():
                    progress=False)
     later = grid >= 5
     assert np.all(np.abs(sim.eps_g - ode.eps_g)[later] <= 4 * sim.eps_g_stderr[later])
+
+
+def test_overparametrisation_hurts_with_the_second_layer_fixed_not_learned():
+    """Goldt, Advani, Saxe, Krzakala & Zdeborova 2019 (NeurIPS): a teacher with M = 2 erf units and
+    output noise sigma = 0.05, students with K = M and K = 2M trained by online SGD (lr = 0.5) to
+    t = 2000.  Second layer fixed: the final error of K = 4 is several times that of K = 2; second
+    layer learned: it is not larger (the surplus units share the teacher's units and average the
+    noise).  Both final errors are of order lr sigma^2 and settled (last 10% of time within 5%)."""
+    finals = {}
+    for learned in (False, True):
+        for K in (2, 4):
+            model = TwoLayer(K, 2, "erf", lr=0.5, lr_second=0.5 if learned else 0.0, noise=0.05)
+            traj = model.integrate(model.initial_state(overlap=1e-3, rng=0), t_max=2000,
+                                   t=np.linspace(0, 2000, 201), rtol=1e-8, atol=1e-12)
+            assert not traj.blew_up
+            tail = traj.eps_g[traj.t >= 1800]
+            assert abs(tail[-1] - tail[0]) <= 0.05 * tail[-1]
+            finals[learned, K] = tail[-1]
+            assert 0.02 < tail[-1] / (0.5 * 0.05**2) < 2.0
+    assert finals[False, 4] > 2 * finals[False, 2]
+    assert finals[True, 4] <= finals[True, 2]

@@ -16,11 +16,13 @@ __all__ = ["Panel", "Reproduction", "ReproductionResult", "RunContext", "Series"
 
 
 def _registry() -> dict[str, Reproduction]:
-    from . import binary_perceptron, compressed_sensing, cover, gardner, perceptron_rules, teacher_student
+    from . import (binary_perceptron, compressed_sensing, cover, gardner, overparametrization, perceptron_rules,
+                   saad_solla, teacher_student)
 
     return {r.name: r for r in (gardner.REPRODUCTION, cover.REPRODUCTION, teacher_student.REPRODUCTION,
                                 binary_perceptron.REPRODUCTION, compressed_sensing.REPRODUCTION,
-                                perceptron_rules.REPRODUCTION)}
+                                perceptron_rules.REPRODUCTION, saad_solla.REPRODUCTION,
+                                overparametrization.REPRODUCTION)}
 
 
 def get(name: str) -> Reproduction:
