@@ -24,6 +24,7 @@ from statmech_learn.gaussian import _GAP_SERIES, hazard_gap
 from statmech_learn.gibbs.channels import ErrorCounting, GaussianNoise, Margin, NoisySign, Probit, Sign
 from statmech_learn.gibbs.losses import Loss, LossChannel
 from statmech_learn.gibbs.priors import (
+    BernoulliPrior,
     BinaryPrior,
     GaussBernoulliPrior,
     GaussianPrior,
@@ -240,7 +241,8 @@ def test_binary_prior_is_defined_for_every_lambda():
     assert BinaryPrior().log_partition(B, Lam) == pytest.approx(np.log(np.cosh(B)) - Lam / 2, rel=1e-15)
 
 
-PRIORS = [GaussianPrior(1.5), SphericalPrior(), GaussBernoulliPrior(0.2), L2Penalty(0.1), BinaryPrior()]
+PRIORS = [GaussianPrior(1.5), SphericalPrior(), GaussBernoulliPrior(0.2), L2Penalty(0.1), BinaryPrior(),
+          BernoulliPrior(0.3)]
 
 
 @pytest.mark.parametrize("prior", PRIORS, ids=repr)
@@ -252,7 +254,7 @@ def test_priors_nan_in_nan_out(prior):
         if isinstance(prior, BinaryPrior) and fn != prior.log_partition:
             continue  # tanh B and 1 - tanh^2 B do not depend on Lambda
         assert np.isnan(fn(0.5, NAN))
-    if isinstance(prior, (GaussBernoulliPrior, BinaryPrior)):
+    if isinstance(prior, (GaussBernoulliPrior, BinaryPrior, BernoulliPrior)):
         assert np.isnan(prior.variance(NAN, 0.5))
 
 

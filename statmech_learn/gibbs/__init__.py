@@ -5,6 +5,7 @@ from .channels import Channel, ErrorCounting, GaussianNoise, Margin, NoisySign, 
 from .losses import HingeLoss, LogisticLoss, Loss, LossChannel, SquareLoss, make_loss
 from .posterior import GibbsPosterior
 from .priors import (
+    BernoulliPrior,
     BinaryPrior,
     GaussBernoulliPrior,
     GaussianPrior,
@@ -21,6 +22,7 @@ __all__ = [
     "Prior",
     "GaussianPrior",
     "BinaryPrior",
+    "BernoulliPrior",
     "SphericalPrior",
     "GaussBernoulliPrior",
     "L2Penalty",

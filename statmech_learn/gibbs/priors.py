@@ -67,6 +67,7 @@ __all__ = [
     "Prior",
     "GaussianPrior",
     "BinaryPrior",
+    "BernoulliPrior",
     "SphericalPrior",
     "GaussBernoulliPrior",
     "L2Penalty",
@@ -399,6 +400,72 @@ class BinaryPrior(Prior):
         return -0.5 * qhat * v + logcosh
 
 
+class BernoulliPrior(Prior):
+    r"""{0, 1} units: :math:`P_0 = (1-p)\,\delta_{w,0} + p\,\delta_{w,1}`.
+
+    .. math::
+        A(B,\Lambda) = \log\big[(1-p) + p\, e^{B - \Lambda/2}\big], \quad
+        f_a = \sigma\big(B - \Lambda/2 + \mathrm{logit}\, p\big), \quad f_v = f_a(1 - f_a),
+
+    with :math:`\sigma` the logistic function (:math:`w^2 = w` on {0, 1}, so the
+    quadratic term is a field :math:`-\Lambda/2`).  The units of restricted
+    Boltzmann machines and of the seed's mean-field equations; A is computed as a
+    log-sum-exp, finite for every finite B and :math:`\Lambda`.
+    """
+
+    name = "bernoulli"
+
+    def __init__(self, p: float = 0.5) -> None:
+        p = check_probability("p", p)
+        if not 0 < p < 1:
+            raise ValueError(f"p must be in (0, 1), got {p}")
+        self.p = float(p)
+        self.norm = float(p)
+
+    def _x(self, B, Lam):
+        B, Lam = _b(B, Lam)
+        return B - 0.5 * Lam + (np.log(self.p) - np.log1p(-self.p))
+
+    def log_partition(self, B, Lam):
+        x = self._x(B, Lam)
+        # log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}): NaN in, NaN out, no warning
+        return np.log1p(-self.p) + np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+    def mean(self, B, Lam):
+        from scipy.special import expit
+
+        return expit(self._x(B, Lam))
+
+    def variance(self, B, Lam):
+        from scipy.special import expit
+
+        x = self._x(B, Lam)
+        return expit(x) * expit(-x)
+
+    def log_density(self, w):
+        w = np.asarray(w, dtype=float)
+        return np.where(w == 1.0, np.log(self.p), np.where(w == 0.0, np.log1p(-self.p), -np.inf))
+
+    def mixture(self):
+        return np.array([0.0, 1.0]), np.zeros(2), np.array([1.0 - self.p, self.p])
+
+    @property
+    def entropy(self) -> float:
+        p = self.p
+        return float(-p * np.log(p) - (1 - p) * np.log1p(-p))
+
+    def field_features(self, Lam):
+        Lam = np.asarray(Lam, dtype=float)
+        centre = 0.5 * Lam - (np.log(self.p) - np.log1p(-self.p))
+        return centre[..., None], np.ones(Lam.shape + (1,))
+
+    def sample(self, size, rng=None):
+        return (as_rng(rng).random(size) < self.p).astype(float)
+
+    def __repr__(self) -> str:
+        return f"BernoulliPrior(p={self.p:g})"
+
+
 class SphericalPrior(Prior):
     r"""Uniform measure on the sphere :math:`|w|^2 = N` (Gardner's spherical weights).
 
@@ -615,6 +682,7 @@ class L2Penalty(Prior):
 _PRIORS = {
     "gaussian": GaussianPrior,
     "binary": BinaryPrior,
+    "bernoulli": BernoulliPrior,
     "spherical": SphericalPrior,
     "gauss-bernoulli": GaussBernoulliPrior,
 }
@@ -622,5 +690,5 @@ _PRIORS = {
 
 def make_prior(prior: "str | Prior", name: str = "prior") -> Prior:
     """Return a :class:`Prior` from an instance or one of the names
-    'gaussian', 'binary', 'spherical', 'gauss-bernoulli' (``name``: the parameter named in errors)."""
+    'gaussian', 'binary', 'bernoulli', 'spherical', 'gauss-bernoulli' (``name``: the parameter named in errors)."""
     return from_registry(name, prior, Prior, _PRIORS)
