@@ -6,6 +6,7 @@ gibbs      the Gibbs-posterior core: priors, channels, losses, posterior
 capacity   Cover's counting, Gardner's volume, Monte Carlo separability
 replica    replica-symmetric theory of teacher-student GLMs
 online     overlap ODEs of online learning next to simulated online SGD
+meanfield  naive mean field and TAP over the unit priors, SK and Ising measures
 reproduce  reproducible phase diagrams (``statmech-learn reproduce NAME``)
 
 Top-level names: :class:`Grid`, :func:`sweep`, :class:`SweepTable` (parameter
@@ -20,7 +21,7 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.1.0"
 
-from . import capacity, gaussian, gibbs, online, replica
+from . import capacity, gaussian, gibbs, meanfield, online, replica
 from .errors import CheckpointLockedError, ConvergenceError, ConvergenceWarning, MissingExtraError, SweepError
 from .gibbs import channels, losses, priors
 from .replica import ERM, BayesOptimal, Gibbs, TeacherStudent
@@ -32,6 +33,7 @@ __all__ = [
     "gibbs",
     "replica",
     "online",
+    "meanfield",
     "channels",
     "priors",
     "losses",
