@@ -4,11 +4,16 @@ enumeration, Monte Carlo, and the replica solution of the SK model.
 - :mod:`~statmech_learn.meanfield.measures`: the Ising and SK measures over any unit prior.
 - :mod:`~statmech_learn.meanfield.tap`: naive mean field and TAP through the prior's A, f_a, f_v.
 - :mod:`~statmech_learn.meanfield.replica_sk`: the replica-symmetric SK solution and the AT line.
+- :mod:`~statmech_learn.meanfield.exact`: exact enumeration of discrete units (up to 24).
+- :mod:`~statmech_learn.meanfield.monte_carlo`: heat-bath and Metropolis sampling, chains vectorised.
 """
 
+from .exact import MAX_UNITS, ExactResult, exact
 from .measures import SK, UNITS, Ising
+from .monte_carlo import MonteCarloResult, integrated_autocorrelation_time, monte_carlo
 from .replica_sk import AT_FIELD_MAX, SKReplica, at_line, replica_sk
 from .tap import MeanFieldResult, naive_mean_field, tap, tap_free_entropy, tap_hessian
 
 __all__ = ["SK", "UNITS", "Ising", "MeanFieldResult", "naive_mean_field", "tap", "tap_free_entropy",
-           "tap_hessian", "SKReplica", "replica_sk", "at_line", "AT_FIELD_MAX"]
+           "tap_hessian", "SKReplica", "replica_sk", "at_line", "AT_FIELD_MAX", "ExactResult", "exact", "MAX_UNITS",
+           "MonteCarloResult", "monte_carlo", "integrated_autocorrelation_time"]
