@@ -20,8 +20,10 @@ Measurements for :mod:`statmech_learn.meanfield`.
    50x.  One more row, not part of the target, shows how the throughput grows
    with the number of chains (256 chains), since a site update costs nearly
    the same for 32 chains as for one.
-3. *TAP.*  A place for a TAP row (time to solve the TAP equations of the same
-   instance); not measured here yet.
+3. *TAP.*  ``tap`` on SK (±1 spins, beta = 0.6, field 0.3, above the AT line)
+   at n = 2000 and n = 10000: wall time of the solve (best of 3; the couplings
+   and their squares are built beforehand), iterations and the self-overlap
+   mean(m^2) against the replica-symmetric q.  Target: n = 2000 under 1 s.
 
 ``--quick`` runs each case once, with fewer sweeps, and skips n = 24.  Timings
 depend on the machine and on its load (the load average is printed);
@@ -168,8 +170,23 @@ def mc_table(rows: list[dict]) -> str:
 
 # -- 3. TAP (a row to be added) ------------------------------------------------------------------------------------
 def tap_rows(quick: bool) -> None:
-    """Place for the TAP benchmark row (time to solve the TAP equations of the SK instance above)."""
-    print("TAP: not measured here yet")
+    """TAP on SK at n = 2000 and 10000 (beta 0.6, field 0.3): solve time, iterations, q against RS."""
+    from statmech_learn.meanfield.replica_sk import replica_sk
+    from statmech_learn.meanfield.tap import tap
+
+    rs = replica_sk(0.6, 0.3)
+    rows, t2000 = [], math.inf
+    for n in (2000, 10_000):
+        sk = SK(n=n, beta=0.6, field=0.3, rng=0)
+        _ = sk.J2  # built once, outside the timing
+        wall, res = best_of(lambda: tap(sk), 1 if (quick or n > 2000) else 3)
+        rows.append((str(n), f"{wall:.3f}", str(res.n_iter), "yes" if res.converged else "NO",
+                     f"{np.mean(res.m**2):.5f}", f"{rs.q:.5f}"))
+        if n == 2000:
+            t2000 = wall
+    print("\n## TAP: SK, beta = 0.6, field 0.3\n")
+    print(markdown(("n", "wall time [s]", "iterations", "converged", "mean m^2", "RS q"), rows))
+    print(f"\nTAP at n = 2000: {t2000:.3f} s; target < 1 s: {'PASS' if t2000 < 1.0 else 'MISS'}")
 
 
 def main(argv: list[str] | None = None) -> int:
