@@ -309,3 +309,25 @@ def test_autocorrelation_time_of_ar1():
     assert np.isnan(integrated_autocorrelation_time(np.ones((10, 2)))[0])
     with pytest.raises(ValueError, match="series"):
         integrated_autocorrelation_time([1.0])
+
+
+@pytest.mark.parametrize("L", [3, 4])
+def test_ising2d_exact_against_row_transfer_matrix(L):
+    """The periodic L x L Ising model: exact enumeration against the row-to-row transfer matrix,
+    Z = Tr T^L with T(a, b) = exp(beta [K a.b + K sum_c a_c a_(c+1) + h sum_c a_c]) over row
+    configurations (Kramers & Wannier 1941; prior-weighted: minus n log 2)."""
+    from statmech_learn.meanfield import Ising2D
+
+    beta, K, h = 0.4, 1.0, 0.1
+    model = Ising2D(L, beta=beta, field=h, coupling=K)
+    rows = np.array(list(itertools.product([-1.0, 1.0], repeat=L)))
+    inner = K * np.sum(rows * np.roll(rows, -1, axis=1), axis=1) + h * rows.sum(1)
+    T = np.exp(beta * (K * rows @ rows.T + inner[:, None]))
+    logz = np.log(np.trace(np.linalg.matrix_power(T, L))) - L * L * np.log(2.0)
+    assert exact(model).log_partition == pytest.approx(logz, rel=1e-12)
+    open_model = Ising2D(L, beta=beta, coupling=K, periodic=False)
+    assert open_model.energy(np.ones(L * L)) == pytest.approx(-2 * L * (L - 1) * K)
+    with pytest.raises(ValueError, match="^L must"):
+        Ising2D(1)
+    with pytest.raises(ValueError, match="^periodic must"):
+        Ising2D(3, periodic="yes")

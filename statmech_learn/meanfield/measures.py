@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 from .._validation import as_rng, check_finite, check_int, check_positive
 from ..gibbs.priors import Prior, make_prior
 
-__all__ = ["Ising", "SK", "UNITS"]
+__all__ = ["Ising", "Ising2D", "SK", "UNITS"]
 
 #: unit names accepted by :class:`Ising` (or any Prior instance)
 UNITS = ("binary", "bernoulli", "gaussian")
@@ -126,3 +126,55 @@ class SK(Ising):
 
     def __repr__(self) -> str:
         return f"SK(n={self.n}, beta={self.beta:g}, field={self.field:g}, units={self.units!r})"
+
+
+class Ising2D(Ising):
+    r"""Nearest-neighbour Ising model on an L x L square lattice.
+
+    .. math:: E(s) = -K\sum_{\langle ij\rangle} s_i s_j - h\sum_i s_i,
+
+    site :math:`(r, c)` is unit :math:`rL + c`.  With periodic boundaries every site has
+    four bonds (for L = 2 the two bonds between the same pair both count, so the
+    coupling of that pair is 2K, as in the transfer matrix); with open boundaries the
+    edge bonds are missing.  The infinite lattice orders at
+    :math:`\beta_c K = \tfrac12\log(1 + \sqrt2) \approx 0.4407` (Onsager 1944).
+
+    Parameters
+    ----------
+    L : int
+        Side (2 to 300).
+    beta : float
+        Inverse temperature (> 0).
+    field : float
+        Uniform field h.
+    coupling : float
+        K (> 0 ferromagnetic).
+    periodic : bool
+        Periodic (default) or open boundaries.
+    units : as :class:`Ising` (default ±1 spins).
+    """
+
+    def __init__(self, L: int, beta: float = 1.0, field: float = 0.0, coupling: float = 1.0, periodic: bool = True,
+                 units: str | Prior = "binary") -> None:
+        L = check_int("L", L, minimum=2, maximum=300)
+        coupling = float(check_finite("coupling", coupling))
+        if not isinstance(periodic, (bool, np.bool_)):
+            raise ValueError(f"periodic must be True or False, got {periodic!r}")
+        n = L * L
+        J = np.zeros((n, n))
+        idx = np.arange(n).reshape(L, L)
+        for shift_axis in (0, 1):
+            nb = np.roll(idx, -1, axis=shift_axis)
+            a, b = idx.ravel(), nb.ravel()
+            if not periodic:  # drop the bonds that wrap around
+                keep = (np.arange(L) < L - 1)
+                mask = keep[:, None] if shift_axis == 0 else keep[None, :]
+                a, b = idx[np.broadcast_to(mask, (L, L))], nb[np.broadcast_to(mask, (L, L))]
+            np.add.at(J, (a, b), coupling)
+            np.add.at(J, (b, a), coupling)
+        super().__init__(J, float(check_finite("field", field)), beta, units)
+        self.L, self.field, self.coupling, self.periodic = L, float(field), coupling, bool(periodic)
+
+    def __repr__(self) -> str:
+        return (f"Ising2D(L={self.L}, beta={self.beta:g}, field={self.field:g}, coupling={self.coupling:g}, "
+                f"periodic={self.periodic}, units={self.units!r})")
