@@ -12,8 +12,8 @@ from .exact import MAX_UNITS, ExactResult, exact
 from .measures import SK, UNITS, Ising, Ising2D
 from .monte_carlo import MonteCarloResult, integrated_autocorrelation_time, monte_carlo
 from .replica_sk import AT_FIELD_MAX, SKReplica, at_line, replica_sk
-from .tap import MeanFieldResult, naive_mean_field, tap, tap_free_entropy, tap_hessian
+from .tap import MeanFieldResult, naive_mean_field, tap, tap_free_entropy, tap_hessian, tap_stability
 
 __all__ = ["SK", "UNITS", "Ising", "Ising2D", "MeanFieldResult", "naive_mean_field", "tap", "tap_free_entropy",
-           "tap_hessian", "SKReplica", "replica_sk", "at_line", "AT_FIELD_MAX", "ExactResult", "exact", "MAX_UNITS",
+           "tap_hessian", "tap_stability", "SKReplica", "replica_sk", "at_line", "AT_FIELD_MAX", "ExactResult", "exact", "MAX_UNITS",
            "MonteCarloResult", "monte_carlo", "integrated_autocorrelation_time"]

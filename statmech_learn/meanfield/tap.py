@@ -53,7 +53,7 @@ from ..errors import ConvergenceError, ConvergenceWarning
 from ..results import Result
 from .measures import Ising
 
-__all__ = ["MeanFieldResult", "tap", "naive_mean_field", "tap_free_entropy", "tap_hessian"]
+__all__ = ["MeanFieldResult", "tap", "naive_mean_field", "tap_free_entropy", "tap_hessian", "tap_stability"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -266,8 +266,9 @@ def tap_hessian(measure: Ising, m: np.ndarray) -> np.ndarray:
         H_{ii} = -\frac{1}{1 - m_i^2} - \beta^2 \sum_j J_{ij}^2 (1 - m_j^2).
 
     A TAP solution is a local maximum of :math:`\Phi` when all eigenvalues are negative.  At the
-    paramagnet (m = 0) of SK the largest is :math:`2\beta - 1 - \beta^2 = -(1-\beta)^2`, zero at
-    :math:`\beta = 1` (Plefka 1982).
+    paramagnet (m = 0) of SK the largest is :math:`2\beta - 1 - \beta^2 = -(1-\beta)^2`: it
+    touches zero at :math:`\beta = 1` and is negative on both sides.  The quantity that changes
+    sign at T = 1 (and on the AT line) is :func:`tap_stability` (Plefka 1982).
     """
     if measure.prior.name != "binary":
         raise ValueError(f"tap_hessian is written for 'binary' (±1) units, got units={measure.units!r}")
@@ -278,3 +279,34 @@ def tap_hessian(measure: Ising, m: np.ndarray) -> np.ndarray:
     H = beta * measure.J + 2.0 * beta**2 * J2 * np.outer(m, m)
     H[np.diag_indices(measure.n)] = -1.0 / (1.0 - m * m) - beta**2 * (J2 @ (1.0 - m * m))
     return H
+
+
+def tap_stability(measure: Ising, v: np.ndarray) -> float:
+    r"""Plefka's stability eigenvalue of a TAP solution with unit variances v (any units).
+
+    .. math::
+        \lambda_{\rm P} = 1 - \beta^2 \rho\big(D_v\, J^{\circ 2} D_v\big),
+        \qquad D_v = \mathrm{diag}(v),\; (J^{\circ 2})_{ij} = J_{ij}^2,
+
+    with :math:`\rho` the spectral radius (the largest eigenvalue, the matrix being
+    non-negative).  It is the denominator of the spin-glass susceptibility of the TAP
+    linear response, :math:`\chi_{\rm SG} \propto (1 - \beta^2 J^{\circ 2} D_v^2)^{-1}`,
+    and the convergence condition of the Plefka expansion (Plefka 1982, J. Phys. A 15, 1971,
+    eq. 20).  For SK, :math:`J^{\circ 2} \approx 11^\top/n` and
+    :math:`\lambda_{\rm P} = 1 - \beta^2 \tfrac1n\sum_i (1 - m_i^2)^2`: the replicon
+    eigenvalue of the RS solution (de Almeida & Thouless 1978), which changes sign on the AT
+    line, and at the paramagnet (v = 1) equals :math:`1 - \beta^2`, crossing zero at T = 1.
+    The TAP Hessian (:func:`tap_hessian`) only *touches* zero there: its largest eigenvalue at
+    m = 0 is :math:`-(1-\beta)^2` on both sides.
+    """
+    v = np.asarray(check_finite("v", v), dtype=float)
+    if v.shape != (measure.n,) or np.any(v < 0):
+        raise ValueError(f"v must have shape ({measure.n},) with v_i >= 0, got shape {v.shape}")
+    M = measure.J2 * np.outer(v, v)
+    if measure.n <= 400:
+        rho = float(np.linalg.eigvalsh(M)[-1])
+    else:
+        from scipy.sparse.linalg import eigsh
+
+        rho = float(eigsh(M, k=1, which="LA", v0=np.sqrt(v + 1e-12), tol=1e-10)[0][0])
+    return 1.0 - measure.beta**2 * rho
