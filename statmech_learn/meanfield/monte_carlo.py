@@ -96,6 +96,8 @@ BLOCK = 32
 ITERATIONS = 8
 #: sweeps between recomputations of the local fields from the state
 REFRESH = 64
+#: columns (chains x sweeps) of the stack of states whose Gram matrix is added to the second moment at once
+STACK_COLUMNS = 512
 #: largest matrix product (multiply-adds) issued as one call inside the sweep loop
 SERIAL_PRODUCT = 2**18
 #: Metropolis step of Gaussian units, in units of the prior standard deviation
@@ -392,20 +394,26 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
         rows = np.hstack([low, np.eye(b)])
         return idx, low, rows, jcol, aug, tmp, f_blk, s_blk, list(zip(rows, xrows))
 
+    # ceil(n / BLOCK) blocks of nearly equal size (a short last block would cost as many iterations)
+    edges = np.linspace(0, n, -(-n // BLOCK) + 1).round().astype(int)
     if order == "sequential":
         fixed_blocks = [block(sl, np.ascontiguousarray(J[sl, sl]), np.ascontiguousarray(J[:, sl]))
-                        for sl in (slice(a, min(a + BLOCK, n)) for a in range(0, n, BLOCK))]
+                        for sl in (slice(a, b) for a, b in zip(edges[:-1], edges[1:]))]
 
     H = J @ X + h[:, None]  # local fields h + J s, (n, C)
     energies = np.empty((n_meas, C))
     mags = np.empty((n_meas, C))
     m_sum = np.zeros((n, C))
     second = np.zeros((n, n))
+    # states of consecutive measured sweeps are stacked and X X^T summed over a stack in one product;
+    # {0, +-1} entries make float32 exact there (integer sums below 2^24)
+    stack_sweeps = max(1, STACK_COLUMNS // C)
+    stack = np.empty((n, C * stack_sweeps), dtype=np.float32 if units != "gaussian" else float)
+    stacked = 0
     # matrix products inside the loop are cut into row panels of at most SERIAL_PRODUCT
     # multiply-adds: a multi-threaded BLAS call between the many small single-site operations
     # leaves worker threads spinning, which on a busy machine slows the whole loop several-fold
     update_panels = _panels(n, n_cols=C, inner=min(BLOCK, n))
-    gram_panels = [(sl, slice(sl.start, n)) for sl in _panels(n, n_cols=n, inner=C)]
     refresh_panels = _panels(n, n_cols=C, inner=n)
     accepted = 0
     f = np.empty(C)
@@ -424,7 +432,7 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
         else:
             perm = rng.permutation(n)
             blocks = [block(idx, J[np.ix_(idx, idx)], J[:, idx])
-                      for idx in (perm[a:a + BLOCK] for a in range(0, n, BLOCK))]
+                      for idx in (perm[a:b] for a, b in zip(edges[:-1], edges[1:]))]
         changed = 0
         pos = 0
         for idx, low, rows, jcol, aug, tmp, f_blk, s_blk, pairs in blocks:
@@ -492,8 +500,12 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
             energies[t] = -0.5 * (np.einsum("ic,ic->c", X, H) + h @ X)
             mags[t] = X.sum(axis=0)
             m_sum += X
-            for rows, cols in gram_panels:  # upper triangle of X X^T
-                second[rows, cols] += dot(X[rows], X[cols].T)
+            stack[:, stacked * C:(stacked + 1) * C] = X
+            stacked += 1
+            if stacked == stack_sweeps or sweep == n_sweeps - 1:
+                part = stack[:, :stacked * C]
+                second += dot(part, part.T)
+                stacked = 0
         if show:
             now = time.perf_counter()
             if now - t0 > 2.0 and now - last_print > 1.0:
@@ -508,8 +520,7 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
     chain_means = m_sum / n_meas  # (n, C)
     m = chain_means.mean(axis=1)
     m_err = chain_means.std(axis=1, ddof=1) / math.sqrt(C) if C > 1 else np.full(n, math.nan)
-    second = np.triu(second) / (n_meas * C)
-    second = second + np.triu(second, 1).T
+    second /= n_meas * C
     e_stats = _series_stats(energies)
     m_stats = _series_stats(mags)
     ok = all(s[3] > 0 and n_meas >= MIN_LENGTH_IN_TAU * s[2] for s in (e_stats, m_stats))
