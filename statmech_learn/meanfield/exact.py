@@ -49,7 +49,7 @@ import numpy as np
 
 from .._validation import check_int
 from ..results import Result
-from .measures import Ising
+from .measures import Bipartite, Ising
 
 __all__ = ["ExactResult", "exact", "MAX_UNITS"]
 
@@ -155,8 +155,10 @@ def exact(measure: Ising, *, chunk: int = 2**16) -> ExactResult:
     one-dimensional Ising model, Baxter 1982, *Exactly Solved Models in
     Statistical Mechanics*, ch. 2).
     """
+    if isinstance(measure, Bipartite):  # the same measure on (v, h) when both layers share a prior
+        measure = measure.as_ising()
     if not isinstance(measure, Ising):
-        raise ValueError(f"measure must be an Ising or SK measure, got {measure!r}")
+        raise ValueError(f"measure must be an Ising, SK or Bipartite measure, got {measure!r}")
     units = measure.prior.name
     if units not in ("binary", "bernoulli"):
         raise ValueError(f"exact enumeration needs discrete units ('binary' or 'bernoulli'), got units={units!r}; "

@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 from .._validation import as_rng, check_finite, check_int, check_positive
 from ..gibbs.priors import Prior, make_prior
 
-__all__ = ["Ising", "Ising2D", "SK", "UNITS"]
+__all__ = ["Ising", "Ising2D", "SK", "Bipartite", "UNITS"]
 
 #: unit names accepted by :class:`Ising` (or any Prior instance)
 UNITS = ("binary", "bernoulli", "gaussian")
@@ -81,6 +81,28 @@ class Ising:
     def units(self) -> str:
         """Name of the unit prior."""
         return self.prior.name
+
+    @property
+    def layers(self) -> tuple[tuple[slice, Prior], ...]:
+        """Groups of units updated together by the mean-field solvers, with their prior: one group
+        (a parallel update) for a general pairwise measure."""
+        return ((slice(0, self.n), self.prior),)
+
+    def local_field(self, m: np.ndarray, sl: slice = slice(None)) -> np.ndarray:
+        r""":math:`(h + J m)_i` for the units in ``sl``, vectorised over leading axes of ``m`` (..., n)."""
+        return self.h[sl] + m @ self.J[:, sl]
+
+    def onsager_precision(self, v: np.ndarray, sl: slice = slice(None)) -> np.ndarray:
+        r""":math:`\sum_j J_{ij}^2 v_j` for the units in ``sl`` (without the factor :math:`\beta^2`)."""
+        return v @ self.J2[:, sl]
+
+    def quadratic(self, m: np.ndarray) -> np.ndarray:
+        r""":math:`m^\top J m`, vectorised over leading axes."""
+        return np.sum((m @ self.J) * m, axis=-1)
+
+    def quadratic2(self, v: np.ndarray) -> np.ndarray:
+        r""":math:`v^\top J^{\circ 2} v`, vectorised over leading axes."""
+        return np.sum((v @ self.J2) * v, axis=-1)
 
     def energy(self, s: ArrayLike) -> np.ndarray:
         r""":math:`E(s) = -\tfrac12 s^\top J s - h^\top s`, vectorised over leading axes of ``s`` (..., n)."""
@@ -178,3 +200,141 @@ class Ising2D(Ising):
     def __repr__(self) -> str:
         return (f"Ising2D(L={self.L}, beta={self.beta:g}, field={self.field:g}, coupling={self.coupling:g}, "
                 f"periodic={self.periodic}, units={self.units!r})")
+
+
+class Bipartite:
+    r"""A bipartite pairwise measure (a restricted Boltzmann machine) over two unit priors.
+
+    .. math::
+        p(v, h) \propto \prod_{i} P_v(v_i) \prod_{\mu} P_h(h_\mu)\,
+            \exp\big(\beta(v^\top W h + b^\top v + c^\top h)\big).
+
+    It is the pairwise measure of :class:`Ising` on the n = n_v + n_h units s = (v, h)
+    with couplings :math:`J = \begin{pmatrix} 0 & W \\ W^\top & 0\end{pmatrix}` and
+    fields (b, c), except that each layer has its own prior; the mean-field solvers
+    (:mod:`~statmech_learn.meanfield.tap`) update the layers in turn, and the dense J is
+    never formed unless asked for (:attr:`J`).  ``log Z`` is that of the prior-weighted
+    sum, as everywhere in the subpackage.
+
+    Parameters
+    ----------
+    W : array_like, shape (n_visible, n_hidden)
+        Finite couplings.
+    b, c : array_like or float
+        Visible and hidden fields (scalars are broadcast).
+    beta : float
+        Inverse temperature, > 0.
+    visible, hidden : {'binary', 'bernoulli', 'gaussian'} or Prior
+        The unit priors of the two layers.
+    """
+
+    def __init__(self, W: ArrayLike, b: ArrayLike = 0.0, c: ArrayLike = 0.0, beta: float = 1.0,
+                 visible: str | Prior = "bernoulli", hidden: str | Prior = "bernoulli") -> None:
+        if isinstance(W, (bool, str)) or W is None:
+            raise ValueError(f"W must be an (n_visible, n_hidden) array of couplings, got {W!r}")
+        W = np.asarray(check_finite("W", W), dtype=float)
+        if W.ndim != 2 or min(W.shape) < 1:
+            raise ValueError(f"W must be a 2-D (n_visible, n_hidden) array with both sizes >= 1, got shape {W.shape}")
+        nv, nh = W.shape
+        b = np.asarray(check_finite("b", b), dtype=float)
+        c = np.asarray(check_finite("c", c), dtype=float)
+        b = np.full(nv, float(b)) if b.ndim == 0 else b
+        c = np.full(nh, float(c)) if c.ndim == 0 else c
+        if b.shape != (nv,):
+            raise ValueError(f"b must be a scalar or have shape ({nv},), got shape {b.shape}")
+        if c.shape != (nh,):
+            raise ValueError(f"c must be a scalar or have shape ({nh},), got shape {c.shape}")
+        for name, u in (("visible", visible), ("hidden", hidden)):
+            if isinstance(u, str) and u not in UNITS:
+                raise ValueError(f"{name} must be one of {', '.join(map(repr, UNITS))} or a Prior, got {u!r}")
+        self.W, self.b, self.c = W, b, c
+        self.beta = float(check_positive("beta", beta))
+        self.visible_prior: Prior = make_prior(visible, "visible")
+        self.hidden_prior: Prior = make_prior(hidden, "hidden")
+        self.n_visible, self.n_hidden, self.n = nv, nh, nv + nh
+        self.h = np.concatenate([b, c])
+        self.W2 = W * W
+        self._J: np.ndarray | None = None
+
+    @property
+    def layers(self) -> tuple[tuple[slice, Prior], ...]:
+        """The two layers, hidden first: the solvers update the hidden units from the visible ones,
+        then the visible units from the new hidden ones (Gabrie, Tramel & Krzakala 2015)."""
+        nv = self.n_visible
+        return ((slice(nv, self.n), self.hidden_prior), (slice(0, nv), self.visible_prior))
+
+    @property
+    def units(self) -> str:
+        """Names of the two priors, 'visible/hidden'."""
+        return f"{self.visible_prior.name}/{self.hidden_prior.name}"
+
+    @property
+    def J(self) -> np.ndarray:
+        """The dense (n, n) couplings [[0, W], [W^T, 0]], formed on first use."""
+        if self._J is None:
+            nv = self.n_visible
+            J = np.zeros((self.n, self.n))
+            J[:nv, nv:] = self.W
+            J[nv:, :nv] = self.W.T
+            self._J = J
+        return self._J
+
+    @property
+    def J2(self) -> np.ndarray:
+        """The dense squared couplings."""
+        return self.J * self.J
+
+    def _split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return x[..., :self.n_visible], x[..., self.n_visible:]
+
+    def local_field(self, m: np.ndarray, sl: slice = slice(None)) -> np.ndarray:
+        r""":math:`(h + J m)` restricted to ``sl``: :math:`b + W m_h` (visible), :math:`c + W^\top m_v` (hidden)."""
+        return self._blockwise(m, self.W, sl, self.h)
+
+    def onsager_precision(self, v: np.ndarray, sl: slice = slice(None)) -> np.ndarray:
+        r""":math:`\sum_j J_{ij}^2 v_j` restricted to ``sl`` (:math:`W^{\circ 2}` in place of W, no fields)."""
+        return self._blockwise(v, self.W2, sl, None)
+
+    def _blockwise(self, x, W, sl, h):
+        xv, xh = self._split(x)
+        nv = self.n_visible
+        if sl == slice(0, nv):
+            out = xh @ W.T
+        elif sl == slice(nv, self.n):
+            out = xv @ W
+        else:
+            out = np.concatenate([xh @ W.T, xv @ W], axis=-1)[..., sl]
+        return out if h is None else out + h[sl]
+
+    def quadratic(self, m: np.ndarray) -> np.ndarray:
+        r""":math:`m^\top J m = 2 m_v^\top W m_h`."""
+        mv, mh = self._split(m)
+        return 2.0 * np.sum((mv @ self.W) * mh, axis=-1)
+
+    def quadratic2(self, v: np.ndarray) -> np.ndarray:
+        r""":math:`v^\top J^{\circ 2} v = 2 v_v^\top W^{\circ 2} v_h`."""
+        vv, vh = self._split(v)
+        return 2.0 * np.sum((vv @ self.W2) * vh, axis=-1)
+
+    def energy(self, s: ArrayLike) -> np.ndarray:
+        r""":math:`E(v, h) = -v^\top W h - b^\top v - c^\top h` for s = (v, h), vectorised over leading axes."""
+        s = np.asarray(s, dtype=float)
+        v, h = self._split(s)
+        return -np.sum((v @ self.W) * h, axis=-1) - v @ self.b - h @ self.c
+
+    def with_beta(self, beta: float) -> "Bipartite":
+        """The same couplings, fields and units at another inverse temperature."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.beta = float(check_positive("beta", beta))
+        return new
+
+    def as_ising(self) -> Ising:
+        """The same measure as an :class:`Ising` measure on (v, h), when both layers have the same prior."""
+        if self.visible_prior.name != self.hidden_prior.name or repr(self.visible_prior) != repr(self.hidden_prior):
+            raise ValueError(f"as_ising needs the same prior on both layers, got units={self.units!r}")
+        return Ising(self.J, self.h, self.beta, self.visible_prior)
+
+    def __repr__(self) -> str:
+        return (f"Bipartite(n_visible={self.n_visible}, n_hidden={self.n_hidden}, beta={self.beta:g}, "
+                f"units={self.units!r})")

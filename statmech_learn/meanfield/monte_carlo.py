@@ -82,7 +82,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import as_rng, check_choice, check_finite, check_int, check_positive
 from ..results import Result
-from .measures import Ising
+from .measures import Bipartite, Ising
 
 __all__ = ["MonteCarloResult", "monte_carlo", "integrated_autocorrelation_time", "METHODS", "ORDERS"]
 
@@ -314,8 +314,10 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
         For bad parameters, units other than the three above, or a Gaussian measure
         that is not normalisable.
     """
+    if isinstance(measure, Bipartite):  # the same measure on (v, h) when both layers share a prior
+        measure = measure.as_ising()
     if not isinstance(measure, Ising):
-        raise ValueError(f"measure must be an Ising or SK measure, got {measure!r}")
+        raise ValueError(f"measure must be an Ising, SK or Bipartite measure, got {measure!r}")
     units = measure.prior.name
     if units not in ("binary", "bernoulli", "gaussian"):
         raise ValueError(f"monte_carlo supports 'binary', 'bernoulli' and 'gaussian' units, got units={units!r}")

@@ -51,7 +51,7 @@ import numpy as np
 from .._validation import as_rng, check_finite, check_int, check_tol
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..results import Result
-from .measures import Ising
+from .measures import Bipartite, Ising
 
 __all__ = ["MeanFieldResult", "tap", "naive_mean_field", "tap_free_entropy", "tap_hessian", "tap_stability"]
 
@@ -63,12 +63,13 @@ class MeanFieldResult(Result):
     Attributes
     ----------
     method : 'tap' or 'naive'.
-    m, v : means and variances of the units.
+    m, v : means and variances of the units, shape (n,), or (k, n) when solved from k starts at once.
     B, Lam : the fields and precisions of the tilted single-unit measures (Lam = 0 for naive).
-    free_entropy : the approximation of log Z (prior-weighted sum; module docstring).
+    free_entropy : the approximation of log Z (prior-weighted sum; module docstring); (k,) for k starts.
     beta : inverse temperature.
-    converged : the residual fell below ``tol``.  n_iter : iterations (all annealing stages).
-    residual : max |m^{t+1} - m^t| of the undamped update at the end.
+    converged : the residual fell below ``tol`` (a bool, or a (k,) bool array for k starts).
+    n_iter : iterations (all annealing stages; one iteration updates every layer once).
+    residual : max |m^{t+1} - m^t| of the undamped update at the end (float, or (k,)).
     """
 
     method: str
@@ -83,15 +84,32 @@ class MeanFieldResult(Result):
     residual: float
 
 
-def _fields(measure: Ising, m: np.ndarray, v: np.ndarray, m_prev: np.ndarray, onsager: bool):
+def _fields(measure, m: np.ndarray, v: np.ndarray, memory: np.ndarray, onsager: bool, sl: slice = slice(None)):
+    """B and Lambda of the units in ``sl`` (module docstring); ``memory`` is the m of those units in the
+    Onsager term."""
     beta = measure.beta
+    B = beta * measure.local_field(m, sl)
     if onsager:
-        Lam = -beta**2 * (measure.J2 @ v)
-        B = beta * (measure.h + measure.J @ m) + Lam * m_prev
+        Lam = -beta**2 * measure.onsager_precision(v, sl)
+        B = B + Lam * memory
     else:
-        Lam = np.zeros_like(m)
-        B = beta * (measure.h + measure.J @ m)
+        Lam = np.zeros_like(B)
     return B, Lam
+
+
+def _site_terms(measure, m: np.ndarray, v: np.ndarray, onsager: bool, grad3=None):
+    """B, Lambda (full arrays) at a fixed point and the sum of the site terms G_i over units."""
+    B = np.empty_like(m)
+    Lam = np.empty_like(m)
+    site = np.zeros(m.shape[:-1])
+    for sl, prior in measure.layers:
+        b, lam = _fields(measure, m, v, m[..., sl], onsager, sl)
+        if grad3 is not None:
+            b = b + grad3[..., sl]
+        ms, vs = m[..., sl], v[..., sl]
+        site = site + np.sum(prior.log_partition(b, lam) - b * ms + 0.5 * lam * (ms * ms + vs), axis=-1)
+        B[..., sl], Lam[..., sl] = b, lam
+    return B, Lam, site
 
 
 def _third_order(measure: Ising, m: np.ndarray) -> tuple[float, np.ndarray]:
@@ -118,41 +136,48 @@ def _third_order(measure: Ising, m: np.ndarray) -> tuple[float, np.ndarray]:
     return float(phi), grad
 
 
-def tap_free_entropy(measure: Ising, m: np.ndarray, v: np.ndarray, *, onsager: bool = True,
-                     order: int = 2) -> float:
+def tap_free_entropy(measure, m: np.ndarray, v: np.ndarray, *, onsager: bool = True, order: int = 2):
     r""":math:`\Phi` at moments (m, v) (module docstring), with B and :math:`\Lambda` from the fixed-point
     relations; equal to the TAP (or naive, ``onsager=False``) free entropy at a fixed point.
-    ``order=3`` adds the third Plefka order of ±1 units (:func:`_third_order`)."""
+
+    ``measure`` is an :class:`~statmech_learn.meanfield.measures.Ising` or
+    :class:`~statmech_learn.meanfield.measures.Bipartite` measure; m and v have shape (n,) (a float is
+    returned) or (k, n) (k values).  ``order=3`` adds the third Plefka order of ±1 units
+    (:func:`_third_order`)."""
+    _check_measure(measure)
     m = np.asarray(m, dtype=float)
     v = np.asarray(v, dtype=float)
+    if m.shape[-1:] != (measure.n,) or v.shape != m.shape or m.ndim > 2:
+        raise ValueError(f"m and v must have the same shape (n,) or (k, n) with n = {measure.n}, "
+                         f"got {m.shape} and {v.shape}")
     order = _check_order(measure, order, onsager)
-    B, Lam = _fields(measure, m, v, m, onsager)
-    if order == 3:  # the field that gives m at a fixed point of this order
-        phi3, grad3 = _third_order(measure, m)
-        B = B + grad3
-    prior, beta = measure.prior, measure.beta
-    site = prior.log_partition(B, Lam) - B * m + 0.5 * Lam * (m * m + v)
-    phi = float(np.sum(site) + beta * measure.h @ m + 0.5 * beta * m @ measure.J @ m)
+    phi3, grad3 = _third_order(measure, m) if order == 3 else (0.0, None)
+    beta = measure.beta
+    _, _, site = _site_terms(measure, m, v, onsager, grad3)
+    phi = site + beta * (m @ measure.h) + 0.5 * beta * measure.quadratic(m)
     if onsager:
-        phi += 0.25 * beta**2 * float(v @ measure.J2 @ v)
-    if order == 3:
-        phi += phi3
-    return phi
+        phi = phi + 0.25 * beta**2 * measure.quadratic2(v)
+    phi = phi + phi3
+    return float(phi) if m.ndim == 1 else np.asarray(phi)
 
 
-def _check_order(measure: Ising, order: int, onsager: bool) -> int:
+def _check_measure(measure) -> None:
+    if not isinstance(measure, (Ising, Bipartite)):
+        raise ValueError(f"measure must be an Ising, SK or Bipartite measure, got {measure!r}")
+
+
+def _check_order(measure, order: int, onsager: bool) -> int:
     if isinstance(order, bool) or order not in (2, 3):
         raise ValueError(f"order must be 2 or 3, got {order!r}")
-    if order == 3 and (measure.prior.name != "binary" or not onsager):
+    if order == 3 and (not isinstance(measure, Ising) or measure.prior.name != "binary" or not onsager):
         raise ValueError(f"order=3 (third Plefka order) is written for TAP with 'binary' (±1) units, "
                          f"got units={measure.units!r}")
     return int(order)
 
 
-def _solve(measure: Ising, onsager: bool, damping: float, tol: float, max_iter: int, init, anneal: int,
+def _solve(measure, onsager: bool, damping: float, tol: float, max_iter: int, init, anneal: int,
            strict: bool, rng, order: int = 2) -> MeanFieldResult:
-    if not isinstance(measure, Ising):
-        raise ValueError(f"measure must be an Ising or SK measure, got {measure!r}")
+    _check_measure(measure)
     order = _check_order(measure, order, onsager)
     damping = float(check_finite("damping", damping))
     if not 0 <= damping < 1:
@@ -161,50 +186,76 @@ def _solve(measure: Ising, onsager: bool, damping: float, tol: float, max_iter: 
     max_iter = check_int("max_iter", max_iter, minimum=1, maximum=10**7)
     anneal = check_int("anneal", anneal, minimum=1, maximum=10**4)
     n = measure.n
-    prior = measure.prior
+    layers = measure.layers
+    m0 = np.empty(n)
+    v = np.empty(n)
+    for sl, prior in layers:
+        m0[sl] = prior.mean(0.0, 0.0)
+        v[sl] = prior.variance(0.0, 0.0)
     if init is None:
-        m = prior.mean(0.0, 0.0) + 1e-3 * as_rng(rng).standard_normal(n)
+        m = m0 + 1e-3 * as_rng(rng).standard_normal(n)
     else:
-        m = np.asarray(check_finite("init", init), dtype=float)
-        if m.shape != (n,):
-            raise ValueError(f"init must have shape ({n},), got {m.shape}")
-    v = np.broadcast_to(prior.variance(0.0, 0.0), (n,)).astype(float)
+        m = np.array(check_finite("init", init), dtype=float)
+        if m.ndim not in (1, 2) or m.shape[-1] != n or m.size == 0:
+            raise ValueError(f"init must have shape ({n},) or (k, {n}) with k >= 1, got {m.shape}")
+    v = np.broadcast_to(v, m.shape).copy()
+    batch_shape = m.shape[:-1]
     betas = measure.beta * np.linspace(1.0 / anneal, 1.0, anneal)
-    total, residual, converged = 0, np.inf, False
+    total = 0
+    residual = np.full(batch_shape, np.inf)
+    converged = np.zeros(batch_shape, dtype=bool)
     for beta in betas:
         stage = measure if beta == measure.beta else measure.with_beta(float(beta))
         m_prev = m.copy()
-        converged = False
         for _ in range(max_iter):
-            B, Lam = _fields(stage, m, v, m_prev, onsager)
-            if order == 3:
-                B = B + _third_order(stage, m)[1]
-            new_m = prior.mean(B, Lam)
-            new_v = prior.variance(B, Lam)
             total += 1
-            if not (np.all(np.isfinite(new_m)) and np.all(np.isfinite(new_v))):
-                residual = np.inf
+            residual = np.zeros(batch_shape)
+            if len(layers) == 1:  # parallel update; Onsager term with the previous iterate (Bolthausen)
+                ((sl, prior),) = layers
+                B, Lam = _fields(stage, m, v, m_prev, onsager, sl)
+                if order == 3:
+                    B = B + _third_order(stage, m)[1]
+                new_m, new_v = prior.mean(B, Lam), prior.variance(B, Lam)
+                residual = np.max(np.abs(new_m - m), axis=-1)
+                m_prev = m
+                m = (1.0 - damping) * new_m + damping * m
+                v = (1.0 - damping) * new_v + damping * v
+            else:  # layers in turn; a layer's own current m in its Onsager term (Gabrie et al. 2015)
+                m = m.copy()
+                for sl, prior in layers:
+                    B, Lam = _fields(stage, m, v, m[..., sl], onsager, sl)
+                    new_m, new_v = prior.mean(B, Lam), prior.variance(B, Lam)
+                    residual = np.maximum(residual, np.max(np.abs(new_m - m[..., sl]), axis=-1))
+                    m[..., sl] = (1.0 - damping) * new_m + damping * m[..., sl]
+                    v[..., sl] = (1.0 - damping) * new_v + damping * v[..., sl]
+            residual = np.where(np.isfinite(residual), residual, np.inf)
+            if not (np.all(np.isfinite(m)) and np.all(np.isfinite(v))):
+                residual = np.where(np.all(np.isfinite(m) & np.isfinite(v), axis=-1), residual, np.inf)
                 break
-            residual = float(np.max(np.abs(new_m - m)))
-            m_prev = m
-            m = (1.0 - damping) * new_m + damping * m
-            v = (1.0 - damping) * new_v + damping * v
-            if residual < tol:
-                converged = True
+            converged = residual < tol
+            if np.all(converged):
                 break
     method = "tap" if onsager else "naive"
-    if not converged:
-        msg = (f"{method} on {measure!r} did not converge: residual {residual:.3g} after {total} iterations "
-               f"(tol {tol:g}); below the AT line TAP may have no stable fixed point")
+    if not np.all(converged):
+        bad = int(np.size(converged) - np.count_nonzero(converged))
+        which = "" if m.ndim == 1 else f"{bad} of {converged.size} starts "
+        msg = (f"{method} on {measure!r} did not converge: {which}residual {float(np.max(residual)):.3g} after "
+               f"{total} iterations (tol {tol:g}); below the AT line TAP may have no stable fixed point")
         if strict:
             raise ConvergenceError(msg)
         import warnings
 
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
-    B, Lam = _fields(measure, m, v, m, onsager)
-    if order == 3 and np.all(np.isfinite(m)):
-        B = B + _third_order(measure, m)[1]
-    phi = tap_free_entropy(measure, m, v, onsager=onsager, order=order) if np.all(np.isfinite(m)) else float("nan")
+    finite = np.all(np.isfinite(m)) and np.all(np.isfinite(v))
+    if finite:
+        phi = tap_free_entropy(measure, m, v, onsager=onsager, order=order)
+        grad3 = _third_order(measure, m)[1] if order == 3 else None
+        B, Lam, _ = _site_terms(measure, m, v, onsager, grad3)
+    else:
+        phi = float("nan") if m.ndim == 1 else np.full(batch_shape, np.nan)
+        B, Lam = np.full(m.shape, np.nan), np.full(m.shape, np.nan)
+    if m.ndim == 1:
+        converged, residual = bool(converged), float(residual)
     return MeanFieldResult(method=method, m=m, v=v, B=B, Lam=Lam, free_entropy=phi, beta=measure.beta,
                            converged=converged, n_iter=total, residual=residual)
 
@@ -215,7 +266,11 @@ def tap(measure: Ising, *, damping: float = 0.0, tol: float = 1e-10, max_iter: i
 
     Parameters
     ----------
-    measure : Ising or SK
+    measure : Ising, SK or Bipartite
+        A measure with one group of units is updated in parallel, with the Onsager term
+        of the previous iterate (Bolthausen 2014); a bipartite measure (an RBM) layer by
+        layer, hidden then visible, each with its own prior, the Onsager term carrying
+        the layer's current means (Gabrie, Tramel & Krzakala 2015, NeurIPS, eqs. 8-9).
     damping : float in [0, 1)
         Weight of the old iterate (TAP default 0: the time-indexed iteration converges
         undamped in the replica-symmetric phase; naive mean field default 0.3).
@@ -223,8 +278,9 @@ def tap(measure: Ising, *, damping: float = 0.0, tol: float = 1e-10, max_iter: i
         Convergence when max |m^{t+1} - m^t| < tol.
     max_iter : int
         Iterations per annealing stage.
-    init : array_like, optional
-        Starting means (default: the prior mean plus 1e-3 noise from ``rng``).
+    init : array_like, shape (n,) or (k, n), optional
+        Starting means (default: the prior mean plus 1e-3 noise from ``rng``); k starts
+        are solved together (vectorised), each with its own convergence flag.
     anneal : int
         Number of inverse temperatures beta k / anneal, k = 1..anneal, solved in turn.
     strict : bool
@@ -242,7 +298,8 @@ def tap(measure: Ising, *, damping: float = 0.0, tol: float = 1e-10, max_iter: i
     References
     ----------
     Thouless, Anderson & Palmer 1977, Phil. Mag. 35, 593; Plefka 1982, J. Phys. A 15, 1971;
-    Bolthausen 2014, Commun. Math. Phys. 325, 333.
+    Bolthausen 2014, Commun. Math. Phys. 325, 333; Gabrie, Tramel & Krzakala 2015, "Training
+    restricted Boltzmann machines via the Thouless-Anderson-Palmer free energy", NeurIPS 28.
     """
     return _solve(measure, True, damping, tol, max_iter, init, anneal, strict, rng, order)
 
