@@ -175,6 +175,50 @@ def _check_order(measure, order: int, onsager: bool) -> int:
     return int(order)
 
 
+def iterate(measure, m: np.ndarray, v: np.ndarray, *, onsager: bool, damping: float, tol: float, max_iter: int,
+            order: int = 2):
+    """The fixed-point iteration itself, without validation (for solvers and trainers in the subpackage).
+
+    m, v of shape (n,) or (k, n) are the starting moments (not modified).  Returns
+    ``(m, v, residual, converged, n_iter)`` with residual and converged of shape m.shape[:-1]."""
+    layers = measure.layers
+    batch_shape = m.shape[:-1]
+    m_prev = m
+    m, v = m.copy(), v.copy()
+    residual = np.full(batch_shape, np.inf)
+    converged = np.zeros(batch_shape, dtype=bool)
+    used = 0
+    for _ in range(max_iter):
+        used += 1
+        if len(layers) == 1:  # parallel update; Onsager term with the previous iterate (Bolthausen)
+            ((sl, prior),) = layers
+            B, Lam = _fields(measure, m, v, m_prev, onsager, sl)
+            if order == 3:
+                B = B + _third_order(measure, m)[1]
+            new_m, new_v = prior.mean(B, Lam), prior.variance(B, Lam)
+            residual = np.max(np.abs(new_m - m), axis=-1)
+            m_prev = m
+            m = (1.0 - damping) * new_m + damping * m
+            v = (1.0 - damping) * new_v + damping * v
+        else:  # layers in turn; a layer's own current m in its Onsager term (Gabrie et al. 2015)
+            residual = np.zeros(batch_shape)
+            for sl, prior in layers:
+                B, Lam = _fields(measure, m, v, m[..., sl], onsager, sl)
+                new_m, new_v = prior.mean(B, Lam), prior.variance(B, Lam)
+                residual = np.maximum(residual, np.max(np.abs(new_m - m[..., sl]), axis=-1))
+                m[..., sl] = (1.0 - damping) * new_m + damping * m[..., sl]
+                v[..., sl] = (1.0 - damping) * new_v + damping * v[..., sl]
+        residual = np.where(np.isfinite(residual), residual, np.inf)
+        if not (np.all(np.isfinite(m)) and np.all(np.isfinite(v))):
+            residual = np.where(np.all(np.isfinite(m) & np.isfinite(v), axis=-1), residual, np.inf)
+            converged = residual < tol
+            break
+        converged = residual < tol
+        if np.all(converged):
+            break
+    return m, v, residual, converged, used
+
+
 def _solve(measure, onsager: bool, damping: float, tol: float, max_iter: int, init, anneal: int,
            strict: bool, rng, order: int = 2) -> MeanFieldResult:
     _check_measure(measure)
@@ -202,39 +246,11 @@ def _solve(measure, onsager: bool, damping: float, tol: float, max_iter: int, in
     batch_shape = m.shape[:-1]
     betas = measure.beta * np.linspace(1.0 / anneal, 1.0, anneal)
     total = 0
-    residual = np.full(batch_shape, np.inf)
-    converged = np.zeros(batch_shape, dtype=bool)
     for beta in betas:
         stage = measure if beta == measure.beta else measure.with_beta(float(beta))
-        m_prev = m.copy()
-        for _ in range(max_iter):
-            total += 1
-            residual = np.zeros(batch_shape)
-            if len(layers) == 1:  # parallel update; Onsager term with the previous iterate (Bolthausen)
-                ((sl, prior),) = layers
-                B, Lam = _fields(stage, m, v, m_prev, onsager, sl)
-                if order == 3:
-                    B = B + _third_order(stage, m)[1]
-                new_m, new_v = prior.mean(B, Lam), prior.variance(B, Lam)
-                residual = np.max(np.abs(new_m - m), axis=-1)
-                m_prev = m
-                m = (1.0 - damping) * new_m + damping * m
-                v = (1.0 - damping) * new_v + damping * v
-            else:  # layers in turn; a layer's own current m in its Onsager term (Gabrie et al. 2015)
-                m = m.copy()
-                for sl, prior in layers:
-                    B, Lam = _fields(stage, m, v, m[..., sl], onsager, sl)
-                    new_m, new_v = prior.mean(B, Lam), prior.variance(B, Lam)
-                    residual = np.maximum(residual, np.max(np.abs(new_m - m[..., sl]), axis=-1))
-                    m[..., sl] = (1.0 - damping) * new_m + damping * m[..., sl]
-                    v[..., sl] = (1.0 - damping) * new_v + damping * v[..., sl]
-            residual = np.where(np.isfinite(residual), residual, np.inf)
-            if not (np.all(np.isfinite(m)) and np.all(np.isfinite(v))):
-                residual = np.where(np.all(np.isfinite(m) & np.isfinite(v), axis=-1), residual, np.inf)
-                break
-            converged = residual < tol
-            if np.all(converged):
-                break
+        m, v, residual, converged, used = iterate(stage, m, v, onsager=onsager, damping=damping, tol=tol,
+                                                  max_iter=max_iter, order=order)
+        total += used
     method = "tap" if onsager else "naive"
     if not np.all(converged):
         bad = int(np.size(converged) - np.count_nonzero(converged))
