@@ -123,6 +123,10 @@ class Prior(ABC):
     def variance(self, B: ArrayLike, Lam: ArrayLike) -> np.ndarray:
         r""":math:`f_v = \partial^2_B A`: variance of :math:`w` under the same tilted measure."""
 
+    def mean_variance(self, B: ArrayLike, Lam: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """:math:`(f_a, f_v)` together (message-passing loops need both; subclasses may share work)."""
+        return self.mean(B, Lam), self.variance(B, Lam)
+
     def log_density(self, w: ArrayLike) -> np.ndarray:
         """Log density (or log mass) of P0 at ``w``, -inf outside its support."""
         raise NotImplementedError(f"{type(self).__name__} has no pointwise density")
@@ -424,7 +428,17 @@ class BernoulliPrior(Prior):
 
     def _x(self, B, Lam):
         B, Lam = _b(B, Lam)
-        return B - 0.5 * Lam + (np.log(self.p) - np.log1p(-self.p))
+        return B - 0.5 * Lam + self._logit
+
+    @property
+    def _logit(self) -> float:
+        return float(np.log(self.p) - np.log1p(-self.p))
+
+    def mean_variance(self, B, Lam):
+        from scipy.special import expit
+
+        m = expit(self._x(B, Lam))
+        return m, m * (1.0 - m)
 
     def log_partition(self, B, Lam):
         x = self._x(B, Lam)

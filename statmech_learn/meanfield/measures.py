@@ -261,7 +261,7 @@ class Bipartite:
         """The two layers, hidden first: the solvers update the hidden units from the visible ones,
         then the visible units from the new hidden ones (Gabrie, Tramel & Krzakala 2015)."""
         nv = self.n_visible
-        return ((slice(nv, self.n), self.hidden_prior), (slice(0, nv), self.visible_prior))
+        return ((slice(nv, self.n, None), self.hidden_prior), (slice(0, nv, None), self.visible_prior))
 
     @property
     def units(self) -> str:
@@ -296,14 +296,14 @@ class Bipartite:
         return self._blockwise(v, self.W2, sl, None)
 
     def _blockwise(self, x, W, sl, h):
-        xv, xh = self._split(x)
         nv = self.n_visible
-        if sl == slice(0, nv):
-            out = xh @ W.T
-        elif sl == slice(nv, self.n):
-            out = xv @ W
-        else:
-            out = np.concatenate([xh @ W.T, xv @ W], axis=-1)[..., sl]
+        if sl.start == 0 and sl.stop == nv and sl.step is None:  # the visible layer
+            out = x[..., nv:] @ W.T
+            return out if h is None else out + self.b
+        if sl.start == nv and sl.stop == self.n and sl.step is None:  # the hidden layer
+            out = x[..., :nv] @ W
+            return out if h is None else out + self.c
+        out = np.concatenate([x[..., nv:] @ W.T, x[..., :nv] @ W], axis=-1)[..., sl]
         return out if h is None else out + h[sl]
 
     def quadratic(self, m: np.ndarray) -> np.ndarray:

@@ -45,7 +45,7 @@ from ..results import Result
 from .measures import Bipartite
 
 __all__ = ["COUNTING_OFFSET", "MAX_EXACT_LAYER", "LogPartition", "exact_log_partition", "log_marginal_visible",
-           "model_moments", "ais", "counting_offset"]
+           "model_moments", "ais", "counting_offset", "sample_tilted"]
 
 #: log of the counting (or Lebesgue) base measure per unit, relative to the normalised prior
 COUNTING_OFFSET = {"bernoulli": math.log(2.0), "binary": math.log(2.0), "gaussian": 0.5 * math.log(2.0 * math.pi)}
@@ -132,13 +132,15 @@ def _layer_terms(measure: Bipartite, layer: str):
 
 def _configurations(k: int, vals: np.ndarray, logw: np.ndarray):
     """All len(vals)^k configurations of k units in chunks: (values (rows, k), log prior weight (rows,))."""
-    base = len(vals)
-    total = base**k
-    digits = base ** np.arange(k)
+    if len(vals) != 2:
+        raise ValueError(f"enumeration is written for two-valued units, got {len(vals)} values")
+    total = 2**k
+    shifts = np.arange(k)
+    step, lw_step = vals[1] - vals[0], logw[1] - logw[0]
     for start in range(0, total, _CHUNK):
         idx = np.arange(start, min(start + _CHUNK, total))
-        code = (idx[:, None] // digits[None, :]) % base
-        yield vals[code], logw[code].sum(axis=1)
+        bits = ((idx[:, None] >> shifts) & 1).astype(float)
+        yield vals[0] + step * bits, k * logw[0] + lw_step * bits.sum(axis=1)
 
 
 def exact_log_partition(measure: Bipartite, *, counting: bool = False) -> LogPartition:
@@ -220,7 +222,7 @@ def _check(measure) -> None:
         raise ValueError(f"measure must be a Bipartite measure (an RBM), got {measure!r}")
 
 
-def _sample_tilted(prior, B: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def sample_tilted(prior, B: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Draws from the prior tilted by fields B, :math:`\\propto P_0(s) e^{B s}` (discrete or Gaussian)."""
     atoms = _atoms(prior)
     if atoms is None:
@@ -284,13 +286,13 @@ def ais(measure: Bipartite, *, n_runs: int = 100, n_betas: int = 10_000, base_fi
     def log_p(V, bk):
         return (1.0 - bk) * (V @ bA) + bk * (V @ bB) + np.sum(hp.log_partition(bk * (c + V @ W), 0.0), axis=1)
 
-    V = _sample_tilted(vp, np.broadcast_to(bA, (n_runs, measure.n_visible)), rng)
+    V = sample_tilted(vp, np.broadcast_to(bA, (n_runs, measure.n_visible)), rng)
     log_w = np.zeros(n_runs)
     for k in range(1, len(betas)):
         b_prev, b_k = betas[k - 1], betas[k]
         log_w += log_p(V, b_k) - log_p(V, b_prev)
-        H = _sample_tilted(hp, b_k * (c + V @ W), rng)
-        V = _sample_tilted(vp, (1.0 - b_k) * bA + b_k * (bB + H @ W.T), rng)
+        H = sample_tilted(hp, b_k * (c + V @ W), rng)
+        V = sample_tilted(vp, (1.0 - b_k) * bA + b_k * (bB + H @ W.T), rng)
     log_z_a = float(np.sum(vp.log_partition(bA, 0.0)))
     top = float(np.max(log_w))
     w = np.exp(log_w - top)

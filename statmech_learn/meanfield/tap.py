@@ -88,10 +88,13 @@ def _fields(measure, m: np.ndarray, v: np.ndarray, memory: np.ndarray, onsager: 
     """B and Lambda of the units in ``sl`` (module docstring); ``memory`` is the m of those units in the
     Onsager term."""
     beta = measure.beta
-    B = beta * measure.local_field(m, sl)
+    B = measure.local_field(m, sl)
+    if beta != 1.0:
+        B = beta * B
     if onsager:
-        Lam = -beta**2 * measure.onsager_precision(v, sl)
-        B = B + Lam * memory
+        Lam = measure.onsager_precision(v, sl)
+        Lam *= -beta**2
+        B += Lam * memory
     else:
         Lam = np.zeros_like(B)
     return B, Lam
@@ -195,27 +198,36 @@ def iterate(measure, m: np.ndarray, v: np.ndarray, *, onsager: bool, damping: fl
             B, Lam = _fields(measure, m, v, m_prev, onsager, sl)
             if order == 3:
                 B = B + _third_order(measure, m)[1]
-            new_m, new_v = prior.mean(B, Lam), prior.variance(B, Lam)
+            new_m, new_v = prior.mean_variance(B, Lam)
             residual = np.max(np.abs(new_m - m), axis=-1)
             m_prev = m
-            m = (1.0 - damping) * new_m + damping * m
-            v = (1.0 - damping) * new_v + damping * v
+            if damping:
+                new_m = (1.0 - damping) * new_m + damping * m
+                new_v = (1.0 - damping) * new_v + damping * v
+            m, v = new_m, new_v
         else:  # layers in turn; a layer's own current m in its Onsager term (Gabrie et al. 2015)
-            residual = np.zeros(batch_shape)
+            residual = None
             for sl, prior in layers:
                 B, Lam = _fields(measure, m, v, m[..., sl], onsager, sl)
-                new_m, new_v = prior.mean(B, Lam), prior.variance(B, Lam)
-                residual = np.maximum(residual, np.max(np.abs(new_m - m[..., sl]), axis=-1))
-                m[..., sl] = (1.0 - damping) * new_m + damping * m[..., sl]
-                v[..., sl] = (1.0 - damping) * new_v + damping * v[..., sl]
-        residual = np.where(np.isfinite(residual), residual, np.inf)
-        if not (np.all(np.isfinite(m)) and np.all(np.isfinite(v))):
-            residual = np.where(np.all(np.isfinite(m) & np.isfinite(v), axis=-1), residual, np.inf)
-            converged = residual < tol
-            break
+                new_m, new_v = prior.mean_variance(B, Lam)
+                r = np.max(np.abs(new_m - m[..., sl]), axis=-1)
+                residual = r if residual is None else np.maximum(residual, r)
+                if damping:
+                    new_m = (1.0 - damping) * new_m + damping * m[..., sl]
+                    new_v = (1.0 - damping) * new_v + damping * v[..., sl]
+                m[..., sl] = new_m
+                v[..., sl] = new_v
+        # NaN anywhere in new means makes the residual NaN (np.max propagates it)
         converged = residual < tol
+        if not np.all(np.isfinite(residual)):
+            residual = np.where(np.isfinite(residual), residual, np.inf)
+            break
         if np.all(converged):
             break
+    if np.ndim(v) and not np.all(np.isfinite(v)):
+        bad = ~np.all(np.isfinite(v), axis=-1)
+        residual = np.where(bad, np.inf, residual)
+        converged = converged & ~bad
     return m, v, residual, converged, used
 
 
