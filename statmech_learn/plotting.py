@@ -60,6 +60,26 @@ def _label_on_top(ax, series, x: float) -> bool:
     return 1.0 - max(fractions) > min(fractions)
 
 
+def _mosaic(ax, panel) -> None:
+    """Draw ``panel.images`` (k, h, w) as a grid of grey images with optional captions."""
+    images = np.asarray(panel.images, dtype=float)
+    k, h, w = images.shape
+    cols = int(np.ceil(np.sqrt(k * 1.5)))
+    rows = -(-k // cols)
+    canvas = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan)
+    for i in range(k):
+        r, c = divmod(i, cols)
+        canvas[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = images[i]
+    ax.imshow(canvas, cmap="gray_r", vmin=0.0, vmax=1.0, interpolation="nearest")
+    for i, text in enumerate(panel.image_labels or []):
+        r, c = divmod(i, cols)
+        ax.text(c * (w + 1) + w / 2 - 0.5, r * (h + 1) + h - 0.3, text, ha="center", va="bottom", fontsize=6,
+                color="tab:red")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(panel.title, fontsize=10)
+
+
 def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
     """Draw every panel of ``result``: theory series as lines, simulation series
     as markers with error bars; save to ``path`` (PNG) and return it."""
@@ -71,6 +91,9 @@ def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     for ax, panel in zip(axes.flat, panels):
+        if getattr(panel, "images", None) is not None:
+            _mosaic(ax, panel)
+            continue
         color_of: dict[str, str] = {}
         cycle = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4)
         for s in result.series:

@@ -308,3 +308,20 @@ def test_digits_full_comparison():
     pytest.importorskip("sklearn")
     table = _digits_table(1500, 30, 0.05)
     assert table["tap"] >= max(table.values()) - 1.0, table
+
+
+def test_scikit_learn_parameters_mean_the_same_machine():
+    """scikit-learn's BernoulliRBM stores W^T, c, b under the same names: copied into an RBM, the hidden means equal
+    its ``transform`` and log p*(v) equals minus its free energy (scikit-learn's ``_free_energy``)."""
+    pytest.importorskip("sklearn")
+    from sklearn.neural_network import BernoulliRBM
+
+    rng = np.random.default_rng(10)
+    X = (rng.random((100, 9)) < 0.4).astype(float)
+    sk = BernoulliRBM(n_components=5, n_iter=3, random_state=0).fit(X)
+    r = RBM(5, n_iter=1, learning_curve="none").fit(X)
+    r.components_, r.intercept_hidden_ = sk.components_, sk.intercept_hidden_
+    r.intercept_visible_ = sk.intercept_visible_
+    np.testing.assert_allclose(r.transform(X), sk.transform(X), atol=1e-14)
+    log_z = r.log_partition("exact").value
+    np.testing.assert_allclose(r.score_samples(X) + log_z, -sk._free_energy(X), atol=1e-12)

@@ -144,3 +144,35 @@ def test_sk_tap_at_line_panel_and_tap_vs_exact():
         rec = sk_tap.small_point("2", sk_tap.FIELD, seed)
         assert rec["tap_converged"] == [True]
         assert rec["tap_error"][0] < 0.3 * rec["naive_error"][0]
+
+
+@pytest.mark.slow
+def test_rbm_tap_quick_checks_pass():
+    """Digits, 16 hidden units (Gabrie, Tramel & Krzakala 2015): TAP training within 1 nat per image of the best
+    trainer and every trainer above the independent-pixel model, in the quick setting."""
+    pytest.importorskip("sklearn")
+    from statmech_learn.reproduce import rbm_tap
+
+    r = rbm_tap.compute(quick=True)
+    verdicts = _verdicts(r.checks)
+    assert len(verdicts) == 2 and all(verdicts.values()), r.checks
+
+
+def test_rbm_tap_structure_on_a_tiny_setting(monkeypatch, tmp_path):
+    """Two epochs on 200 images: one held-out curve per trainer, the TAP estimate beside the exact curve,
+    fixed points as 8 x 8 images with counts, and scikit-learn's machine trained and evaluated."""
+    pytest.importorskip("sklearn")
+    from statmech_learn.reproduce import rbm_tap, run
+
+    monkeypatch.setitem(rbm_tap.SETTINGS, True, dict(n_train=200, epochs=2, learning_rate=0.1))
+    res, paths = run("rbm-tap", out=tmp_path, quick=True, figure=False)
+    assert {p.suffix for p in paths} >= {".csv", ".json"}
+    assert [p.name for p in res.panels] == ["a", "b", "c", "d"]
+    curves = [s for s in res.series if s.panel == "a"]
+    assert len(curves) == 5 and all(s.x.tolist() == [1.0, 2.0] for s in curves)
+    assert res.checks["final_heldout"]["tap"] == pytest.approx(curves[3].y[-1])
+    for panel in res.panels[2:]:
+        assert panel.images.shape[1:] == (8, 8) and np.all((panel.images >= 0) & (panel.images <= 1))
+        assert sum(int(c) for c in panel.image_labels) <= rbm_tap.N_STARTS
+    rec = rbm_tap.train_point("sklearn", 200, 1, 0.1, 3)
+    assert len(rec["heldout"]) == 1 and np.isfinite(rec["heldout"][0])

@@ -103,6 +103,8 @@ class Panel:
     yscale: str = "linear"  # or "log"
     xscale: str = "linear"  # or "log"
     legend: str = "best"  # matplotlib legend location
+    images: np.ndarray | None = None  # (k, h, w): drawn as a mosaic of grey images instead of curves
+    image_labels: list[str] | None = None  # one caption per image
 
 
 @dataclass
