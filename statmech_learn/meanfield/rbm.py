@@ -73,11 +73,12 @@ class LearningCurve(Result):
     epoch : ndarray of int
         Epochs completed (1, 2, ...).
     log_likelihood : ndarray
-        Mean log-likelihood per sample of the training data (exact, or AIS; NaN when not recorded).
+        Mean log-likelihood per sample of the training data (exact, or AIS; NaN with ``learning_curve='none'``).
     log_likelihood_err : ndarray
         Its standard error from the log Z estimate (0 when exact).
     log_likelihood_tap : ndarray
-        The same with log Z replaced by the TAP estimate (NaN when no TAP fixed point converged).
+        The same with log Z replaced by the TAP estimate (NaN when no TAP fixed point converged or nothing is
+        recorded).
     tap_failures : ndarray of int
         Mean-field starts that did not converge during the epoch (naive and TAP training).
     skipped_steps : ndarray of int
@@ -451,15 +452,16 @@ class RBM:
         small = min(self.n_features_in_, p["n_hidden"]) <= MAX_EXACT_SCORE
         if mode == "auto":
             mode = "exact" if small else "none"
-        data_term = float(np.mean(log_marginal_visible(self._fast_measure(), X, counting=True)))
-        ll = err = math.nan
-        if mode == "exact":
-            ll, err = data_term - exact_log_partition(self._fast_measure(), counting=True).value, 0.0
-        elif mode == "ais":
-            est = self.log_partition("ais")
-            ll, err = data_term - est.value, est.error
-        tap_z = self.log_partition("tap")
-        ll_tap = data_term - tap_z.value if tap_z.converged else math.nan
+        ll = err = ll_tap = math.nan
+        if mode != "none":  # the data term, the exact or AIS log Z, and the TAP estimate beside them
+            data_term = float(np.mean(log_marginal_visible(self._fast_measure(), X, counting=True)))
+            if mode == "exact":
+                ll, err = data_term - exact_log_partition(self._fast_measure(), counting=True).value, 0.0
+            else:
+                est = self.log_partition("ais")
+                ll, err = data_term - est.value, est.error
+            tap_z = self.log_partition("tap")
+            ll_tap = data_term - tap_z.value if tap_z.converged else math.nan
         c = self._curve
         for key, val in (("epoch", self._epochs), ("ll", ll), ("ll_err", err), ("ll_tap", ll_tap),
                          ("fail", failures), ("skip", skipped)):
