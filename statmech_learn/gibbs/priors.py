@@ -443,7 +443,17 @@ class BernoulliPrior(Prior):
     def log_partition(self, B, Lam):
         x = self._x(B, Lam)
         # log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}): NaN in, NaN out, no warning
-        return np.log1p(-self.p) + np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+        if np.ndim(x) == 0:
+            return np.log1p(-self.p) + np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+        x = np.array(x, dtype=float, copy=True) if not x.flags.writeable else x
+        t = np.abs(x)  # in place from here: this sits in the inner loop of exact RBM sums
+        np.negative(t, out=t)
+        np.exp(t, out=t)
+        np.log1p(t, out=t)
+        np.maximum(x, 0.0, out=x)
+        x += t
+        x += np.log1p(-self.p)
+        return x
 
     def mean(self, B, Lam):
         from scipy.special import expit
