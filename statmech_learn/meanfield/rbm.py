@@ -443,7 +443,7 @@ class RBM:
         if failures and p["method"] in ("naive", "tap"):
             warnings.warn(f"{failures} mean-field starts did not converge in epoch {self._epochs} "
                           f"(tap_tol {p['tap_tol']:g}, tap_max_iter {p['tap_max_iter']}); they were left out of "
-                          f"the gradient{f', {skipped} steps skipped' if skipped else ''}", ConvergenceWarning,
+                          f"the gradient{f', {skipped} step(s) skipped' if skipped else ''}", ConvergenceWarning,
                           stacklevel=3)
         self._record(X, p, failures, skipped)
 
