@@ -17,6 +17,7 @@ from . import datasets
 from .monte_carlo import MonteCarloResult, integrated_autocorrelation_time, monte_carlo
 from .partition import LogPartition, ais, exact_log_partition, log_marginal_visible, model_moments
 from .rbm import RBM, LearningCurve, TAPFixedPoints, mean_field_gradient
+from .renormalization import RGvsKL, rg_vs_kl
 from .replica_sk import AT_FIELD_MAX, SKReplica, at_line, replica_sk
 from .tap import MeanFieldResult, naive_mean_field, tap, tap_free_entropy, tap_hessian, tap_stability
 
@@ -25,3 +26,4 @@ __all__ = ["SK", "UNITS", "Bipartite", "Ising", "Ising2D", "MeanFieldResult", "n
            "ExactResult", "exact", "MAX_UNITS", "MonteCarloResult", "monte_carlo", "integrated_autocorrelation_time"]
 __all__ += ["datasets", "LogPartition", "ais", "exact_log_partition", "log_marginal_visible", "model_moments", "RBM",
             "LearningCurve", "TAPFixedPoints", "mean_field_gradient"]
+__all__ += ["rg_vs_kl", "RGvsKL"]
