@@ -51,6 +51,7 @@ try:
 except ImportError:  # running from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _tables import best_of, markdown  # noqa: E402  (benchmarks/ is the script's directory)
 from statmech_learn.meanfield.exact import exact
 from statmech_learn.meanfield.measures import SK
 from statmech_learn.meanfield.monte_carlo import monte_carlo
@@ -63,28 +64,6 @@ MC_N, MC_CHAINS, MC_MANY_CHAINS = 200, 64, 256
 MC_SWEEPS, MC_SWEEPS_QUICK = 500, 100
 PLAIN_SWEEPS, PLAIN_SWEEPS_QUICK = 200, 40
 SPEEDUP_TARGET = 50.0
-
-
-def best_of(fn, repeats: int):
-    """Smallest wall time of ``repeats`` calls of ``fn`` and the result of the last call."""
-    best, out = math.inf, None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
-def markdown(header: tuple[str, ...], rows: list[tuple[str, ...]], left: int = 1) -> str:
-    """A Markdown table, the first ``left`` columns left-aligned and the others right-aligned."""
-    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
-
-    def line(cells):
-        return "| " + " | ".join(c.ljust(w) if k < left else c.rjust(w)
-                                 for k, (c, w) in enumerate(zip(cells, widths))) + " |"
-
-    rule = "|" + "|".join(("-" * (w + 2)) if k < left else ("-" * (w + 1) + ":") for k, w in enumerate(widths)) + "|"
-    return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
 
 # -- 1. exact enumeration --------------------------------------------------------------------------------------

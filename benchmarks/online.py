@@ -50,6 +50,7 @@ try:
 except ImportError:  # running from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _tables import best_of, markdown  # noqa: E402  (benchmarks/ is the script's directory)
 from statmech_learn import online
 
 T_MAX_ODE = 1000.0
@@ -65,28 +66,6 @@ SPEEDUP_TARGET = 5.0
 
 SQRT2 = math.sqrt(2.0)
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-
-
-def best_of(fn, repeats: int):
-    """Smallest wall time of ``repeats`` calls of ``fn`` and the result of the last call."""
-    best, out = math.inf, None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
-def markdown(header: tuple[str, ...], rows: list[tuple[str, ...]], left: int = 1) -> str:
-    """A Markdown table, the first ``left`` columns left-aligned and the others right-aligned."""
-    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
-
-    def line(cells):
-        return "| " + " | ".join(c.ljust(w) if k < left else c.rjust(w)
-                                 for k, (c, w) in enumerate(zip(cells, widths))) + " |"
-
-    rule = "|" + "|".join(("-" * (w + 2)) if k < left else ("-" * (w + 1) + ":") for k, w in enumerate(widths)) + "|"
-    return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
 
 # -- 1. the overlap ODEs ------------------------------------------------------------------

@@ -70,6 +70,7 @@ except ImportError:  # running from a source checkout
 import sklearn
 from sklearn.neural_network import BernoulliRBM
 
+from _tables import best_of, markdown  # noqa: E402  (benchmarks/ is the script's directory)
 from statmech_learn.errors import ConvergenceWarning
 from statmech_learn.meanfield.datasets import digits
 from statmech_learn.meanfield.partition import log_marginal_visible
@@ -86,28 +87,6 @@ SCORE_HIDDEN, SCORE_TARGET_S = 20, 5.0
 
 SK_FIT = "scikit-learn BernoulliRBM, fit(n_iter=1)"
 SK_PARTIAL = "scikit-learn BernoulliRBM, partial_fit per minibatch"
-
-
-def best_of(fn, repeats: int):
-    """Smallest wall time of ``repeats`` calls of ``fn`` and the result of the last call."""
-    best, out = math.inf, None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
-def markdown(header: tuple[str, ...], rows: list[tuple[str, ...]], left: int = 1) -> str:
-    """A Markdown table, the first ``left`` columns left-aligned and the others right-aligned."""
-    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
-
-    def line(cells):
-        return "| " + " | ".join(c.ljust(w) if k < left else c.rjust(w)
-                                 for k, (c, w) in enumerate(zip(cells, widths))) + " |"
-
-    rule = "|" + "|".join(("-" * (w + 2)) if k < left else ("-" * (w + 1) + ":") for k, w in enumerate(widths)) + "|"
-    return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
 
 def our_rbm(method: str, n_hidden: int = N_HIDDEN) -> RBM:
