@@ -386,3 +386,34 @@ def test_gaussian_visible_units_train_and_mean_field_failures_are_counted():
         r.fit(X)
     assert r.n_tap_failures_ > 0 and r.n_tap_failures_ == int(np.sum(r.learning_curve_.tap_failures))
     assert np.all(np.isfinite(r.components_)) and np.isfinite(r.score(X))
+
+
+def test_sample_weights_equal_repeated_samples_and_batches_are_honoured():
+    """Integer sample weights k_j act as k_j copies of sample j: full-batch exact-gradient training on weighted
+    data and on the repeated data set follow the same trajectory (to rounding).  A batch iterable is used as
+    given, every epoch."""
+    rng = np.random.default_rng(11)
+    X = (rng.random((12, 5)) < 0.5).astype(float)
+    k = rng.integers(1, 4, 12)
+    weighted = RBM(3, method="exact", n_iter=20, batch_size=12, learning_rate=0.2, learning_curve="none",
+                   random_state=0).fit(X, sample_weight=k.astype(float))
+    repeated = RBM(3, method="exact", n_iter=20, batch_size=int(k.sum()), learning_rate=0.2, learning_curve="none",
+                   random_state=0).fit(np.repeat(X, k, axis=0))
+    np.testing.assert_allclose(weighted.components_, repeated.components_, atol=1e-10)
+    np.testing.assert_allclose(weighted.intercept_visible_, repeated.intercept_visible_, atol=1e-10)
+
+    class Halves:
+        calls = 0
+
+        def __iter__(self):
+            Halves.calls += 1
+            return iter([np.arange(6), np.arange(6, 12)])
+
+    r = RBM(3, method="cd", n_iter=3, learning_curve="none", random_state=0).fit(X, batches=Halves())
+    assert Halves.calls == 3 and np.all(np.isfinite(r.components_))
+    with pytest.raises(ValueError, match="sample_weight"):
+        RBM(3).fit(X, sample_weight=np.ones(5))
+    with pytest.raises(ValueError, match="sample_weight"):
+        RBM(3).fit(X, sample_weight=-np.ones(12))
+    with pytest.raises(ValueError, match="batches"):
+        RBM(3).fit(X, batches=[np.array([0, 99])])

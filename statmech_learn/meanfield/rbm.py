@@ -73,7 +73,8 @@ class LearningCurve(Result):
     epoch : ndarray of int
         Epochs completed (1, 2, ...).
     log_likelihood : ndarray
-        Mean log-likelihood per sample of the training data (exact, or AIS; NaN with ``learning_curve='none'``).
+        Mean log-likelihood per sample of the training data, weighted by ``sample_weight`` if given (exact,
+        or AIS; NaN with ``learning_curve='none'``).
     log_likelihood_err : ndarray
         Its standard error from the log Z estimate (0 when exact).
     log_likelihood_tap : ndarray
@@ -321,7 +322,7 @@ class RBM:
     def _visible_field(self, H: np.ndarray) -> np.ndarray:
         return self.intercept_visible_ + H @ self.components_
 
-    def _initialise(self, X: np.ndarray, p: dict) -> None:
+    def _initialise(self, X: np.ndarray, p: dict, weight: np.ndarray | None = None) -> None:
         rng = as_rng(self.random_state)
         self._rng = rng
         nv = X.shape[1]
@@ -332,11 +333,12 @@ class RBM:
         self._priors = (make_prior(p["visible"], "visible"), make_prior("bernoulli", "hidden"))
         self.components_ = 0.01 * rng.standard_normal((p["n_hidden"], nv))
         self.intercept_hidden_ = np.zeros(p["n_hidden"])
+        mean = X.mean(axis=0) if weight is None else weight @ X / weight.sum()
         if p["visible"] == "bernoulli":  # data log-odds, clipped (Hinton 2010, "A practical guide", sec. 8.1)
-            q = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
+            q = np.clip(mean, 1e-3, 1 - 1e-3)
             self.intercept_visible_ = np.log(q) - np.log1p(-q)
         else:
-            self.intercept_visible_ = X.mean(axis=0)
+            self.intercept_visible_ = mean
         starts = X[rng.integers(0, X.shape[0], p["n_chains"])]
         self.persistent_visible_ = starts.copy()
         self._tap_m = None
@@ -379,13 +381,19 @@ class RBM:
             return None, failures
         return mean_field_gradient(measure, m[ok], v[ok], onsager=onsager), failures
 
-    def _step(self, batch: np.ndarray, p: dict) -> tuple[int, bool]:
-        """One gradient step; returns (mean-field failures, skipped)."""
+    def _step(self, batch: np.ndarray, p: dict, weight: np.ndarray | None = None) -> tuple[int, bool]:
+        """One gradient step; returns (mean-field failures, skipped).  With sample weights the data term is the
+        self-normalised weighted mean over the minibatch."""
         lr, method = p["learning_rate"], p["method"]
         H_data = self._hidden_means(batch)
-        n = batch.shape[0]
-        pos_w = H_data.T @ batch / n
-        pos_b, pos_c = batch.mean(axis=0), H_data.mean(axis=0)
+        if weight is None:
+            n = batch.shape[0]
+            pos_w = H_data.T @ batch / n
+            pos_b, pos_c = batch.mean(axis=0), H_data.mean(axis=0)
+        else:
+            q = weight / weight.sum()
+            pos_w = (H_data * q[:, None]).T @ batch
+            pos_b, pos_c = q @ batch, q @ H_data
         failures = 0
         if method == "exact":
             ev, eh, evh, _ = model_moments(self._fast_measure())
@@ -410,32 +418,77 @@ class RBM:
         return failures, False
 
     # ----------------------------------------------------------------- fitting
-    def fit(self, X, y=None) -> "RBM":
-        """Train for ``n_iter`` epochs from a fresh initialisation (``y`` is ignored)."""
+    def fit(self, X, y=None, sample_weight=None, batches=None) -> "RBM":
+        r"""Train for ``n_iter`` epochs from a fresh initialisation (``y`` is ignored).
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        sample_weight : array_like, shape (n_samples,), optional
+            Non-negative weights: the data term of each minibatch is the weighted mean
+            :math:`\sum_j w_j s_j / \sum_j w_j`, so that the machine learns the reweighted law
+            :math:`p'(v) \propto w(v) p(v)` (with :math:`w = e^{-\Delta H}`,
+            :mod:`statmech_learn.reweight`).
+        batches : iterable of index arrays, optional
+            Minibatches of one epoch, iterated afresh every epoch (for instance
+            :class:`statmech_learn.reweight.AdjustedBatchSampler`, whose error-carry batches keep the
+            adjusted size :math:`\sum_j w_j` near a target); default: shuffled slices of ``batch_size``.
+        """
         p = self._validate_params()
         X = self._check_X(X, fitted=False, visible=p["visible"])
-        self._initialise(X, p)
+        weight = self._check_weight(sample_weight, X.shape[0])
+        self._initialise(X, p, weight)
         for _ in range(p["n_iter"]):
-            self._epoch(X, p)
+            self._epoch(X, p, weight, batches)
         return self
 
-    def partial_fit(self, X, y=None) -> "RBM":
-        """One epoch over X (initialising on the first call), as scikit-learn's ``partial_fit``."""
+    def partial_fit(self, X, y=None, sample_weight=None, batches=None) -> "RBM":
+        """One epoch over X (initialising on the first call), as scikit-learn's ``partial_fit``; ``sample_weight``
+        and ``batches`` as in :meth:`fit`."""
         p = self._validate_params()
         fitted = hasattr(self, "components_")
         X = self._check_X(X, fitted=fitted, visible=p["visible"] if not fitted else self._visible_)
+        weight = self._check_weight(sample_weight, X.shape[0])
         if not fitted:
-            self._initialise(X, p)
+            self._initialise(X, p, weight)
         elif self.components_.shape[0] != p["n_hidden"]:
             raise ValueError(f"n_hidden changed from {self.components_.shape[0]} to {p['n_hidden']} after fitting")
-        self._epoch(X, p)
+        self._epoch(X, p, weight, batches)
         return self
 
-    def _epoch(self, X: np.ndarray, p: dict) -> None:
-        order = self._rng.permutation(X.shape[0])
+    @staticmethod
+    def _check_weight(sample_weight, n: int) -> np.ndarray | None:
+        if sample_weight is None:
+            return None
+        w = np.asarray(check_finite("sample_weight", sample_weight), dtype=float)
+        if w.shape != (n,):
+            raise ValueError(f"sample_weight must have shape ({n},), got {w.shape}")
+        if np.any(w < 0) or not np.any(w > 0):
+            raise ValueError("sample_weight must be >= 0 with at least one positive weight")
+        return w
+
+    def _batches(self, n: int, p: dict, batches):
+        if batches is None:
+            order = self._rng.permutation(n)
+            for start in range(0, n, p["batch_size"]):
+                yield order[start:start + p["batch_size"]]
+            return
+        for idx in batches:
+            idx = np.asarray(idx)
+            if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer) or idx.min() < 0 \
+                    or idx.max() >= n:
+                raise ValueError(f"batches must yield non-empty 1-D integer index arrays within [0, {n}), "
+                                 f"got {idx!r}")
+            yield idx
+
+    def _epoch(self, X: np.ndarray, p: dict, weight: np.ndarray | None = None, batches=None) -> None:
         failures = skipped = 0
-        for start in range(0, X.shape[0], p["batch_size"]):
-            f, s = self._step(X[order[start:start + p["batch_size"]]], p)
+        for idx in self._batches(X.shape[0], p, batches):
+            wb = None if weight is None else weight[idx]
+            if wb is not None and not np.any(wb > 0):
+                skipped += 1
+                continue
+            f, s = self._step(X[idx], p, wb)
             failures += f
             skipped += int(s)
         self._epochs += 1
@@ -445,16 +498,17 @@ class RBM:
                           f"(tap_tol {p['tap_tol']:g}, tap_max_iter {p['tap_max_iter']}); they were left out of "
                           f"the gradient{f', {skipped} step(s) skipped' if skipped else ''}", ConvergenceWarning,
                           stacklevel=3)
-        self._record(X, p, failures, skipped)
+        self._record(X, p, failures, skipped, weight)
 
-    def _record(self, X: np.ndarray, p: dict, failures: int, skipped: int) -> None:
+    def _record(self, X: np.ndarray, p: dict, failures: int, skipped: int, weight=None) -> None:
         mode = p["learning_curve"]
         small = min(self.n_features_in_, p["n_hidden"]) <= MAX_EXACT_SCORE
         if mode == "auto":
             mode = "exact" if small else "none"
         ll = err = ll_tap = math.nan
         if mode != "none":  # the data term, the exact or AIS log Z, and the TAP estimate beside them
-            data_term = float(np.mean(log_marginal_visible(self._fast_measure(), X, counting=True)))
+            lm = log_marginal_visible(self._fast_measure(), X, counting=True)
+            data_term = float(np.mean(lm) if weight is None else weight @ lm / weight.sum())
             if mode == "exact":
                 ll, err = data_term - exact_log_partition(self._fast_measure(), counting=True).value, 0.0
             else:
