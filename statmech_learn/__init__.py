@@ -6,7 +6,7 @@ gibbs      the Gibbs-posterior core: priors, channels, losses, posterior
 capacity   Cover's counting, Gardner's volume, Monte Carlo separability
 replica    replica-symmetric theory of teacher-student GLMs
 online     overlap ODEs of online learning next to simulated online SGD
-meanfield  naive mean field and TAP over the unit priors, SK and Ising measures
+meanfield  naive mean field and TAP over the unit priors: SK, Ising and RBM measures, RBM training
 reproduce  reproducible phase diagrams (``statmech-learn reproduce NAME``)
 
 Top-level names: :class:`Grid`, :func:`sweep`, :class:`SweepTable` (parameter
