@@ -178,6 +178,7 @@ def test_rbm_tap_structure_on_a_tiny_setting(monkeypatch, tmp_path):
     assert len(rec["heldout"]) == 1 and np.isfinite(rec["heldout"][0])
 
 
+@pytest.mark.slow
 def test_reweighting_quick_checks_pass():
     """Seed 000 on exact Ising samples: the RBM trained on T = 3 samples reweighted by exp(-(1/T' - 1/T) E) reaches
     an exact KL to the T' = 2.5 law within 0.1 nat of the machine trained on T' samples, far below the unweighted
