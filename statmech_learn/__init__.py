@@ -8,6 +8,7 @@ replica    replica-symmetric theory of teacher-student GLMs
 online     overlap ODEs of online learning next to simulated online SGD
 meanfield  naive mean field and TAP over the unit priors: SK, Ising and RBM measures, RBM training
 reweight   reweighted losses (p' = p e^{-DeltaH}), error-carry batches, free-energy perturbation
+dynamics   SGD's stationary law (Lyapunov), Gibbs learning rates, minibatch SGD and Langevin samplers
 reproduce  reproducible phase diagrams (``statmech-learn reproduce NAME``)
 
 Top-level names: :class:`Grid`, :func:`sweep`, :class:`SweepTable` (parameter
@@ -22,7 +23,7 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.1.0"
 
-from . import capacity, gaussian, gibbs, meanfield, online, replica, reweight
+from . import capacity, dynamics, gaussian, gibbs, meanfield, online, replica, reweight
 from .errors import CheckpointLockedError, ConvergenceError, ConvergenceWarning, MissingExtraError, SweepError
 from .gibbs import channels, losses, priors
 from .replica import ERM, BayesOptimal, Gibbs, TeacherStudent
@@ -36,6 +37,7 @@ __all__ = [
     "online",
     "meanfield",
     "reweight",
+    "dynamics",
     "channels",
     "priors",
     "losses",
