@@ -94,6 +94,13 @@ def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
         if getattr(panel, "images", None) is not None:
             _mosaic(ax, panel)
             continue
+        if getattr(panel, "histogram2d", None) is not None:
+            xe, ye, counts = panel.histogram2d
+            ax.pcolormesh(xe, ye, np.asarray(counts).T, cmap="Greys", shading="flat")
+            for (xg, yg, values, label), color, ls in zip(panel.contours or [], ("tab:red", "tab:blue", "tab:green"),
+                                                          ("-", "--", ":")):
+                ax.contour(xg, yg, values, levels=4, colors=color, linestyles=ls, linewidths=1.2)
+                ax.plot([], [], color=color, ls=ls, label=label)  # legend entry of the contours
         color_of: dict[str, str] = {}
         cycle = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4)
         for s in result.series:

@@ -191,3 +191,18 @@ def test_reweighting_quick_checks_pass():
     kl = r.checks["final_kl"]
     assert kl["unweighted"] - kl["direct"] > 0.2
     assert 0.5 < r.checks["ess_fraction"] < 0.9
+
+
+def test_sgd_temperature_quick_checks_pass():
+    """Seed 002: SGD's stationary variance follows lr s^2 / (h (2 - lr h)) (the discrete Lyapunov equation) at
+    every simulated learning rate; with noise variances 4 and 1 plain SGD has two temperatures in ratio 4 and the
+    rates lr'/s_i^2 bring the ratio to (2 - lr_y)/(2 - lr_x) = 0.962, within 0.1 of one."""
+    from statmech_learn.reproduce import sgd_temperature
+
+    r = sgd_temperature.compute(quick=True)
+    verdicts = _verdicts(r.checks)
+    assert len(verdicts) == 3 and all(verdicts.values()), r.checks
+    assert r.checks["gibbs_fix"]["exact_ratio"] == pytest.approx(1.9 / 1.975, abs=1e-12)
+    assert r.checks["two_temperatures"]["exact_ratio"] == pytest.approx(4.0, abs=1e-12)
+    hist = r.panels[1].histogram2d
+    assert hist[2].shape == (40, 40) and hist[2].sum() > 1000

@@ -105,6 +105,10 @@ class Panel:
     legend: str = "best"  # matplotlib legend location
     images: np.ndarray | None = None  # (k, h, w): drawn as a mosaic of grey images instead of curves
     image_labels: list[str] | None = None  # one caption per image
+    # a 2-D histogram drawn as grey cells, (x edges, y edges, counts[x, y]), and density contours over it,
+    # each (x grid, y grid, values[y, x], label)
+    histogram2d: tuple | None = None
+    contours: list | None = None
 
 
 @dataclass
