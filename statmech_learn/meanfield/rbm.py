@@ -54,7 +54,7 @@ from ..results import Result
 from .measures import Bipartite
 from .partition import (LogPartition, ais, counting_offset, exact_log_partition, sample_tilted,
                         log_marginal_visible, model_moments)
-from .tap import iterate, tap_free_entropy
+from .tap import iterate, prior_moments, tap_free_entropy
 
 __all__ = ["RBM", "LearningCurve", "TAPFixedPoints", "METHODS", "MAX_EXACT_SCORE", "mean_field_gradient"]
 
@@ -364,9 +364,7 @@ class RBM:
             if self._visible_ == "bernoulli":
                 mv = np.clip(mv, 0.05, 0.95)
             self._tap_m = np.hstack([mv, self._hidden_means(mv)])
-            self._tap_v = np.empty_like(self._tap_m)
-            for sl, prior in measure.layers:
-                self._tap_v[:, sl] = prior.variance(0.0, 0.0)
+            self._tap_v = np.broadcast_to(prior_moments(measure)[1], self._tap_m.shape).copy()
         m0, v0 = self._tap_m, self._tap_v
         m, v, residual, converged, _ = iterate(measure, m0, v0, onsager=onsager, damping=p["tap_damping"],
                                                tol=p["tap_tol"], max_iter=p["tap_max_iter"])
@@ -560,9 +558,7 @@ class RBM:
         if self._tap_m is not None:
             starts.append(self._tap_m)
         m0 = np.vstack(starts)
-        v0 = np.empty_like(m0)
-        for sl, prior in measure.layers:
-            v0[:, sl] = prior.variance(0.0, 0.0)
+        v0 = np.broadcast_to(prior_moments(measure)[1], m0.shape).copy()
         m, v, _, converged, _ = iterate(measure, m0, v0, onsager=True, damping=0.0, tol=1e-9, max_iter=2000)
         if not np.any(converged):
             return LogPartition(value=math.nan, error=math.nan, method="tap", counting=True, n_terms=0,
@@ -611,9 +607,7 @@ class RBM:
         else:
             V = rng.standard_normal((n_starts, nv))
         m0 = np.hstack([V, self._hidden_means(V)])
-        v0 = np.empty_like(m0)
-        for sl, prior in measure.layers:
-            v0[:, sl] = prior.variance(0.0, 0.0)
+        v0 = np.broadcast_to(prior_moments(measure)[1], m0.shape).copy()
         m, v, residual, converged, used = iterate(measure, m0, v0, onsager=True, damping=0.0, tol=tol,
                                                   max_iter=max_iter)
         phi = np.full(n_starts, np.nan)

@@ -178,6 +178,15 @@ def _check_order(measure, order: int, onsager: bool) -> int:
     return int(order)
 
 
+def prior_moments(measure) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of every unit under its own prior (no field): the paramagnetic start, shape (n,)."""
+    m0, v0 = np.empty(measure.n), np.empty(measure.n)
+    for sl, prior in measure.layers:
+        m0[sl] = prior.mean(0.0, 0.0)
+        v0[sl] = prior.variance(0.0, 0.0)
+    return m0, v0
+
+
 def iterate(measure, m: np.ndarray, v: np.ndarray, *, onsager: bool, damping: float, tol: float, max_iter: int,
             order: int = 2):
     """The fixed-point iteration itself, without validation (for solvers and trainers in the subpackage).
@@ -242,12 +251,7 @@ def _solve(measure, onsager: bool, damping: float, tol: float, max_iter: int, in
     max_iter = check_int("max_iter", max_iter, minimum=1, maximum=10**7)
     anneal = check_int("anneal", anneal, minimum=1, maximum=10**4)
     n = measure.n
-    layers = measure.layers
-    m0 = np.empty(n)
-    v = np.empty(n)
-    for sl, prior in layers:
-        m0[sl] = prior.mean(0.0, 0.0)
-        v[sl] = prior.variance(0.0, 0.0)
+    m0, v = prior_moments(measure)
     if init is None:
         m = m0 + 1e-3 * as_rng(rng).standard_normal(n)
     else:
