@@ -13,7 +13,8 @@ reproduce  reproducible phase diagrams (``statmech-learn reproduce NAME``)
 
 Top-level names: :class:`Grid`, :func:`sweep`, :class:`SweepTable` (parameter
 sweeps on any executor), :class:`TeacherStudent`, :class:`BayesOptimal`,
-:class:`Gibbs`, :class:`ERM` (teacher-student models), and the error classes.
+:class:`Gibbs`, :class:`ERM` (teacher-student models), :class:`RandomFeatures`,
+:class:`StructuredInputs`, :class:`GaussianCovariate` (input models), and the error classes.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -26,7 +27,8 @@ except PackageNotFoundError:  # running from a source tree
 from . import capacity, dynamics, gaussian, gibbs, meanfield, online, replica, reweight
 from .errors import CheckpointLockedError, ConvergenceError, ConvergenceWarning, MissingExtraError, SweepError
 from .gibbs import channels, losses, priors
-from .replica import ERM, BayesOptimal, Gibbs, TeacherStudent
+from .replica import (ERM, BayesOptimal, GaussianCovariate, Gibbs, RandomFeatureMap, RandomFeatures, StructuredInputs,
+                      TeacherStudent)
 from .sweep import Grid, SweepTable, sweep
 
 __all__ = [
@@ -48,6 +50,10 @@ __all__ = [
     "BayesOptimal",
     "Gibbs",
     "ERM",
+    "RandomFeatures",
+    "RandomFeatureMap",
+    "StructuredInputs",
+    "GaussianCovariate",
     "ConvergenceError",
     "ConvergenceWarning",
     "MissingExtraError",

@@ -323,8 +323,13 @@ class GaussianPrior(Prior):
         with :math:`\Lambda = \hat V + 1/\sigma^2`,
         :math:`m = \hat m\rho^*/\Lambda`, :math:`q = (\hat m^2\rho^* + \hat q)/\Lambda^2`,
         :math:`V = 1/\Lambda`."""
-        mhat, qhat, Vhat = (np.asarray(x, dtype=float) for x in (mhat, qhat, Vhat))
-        rho = teacher.second_moment
+        return self.rs_gaussian_teacher(mhat, qhat, Vhat, teacher.second_moment)
+
+    def rs_gaussian_teacher(self, mhat, qhat, Vhat, rho) -> dict[str, np.ndarray]:
+        """:meth:`rs_teacher_student` for a teacher of second moment ``rho`` (an array broadcast
+        with the conjugates: :class:`~statmech_learn.gibbs.spectra.SpectralPrior` passes one per
+        eigenvalue)."""
+        mhat, qhat, Vhat, rho = (np.asarray(x, dtype=float) for x in (mhat, qhat, Vhat, rho))
         prec = Vhat + 1.0 / self.variance_
         b2 = mhat * mhat * rho + qhat
         m = mhat * rho / prec
@@ -689,8 +694,12 @@ class L2Penalty(Prior):
         :math:`-\hat m m + \tfrac12\hat V q - \tfrac12\hat q V + \mathbb E B^2/(2(\hat V+\lambda))`:
         the self-overlap Q = q + V/beta tends to q, so the ``Vhat V / 2`` of finite
         temperature drops out."""
-        mhat, qhat, Vhat = (np.asarray(x, dtype=float) for x in (mhat, qhat, Vhat))
-        rho = teacher.second_moment
+        return self.rs_gaussian_teacher(mhat, qhat, Vhat, teacher.second_moment)
+
+    def rs_gaussian_teacher(self, mhat, qhat, Vhat, rho) -> dict[str, np.ndarray]:
+        """:meth:`rs_teacher_student` for a teacher of second moment ``rho`` (an array broadcast
+        with the conjugates)."""
+        mhat, qhat, Vhat, rho = (np.asarray(x, dtype=float) for x in (mhat, qhat, Vhat, rho))
         prec = Vhat + self.l2
         b2 = mhat * mhat * rho + qhat
         m = mhat * rho / prec

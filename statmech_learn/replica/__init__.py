@@ -2,10 +2,12 @@
 
 from .amp import AMPRun, StateEvolution, amp, state_evolution
 from .erm import ERMSimulation, erm_simulation, ridge_test_error
-from .glm import ReplicaCurve, Transitions, solve, solve_branches, transitions
+from .covariates import GaussianCovariate, RandomFeatureMap, RandomFeatures, StructuredInputs
+from .glm import FeaturesCurve, ReplicaCurve, Transitions, solve, solve_branches, transitions
 from .models import ERM, BayesOptimal, Gibbs, TeacherStudent
 from .ridge import ridge_applicable, ridge_saddle_point
 
-__all__ = ["TeacherStudent", "BayesOptimal", "Gibbs", "ERM", "ReplicaCurve", "Transitions", "solve",
+__all__ = ["GaussianCovariate", "RandomFeatureMap", "RandomFeatures", "StructuredInputs", "FeaturesCurve",
+           "TeacherStudent", "BayesOptimal", "Gibbs", "ERM", "ReplicaCurve", "Transitions", "solve",
            "solve_branches", "transitions", "AMPRun", "StateEvolution", "amp", "state_evolution",
            "ERMSimulation", "erm_simulation", "ridge_test_error", "ridge_applicable", "ridge_saddle_point"]

@@ -162,6 +162,8 @@ class StateEvolution(Result):
 def _check_bayes_optimal(model) -> TeacherStudent:
     if not isinstance(model, TeacherStudent) or not model.bayes_optimal:
         raise ValueError(f"model must be a Bayes-optimal TeacherStudent, got {model!r}")
+    if model.inputs is not None:
+        raise ValueError(f"AMP and state evolution are implemented for isotropic inputs, got inputs={model.inputs!r}")
     return model
 
 

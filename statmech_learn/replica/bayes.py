@@ -71,7 +71,8 @@ class BayesOptimalMaps:
 
     def prior(self, qhat):
         qhat = np.asarray(qhat, dtype=float)
-        return self.model.prior.rs_teacher_student(qhat, qhat, qhat, self.model.prior, panel_order=self.panel_order)
+        return self.model.student_prior.rs_teacher_student(qhat, qhat, qhat, self.model.prior,
+                                                           panel_order=self.panel_order)
 
     def h(self, u, alpha, g=None):
         r""":math:`h(u) = \log F_\alpha(e^u) - u` (exact; ``g`` = :math:`\hat G(e^u)` if known)."""

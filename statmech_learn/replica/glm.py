@@ -44,7 +44,7 @@ from ..results import Result
 from .models import ERM, Gibbs, TeacherStudent
 from .saddle import iterate
 
-__all__ = ["ReplicaCurve", "Transitions", "solve", "solve_branches", "transitions"]
+__all__ = ["ReplicaCurve", "FeaturesCurve", "Transitions", "solve", "solve_branches", "transitions"]
 
 _V_FLOOR = 1e-250  # perfect-learning branch: V underflows; clamp keeps every term finite
 
@@ -68,6 +68,8 @@ class ReplicaCurve(Result):
     converged, n_iter, residual : per alpha.
     branch : the start ('uninformed' or 'informed') whose fixed point each point is,
         or 'unique' where both starts reach the same fixed point (always for ERM).
+    l2 : ERM only: the penalty at each point (the optimised one for ``ERM(l2="optimal")``;
+        NaN for Bayesian students).
     model : repr of the model.
     """
 
@@ -87,7 +89,23 @@ class ReplicaCurve(Result):
     n_iter: object
     residual: object
     branch: object
+    l2: object
     model: str
+
+
+@dataclass(frozen=True, repr=False)
+class FeaturesCurve(ReplicaCurve):
+    r"""A :class:`ReplicaCurve` of a :class:`~statmech_learn.replica.RandomFeatures` model.
+
+    ``alpha`` is n/D (samples per input dimension) and ``features_ratio`` P/D, broadcast
+    together; the order parameters are those of the student's P features
+    (:math:`q = w^\top\Omega w/P`), and ``samples_per_feature`` is n/P, the load of each
+    point's :class:`~statmech_learn.replica.TeacherStudent`.
+    """
+
+    features_ratio: object
+    samples_per_feature: object
+    spectrum_size: object
 
 
 @dataclass(frozen=True, repr=False)
@@ -426,8 +444,14 @@ def _to_curve(model, alpha, out, branch, scalar) -> ReplicaCurve:
         mhat=o(out["mhat"]), qhat=o(out["qhat"]), Vhat=o(out["Vhat"]), free_entropy=o(out["phi"]),
         generalization_error=o(eg), train_loss=o(train_loss), train_error=o(train_err),
         converged=o(out["converged"]), n_iter=o(out["n_iter"]), residual=o(out["residual"]),
-        branch=o(branch_arr), model=repr(model),
+        branch=o(branch_arr), l2=o(out["l2"] if "l2" in out else np.full(alpha.shape, _l2_of(model))),
+        model=repr(model),
     )
+
+
+def _l2_of(model) -> float:
+    st = model.student
+    return float(st.l2) if isinstance(st, ERM) and not st.optimal else float("nan")
 
 
 def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method: str = "auto",
@@ -471,15 +495,54 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
     Returns
     -------
     ReplicaCurve
+        A :class:`FeaturesCurve` for a :class:`~statmech_learn.replica.RandomFeatures` model,
+        whose ``alpha`` is n/D and ``features_ratio`` P/D (broadcast together).
+
+    Notes
+    -----
+    ``ERM(loss, l2="optimal")``: at each load the penalty minimising the generalisation error,
+    by bounded Brent minimisation in :math:`\log_{10}\lambda \in [-8, 3]` (to 1e-4 in the
+    exponent); ``curve.l2`` reports it.  With structured inputs
+    (``TeacherStudent(..., inputs=...)``) the equations are those of
+    :mod:`statmech_learn.gibbs.spectra`; square-loss students are solved in closed form there too.
     """
-    model = _check_model(model)
-    _check_erm_defined(model)
-    alpha_in = _check_alpha(alpha)
+    from .covariates import RandomFeatures
+
     method = check_choice("method", method, ("auto", "iterate"))
     init = check_choice("init", init, ("auto", "uninformed", "informed", "both"))
     tol, max_iter, damping = _check_options(tol, max_iter, damping, continuation, strict)
-    alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
-    scalar = np.ndim(alpha_in) == 0
+    opts = dict(init=init, method=method, damping=damping, tol=tol, max_iter=max_iter, continuation=continuation)
+    if isinstance(model, RandomFeatures):
+        curve = _solve_features(model, alpha, opts)
+        alpha_arr = np.atleast_1d(curve.alpha)
+    else:
+        model = _check_model(model)
+        alpha_in = _check_alpha(alpha)
+        alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
+        curve = _solve_checked(model, alpha_arr, np.ndim(alpha_in) == 0, **opts)
+    conv = np.atleast_1d(curve.converged)
+    if not np.all(conv):
+        bad = np.broadcast_to(alpha_arr, conv.shape)[~conv]
+        msg = (f"replica saddle point did not converge (tol {tol:g}, max_iter {max_iter}) at alpha = "
+               f"{np.array2string(bad, threshold=8)} for {model!r}")
+        if strict:
+            raise ConvergenceError(msg, curve)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=2)
+    return curve
+
+
+#: search range of ``l2="optimal"`` (log10) and its tolerance in the exponent
+L2_RANGE = (-8.0, 3.0)
+L2_XTOL = 1e-4
+
+
+def _solve_checked(model: TeacherStudent, alpha_arr, scalar, *, init, method, damping, tol, max_iter,
+                   continuation) -> ReplicaCurve:
+    """:func:`solve` on a validated model and grid, without the convergence warning."""
+    if isinstance(model.student, ERM) and model.student.optimal:
+        return _solve_optimal_l2(model, alpha_arr, scalar, init=init, method=method, damping=damping, tol=tol,
+                                 max_iter=max_iter, continuation=continuation)
+    _check_erm_defined(model)
     if init == "auto":
         from ..gibbs import GaussianPrior, SphericalPrior
 
@@ -497,16 +560,63 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
     else:
         out = _solve_raw(model, alpha_arr, init, damping, tol, max_iter, continuation, method)
         branch = "unique" if isinstance(model.student, ERM) else init
-    curve = _to_curve(model, alpha_arr, out, branch, scalar)
-    conv = np.atleast_1d(curve.converged)
-    if not np.all(conv):
-        bad = alpha_arr[~conv]
-        msg = (f"replica saddle point did not converge (tol {tol:g}, max_iter {max_iter}) at alpha = "
-               f"{np.array2string(bad, threshold=8)} for {model!r}")
-        if strict:
-            raise ConvergenceError(msg, curve)
-        warnings.warn(msg, ConvergenceWarning, stacklevel=2)
-    return curve
+    return _to_curve(model, alpha_arr, out, branch, scalar)
+
+
+def _solve_optimal_l2(model: TeacherStudent, alpha_arr, scalar, **opts) -> ReplicaCurve:
+    """Minimise the generalisation error over the penalty at every load (Notes of :func:`solve`)."""
+    from scipy.optimize import minimize_scalar
+
+    points = []
+    for a in alpha_arr:
+        cache: dict[float, ReplicaCurve] = {}
+
+        def err(t):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                c = _solve_checked(model.with_l2(10.0**t), np.array([a]), True, **opts)
+            cache[t] = c
+            e = c.generalization_error
+            return e if c.converged and np.isfinite(e) else np.inf
+
+        minimize_scalar(err, bounds=L2_RANGE, method="bounded", options={"xatol": L2_XTOL})
+        points.append(min(cache.values(), key=lambda c: c.generalization_error
+                          if c.converged and np.isfinite(c.generalization_error) else np.inf))
+    fields = {f: np.array([getattr(c, f) for c in points]) for f in ReplicaCurve.__dataclass_fields__
+              if f not in ("model",)}
+    if scalar:
+        fields = {k: (v[0].item() if isinstance(v[0], np.generic) else v[0]) for k, v in fields.items()}
+    return ReplicaCurve(**fields, model=repr(model))
+
+
+def _solve_features(rf, alpha, opts) -> "FeaturesCurve":
+    """Solve a :class:`RandomFeatures` family: one model per distinct P/D, load n/P = alpha / ratio."""
+    alpha_in = _check_alpha(alpha)
+    ratio = rf.features_ratio
+    scalar = np.ndim(alpha_in) == 0 and np.ndim(ratio) == 0
+    a, r = np.broadcast_arrays(np.atleast_1d(np.asarray(alpha_in, dtype=float)), np.atleast_1d(ratio))
+    a, r = a.ravel(), r.ravel()
+    per = {}
+    sizes = np.zeros(a.shape, dtype=int)
+    for value in np.unique(r):
+        idx = np.flatnonzero(r == value)
+        model = rf.model(value)
+        _check_alpha(a[idx] / value)
+        per[value] = (idx, _solve_checked(model, a[idx] / value, False, **opts))
+        sizes[idx] = model.spectrum.size
+    fields = {}
+    for f in ReplicaCurve.__dataclass_fields__:
+        if f in ("model", "alpha"):
+            continue
+        first = np.asarray(getattr(next(iter(per.values()))[1], f))
+        col = np.empty(a.shape, dtype=first.dtype if first.dtype.kind != "U" else object)
+        for idx, c in per.values():
+            col[idx] = np.asarray(getattr(c, f))
+        fields[f] = col
+    fields.update(alpha=a, features_ratio=r, samples_per_feature=a / r, spectrum_size=sizes)
+    if scalar:
+        fields = {k: (v[0].item() if isinstance(v[0], np.generic) else v[0]) for k, v in fields.items()}
+    return FeaturesCurve(**fields, model=repr(rf))
 
 
 def _pick(model, u, i):
