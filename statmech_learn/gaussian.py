@@ -362,4 +362,5 @@ def activation_moments(activation, panel_order: int = 16) -> tuple[float, float,
     star2 = m2 - mu0 * mu0 - mu1 * mu1
     if star2 < -1e-12 * max(m2, 1e-300):
         raise ValueError(f"activation {activation!r} gives E sigma^2 < mu0^2 + mu1^2: not a function of a Gaussian")
-    return mu0, mu1, float(np.sqrt(max(star2, 0.0)))
+    star2 = 0.0 if star2 <= 1e-13 * max(m2, 1e-300) else star2  # rounding of a linear/constant activation
+    return mu0, mu1, float(np.sqrt(star2))

@@ -195,7 +195,7 @@ class RandomFeatureMap(Inputs):
             raise ValueError(f"features_ratio must be <= 1e4, got {self.ratio:g}")
         self.level = check_int("level", level, minimum=2, maximum=9)
         self.mu0, self.mu1, self.mu_star = activation_moments(activation)
-        if self.mu1 == 0.0 and self.mu_star == 0.0:
+        if self.mu1**2 + self.mu_star**2 <= 1e-13 * max(1.0, self.mu0**2):
             raise ValueError(f"activation {activation!r} is constant on Gaussian inputs: its features carry nothing")
 
     def spectrum(self, teacher_variance: float) -> Spectrum:

@@ -117,6 +117,12 @@ class ERMSimulation(Result):
     converged_all : every instance converged.
     tol : the requested bound.
     model : repr of the model.
+    features_ratio : P/D of a random-features simulation (NaN otherwise); with several
+        ratios every other field is an array over them.
+
+    With structured inputs, m and q are :math:`\\mathbb E[z^*\\hat z]` and :math:`\\mathbb E\\hat z^2`
+    estimated on the test samples, and n is the student's dimension (random features: the
+    input dimension D, with P = ratio D features).
     """
 
     alpha: float
@@ -143,6 +149,7 @@ class ERMSimulation(Result):
     converged_all: bool
     tol: float
     model: str
+    features_ratio: object = float("nan")
 
 
 # Optimisers ---------------------------------------------------------------------
@@ -282,11 +289,68 @@ def _mean_se(x: np.ndarray) -> tuple[float, float]:
     return float(np.mean(x)), se
 
 
-def erm_simulation(model: TeacherStudent, n: int, alpha: float, n_samples: int = 10, rng=None, *,
-                   n_test: int = 10_000, tol: float = 1e-5) -> ERMSimulation:
+def _isotropic_instance(model: TeacherStudent, n: int, g):
+    """The isotropic instance: w* ~ prior, x ~ N(0, I_N) seen by teacher and student alike."""
+    from .covariates import FeatureInstance
+
+    w_star = np.asarray(model.prior.sample(n, g), dtype=float)
+
+    def draw(k, gen):
+        X = gen.standard_normal((k, n))
+        return X, X
+
+    return FeatureInstance(w_star, n, n, draw)
+
+
+def _simulate(model: TeacherStudent, make_instance, P: int, n_samples: int, seeds, n_test: int, tol: float,
+              exact_overlaps: bool) -> dict:
+    r"""Fit ``n_samples`` instances; per-instance rows of overlaps, errors, losses and certificates.
+
+    With ``exact_overlaps`` (isotropic inputs) m, q are :math:`\hat w\cdot w^*/N`, :math:`|\hat w|^2/N`;
+    otherwise they are estimated on the test samples as :math:`\overline{z^*\hat z}`, :math:`\overline{\hat z^2}`
+    (and :math:`\rho` as :math:`\overline{z^{*2}}`), unbiased with relative error ~ :math:`n_{test}^{-1/2}`.
+    """
+    student = model.student
+    classification = model.task == "classification"
+    keys = ("m", "q", "eg", "eg_test", "loss", "err", "obj", "opt")
+    rows = {k: np.empty(n_samples) for k in keys}
+    for s, seed in enumerate(seeds):
+        g = np.random.default_rng(int(seed))
+        inst = make_instance(g)
+        U, Vf = inst.sample(P, g)
+        sp, sd = np.sqrt(inst.p), np.sqrt(inst.d)
+        y = np.asarray(model.channel.sample(U @ inst.theta / sp, g), dtype=float)
+        A = Vf / sd
+        w, opt = _fit(A, y, student, tol)
+        z = A @ w
+        wrong, zz, zs2, ztz = 0.0, 0.0, 0.0, 0.0
+        for start in range(0, n_test, 2000):
+            Ut, Vt = inst.sample(min(2000, n_test - start), g)
+            zt, zs = Vt @ w / sd, Ut @ inst.theta / sp
+            zz, zs2, ztz = zz + zt @ zs, zs2 + zs @ zs, ztz + zt @ zt
+            if classification:
+                wrong += np.sum(np.where(zt >= 0, 1.0, -1.0) != np.where(zs >= 0, 1.0, -1.0))
+            else:
+                wrong += np.sum((np.asarray(model.channel.sample(zs, g)) - zt) ** 2)
+        if exact_overlaps:
+            m, q, rho_n = w @ inst.theta / inst.d, w @ w / inst.d, inst.theta @ inst.theta / inst.p
+        else:
+            m, q, rho_n = zz / n_test, ztz / n_test, zs2 / n_test
+        loss = np.asarray(student.loss_.value(y, z))
+        row = dict(m=m, q=q, eg=float(_generalization(model, m, q, 0.0, rho=rho_n)), eg_test=wrong / n_test,
+                   loss=np.mean(loss), err=np.mean(y * z <= 0) if classification else np.nan,
+                   obj=(np.sum(loss) + 0.5 * student.l2 * (w @ w)) / inst.d, opt=opt)
+        for k in keys:
+            rows[k][s] = row[k]
+    return rows
+
+
+def erm_simulation(model, n: int | None = None, alpha: float | None = None, n_samples: int = 10, rng=None, *,
+                   n_test: int = 10_000, tol: float = 1e-5, d: int | None = None,
+                   features_ratio: ArrayLike | None = None) -> ERMSimulation:
     r"""Fit the ERM estimator on ``n_samples`` finite instances and measure its overlaps and errors.
 
-    Each instance: teacher :math:`w^* \sim` ``model.prior`` (N = ``n`` weights),
+    Each instance (isotropic inputs): teacher :math:`w^* \sim` ``model.prior`` (N = ``n`` weights),
     inputs :math:`X_{\mu i} \sim N(0, 1)` for P = round(alpha N) patterns, labels
     :math:`y = ` ``model.channel.sample`` :math:`(Xw^*/\sqrt N)`; then
 
@@ -301,16 +365,24 @@ def erm_simulation(model: TeacherStudent, n: int, alpha: float, n_samples: int =
     exceeds ``tol`` is reported in ``converged`` and a
     :class:`~statmech_learn.errors.ConvergenceWarning` is emitted.
 
+    With ``model.inputs`` (:mod:`statmech_learn.replica.covariates`) each instance is drawn by
+    the input model (a block covariance, a random feature map, a Gaussian covariate model):
+    teacher features u and student features v, labels from :math:`u\cdot\theta/\sqrt p`, the
+    student fitted on :math:`v/\sqrt d`; N = ``n`` (or ``d``) is the student's dimension d.
+    For a :class:`~statmech_learn.replica.RandomFeatures` model, ``d`` is the input dimension D,
+    P = ratio x D features for each ratio in ``features_ratio`` (default the model's), n = alpha D
+    samples, and every field of the result is an array over the ratios.
+
     Parameters
     ----------
-    model : TeacherStudent
+    model : TeacherStudent or RandomFeatures
         Its student must be :class:`~statmech_learn.replica.models.ERM`.  The
         logistic and hinge losses need ``l2 > 0`` (below the separability
         threshold the unregularised minimiser does not exist).
-    n : int
-        Number of weights N.
+    n, d : int
+        Number of weights N (``d`` is an alias; for random features the input dimension D).
     alpha : float
-        Load P/N > 0.
+        Load P/N > 0 (random features: n/D).
     n_samples : int
         Number of independent instances.
     rng : None, int, SeedSequence or Generator
@@ -318,61 +390,73 @@ def erm_simulation(model: TeacherStudent, n: int, alpha: float, n_samples: int =
         (``rng.integers(2**63, size=n_samples)``) are drawn first, so that
         instance k is the same whatever ``n_samples`` >= k + 1.
     n_test : int
-        Fresh samples per instance for ``generalization_error_test``.
+        Fresh samples per instance for ``generalization_error_test`` (and, with inputs, the overlaps).
     tol : float
         Required bound on :math:`|\hat w - w_{opt}|/\sqrt N`.
+    features_ratio : float or array_like, optional
+        Random features only: the P/D values to simulate.
 
     Returns
     -------
     ERMSimulation
     """
-    if not isinstance(model, TeacherStudent) or not isinstance(model.student, ERM):
-        raise ValueError(f"model must be a TeacherStudent with an ERM student, got {model!r}")
-    n = check_int("n", n, minimum=1, maximum=MAX_WEIGHTS)
+    from .covariates import GaussianCovariate, RandomFeatures
+
+    if n is not None and d is not None and n != d:
+        raise ValueError(f"n and d are the same size (d is an alias): give one, got n = {n} and d = {d}")
+    size = n if n is not None else d
+    if alpha is None:
+        raise ValueError("alpha must be given (the load)")
+    if size is None and not (isinstance(model, TeacherStudent) and isinstance(model.inputs, GaussianCovariate)):
+        raise ValueError("n (or d) must be given: the dimension of the instances")
     alpha = float(check_positive("alpha", alpha))
     n_samples = check_int("n_samples", n_samples, minimum=1, maximum=MAX_INSTANCES)
     n_test = check_int("n_test", n_test, minimum=1, maximum=MAX_TEST)
     tol = check_tol("tol", tol, floor=1e-12)
+    if isinstance(model, RandomFeatures):
+        ratios = model.features_ratio if features_ratio is None else features_ratio
+        ratios_arr = np.atleast_1d(check_positive("features_ratio", ratios))
+        D = check_int("d", size, minimum=1, maximum=MAX_WEIGHTS)
+        seeds_all = as_rng(rng).integers(2**63, size=(ratios_arr.size, n_samples))
+        sims = [_erm_simulation(model.model(r), model.feature_map(r), D, alpha, n_samples, seeds, n_test, tol,
+                                repr_model=repr(model), features_ratio=float(r))
+                for r, seeds in zip(ratios_arr, seeds_all)]
+        if np.ndim(ratios) == 0:
+            return sims[0]
+        fields = {f: np.array([getattr(x, f) for x in sims]) for f in ERMSimulation.__dataclass_fields__
+                  if f not in ("model", "tol", "n_test", "n_samples", "converged_all")}
+        return ERMSimulation(**fields, model=repr(model), tol=tol, n_test=n_test, n_samples=n_samples,
+                             converged_all=bool(all(x.converged_all for x in sims)))
+    if not isinstance(model, TeacherStudent) or not isinstance(model.student, ERM):
+        raise ValueError(f"model must be a TeacherStudent with an ERM student, got {model!r}")
+    seeds = as_rng(rng).integers(2**63, size=n_samples)
+    return _erm_simulation(model, model.inputs, size, alpha, n_samples, seeds, n_test, tol)
+
+
+def _erm_simulation(model: TeacherStudent, inputs, size, alpha, n_samples, seeds, n_test, tol, *,
+                    repr_model: str | None = None, features_ratio: float = float("nan")) -> ERMSimulation:
     student = model.student
+    if not isinstance(student, ERM) or student.optimal:
+        raise ValueError(f"model must have an ERM student with a numeric l2, got {student!r}")
     if student.l2 <= 0 and not isinstance(student.loss_, SquareLoss):
         raise ValueError(f"l2 must be > 0 for the {student.loss} loss, got {student.l2:g} (on separable data the "
                          f"unregularised minimiser does not exist)")
+    given = None if size is None else check_int("n", size, minimum=1, maximum=MAX_WEIGHTS)
+    # the dimension the load counts: N (isotropic), d (structured inputs), D (random features)
+    n = inputs.d if given is None else given
+
+    def make(g):
+        return _isotropic_instance(model, n, g) if inputs is None else inputs.instance(given, model.prior, g)
+
     P = check_patterns(alpha, n)
-    classification = model.task == "classification"
-    seeds = as_rng(rng).integers(2**63, size=n_samples)
-    keys = ("m", "q", "eg", "eg_test", "loss", "err", "obj", "opt")
-    rows = {k: np.empty(n_samples) for k in keys}
-    sqn = np.sqrt(n)
-    for s, seed in enumerate(seeds):
-        g = np.random.default_rng(int(seed))
-        w_star = np.asarray(model.prior.sample(n, g), dtype=float)
-        X = g.standard_normal((P, n))
-        y = np.asarray(model.channel.sample(X @ w_star / sqn, g), dtype=float)
-        A = X / sqn
-        w, opt = _fit(A, y, student, tol)
-        z = A @ w
-        m, q, rho_n = w @ w_star / n, w @ w / n, w_star @ w_star / n
-        eg = float(_generalization(model, m, q, 0.0, rho=rho_n))
-        wrong = 0.0
-        for start in range(0, n_test, 2000):
-            Xt = g.standard_normal((min(2000, n_test - start), n))
-            zt, zs = Xt @ w / sqn, Xt @ w_star / sqn
-            if classification:
-                wrong += np.sum(np.where(zt >= 0, 1.0, -1.0) != np.where(zs >= 0, 1.0, -1.0))
-            else:
-                wrong += np.sum((np.asarray(model.channel.sample(zs, g)) - zt) ** 2)
-        loss = np.asarray(student.loss_.value(y, z))
-        row = dict(m=m, q=q, eg=eg, eg_test=wrong / n_test, loss=np.mean(loss),
-                   err=np.mean(y * z <= 0) if classification else np.nan,
-                   obj=(np.sum(loss) + 0.5 * student.l2 * (w @ w)) / n, opt=opt)
-        for k in keys:
-            rows[k][s] = row[k]
+    rows = _simulate(model, make, P, n_samples, seeds, n_test, tol, exact_overlaps=inputs is None)
     converged = rows["opt"] <= tol
+    name = repr(model) if repr_model is None else repr_model
     if not np.all(converged):
         warnings.warn(f"ERM optimiser did not reach |w - w_opt|/sqrt(n) <= {tol:g} on {np.sum(~converged)} of "
-                      f"{n_samples} instances (worst bound {np.max(rows['opt']):.3g}) for {model!r}",
-                      ConvergenceWarning, stacklevel=2)
-    stats = {k: _mean_se(rows[k]) for k in keys[:-1]}
+                      f"{n_samples} instances (worst bound {np.max(rows['opt']):.3g}) for {name}",
+                      ConvergenceWarning, stacklevel=3)
+    stats = {k: _mean_se(rows[k]) for k in ("m", "q", "eg", "eg_test", "loss", "err", "obj")}
     return ERMSimulation(
         alpha=alpha, n=n, n_patterns=P, n_samples=n_samples,
         m=stats["m"][0], m_stderr=stats["m"][1], q=stats["q"][0], q_stderr=stats["q"][1],
@@ -382,5 +466,5 @@ def erm_simulation(model: TeacherStudent, n: int, alpha: float, n_samples: int =
         train_error=stats["err"][0], train_error_stderr=stats["err"][1],
         objective=stats["obj"][0], objective_stderr=stats["obj"][1],
         optimality=rows["opt"], converged=converged, converged_all=bool(np.all(converged)), tol=tol,
-        model=repr(model),
+        model=name, features_ratio=features_ratio,
     )
