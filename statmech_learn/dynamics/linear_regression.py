@@ -53,7 +53,6 @@ DIVERGENCE_FACTOR = 1e6
 #: Marchenko-Pastur quadrature level (tanh-sinh, ~1e-15 for smooth integrands)
 MP_LEVEL = 5
 
-_SEED_REF = 'J. Pallister, "Machine Learning for the eager theorist" (December 2023)'
 
 
 # ----------------------------------------------------------------------------------------- helpers
