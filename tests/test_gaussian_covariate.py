@@ -272,3 +272,62 @@ def test_bad_input():
                                     1.0)
     with pytest.raises(ValueError, match="base must be"):
         SpectralPrior(sml.priors.BinaryPrior(), Spectrum.identity())
+
+
+# --- theory against simulation ----------------------------------------------------------------
+
+def _z(sim, theory, d):
+    """Deviation in standard errors, after a finite-size allowance of 3 x error / d (the relu mean adds one
+    direction to the features, an O(1/P) effect the theory leaves out)."""
+    dev = np.abs(np.asarray(sim.generalization_error_test) - theory) - 3.0 * np.asarray(theory) / d
+    return np.maximum(dev, 0.0) / np.asarray(sim.generalization_error_test_stderr)
+
+
+def test_random_features_ridge_against_real_regressions():
+    """Real relu random features (d = 400, 8 instances) at P/n = 0.5, 1, 2: within 3 standard errors."""
+    rf = sml.RandomFeatures("relu", [0.5, 1.0, 2.0], teacher=sml.channels.GaussianNoise(0.1),
+                            student=sml.ERM("square", 1e-2))
+    sim = sml.replica.erm_simulation(rf, d=400, alpha=1.0, n_samples=8, rng=3, n_test=4000)
+    th = sml.replica.solve(rf, 1.0).generalization_error
+    assert np.all(_z(sim, th, 400) <= 3.0), (sim.generalization_error_test, th)
+    assert np.all(sim.converged_all) and np.allclose(sim.features_ratio, [0.5, 1.0, 2.0])
+    # the overlaps estimated on the test samples too (every public number of the result)
+    c = sml.replica.solve(rf, 1.0)
+    assert np.all(np.abs(sim.m - c.m) <= 3 * sim.m_stderr + 0.05 * c.m)
+    assert np.all(np.abs(sim.q - c.q) <= 3 * sim.q_stderr + 0.05 * c.q)
+
+
+def test_random_features_logistic_against_real_fits():
+    rf = sml.RandomFeatures("relu", [0.5, 1.0, 2.0], teacher="sign", student=sml.ERM("logistic", 0.05))
+    sim = sml.replica.erm_simulation(rf, d=400, alpha=1.0, n_samples=6, rng=1, n_test=4000)
+    th = sml.replica.solve(rf, 1.0).generalization_error
+    assert np.all(_z(sim, th, 400) <= 3.0), (sim.generalization_error_test, th)
+
+
+def test_structured_inputs_against_real_fits():
+    """Block covariance, teacher aligned with the salient block, logistic loss; objective = -free entropy."""
+    ws = StructuredInputs([(0.5, 4.0), (0.5, 1.0)], teacher_weights=[1.0, 0.1])
+    model = sml.TeacherStudent("gaussian", "sign", sml.ERM("logistic", 0.05), inputs=ws)
+    sim = sml.replica.erm_simulation(model, d=400, alpha=1.5, n_samples=6, rng=2, n_test=4000)
+    c = sml.replica.solve(model, 1.5)
+    assert _z(sim, c.generalization_error, 400) <= 3.0
+    assert abs(sim.objective + c.free_entropy) <= 3 * sim.objective_stderr + 3 * abs(c.free_entropy) / 400
+    assert abs(sim.train_loss - c.train_loss) <= 3 * sim.train_loss_stderr + 3 * c.train_loss / 400
+
+
+def test_seed_findings_on_structure():
+    """Seed 003, 'Effect of data structure' and 'Interplay between data structure and loss function': with the
+    teacher aligned with the salient features the ridge error has a minimum before the interpolation peak, below
+    the isotropic error there; and the logistic loss gains more from the structure than hinge and square."""
+    from statmech_learn.reproduce import structured_data as S
+
+    alphas = np.geomspace(0.05, 5.0, 240)
+    aligned = sml.replica.solve(S._model("regression", "square", "aligned"), alphas).generalization_error
+    iso = sml.replica.solve(S._model("regression", "square", None), alphas).generalization_error
+    a_min, e_min = S._local_minima(alphas, aligned)
+    assert a_min[0] < 0.8 and e_min[0] < 0.5 * np.interp(a_min[0], alphas, iso)
+    assert abs(alphas[np.argmax(aligned)] - 1.0) < 0.03
+    gains = {loss: sml.replica.solve(S._model("classification", loss, None), [1.0, 2.0]).generalization_error
+             / sml.replica.solve(S._model("classification", loss, "aligned"), [1.0, 2.0]).generalization_error
+             for loss in S.LOSSES}
+    assert np.all(gains["logistic"] > gains["hinge"]) and np.all(gains["hinge"] > gains["square"])

@@ -206,3 +206,37 @@ def test_sgd_temperature_quick_checks_pass():
     assert r.checks["two_temperatures"]["exact_ratio"] == pytest.approx(4.0, abs=1e-12)
     hist = r.panels[1].histogram2d
     assert hist[2].shape == (40, 40) and hist[2].sum() > 1000
+
+
+def test_real_data_quick_checks_pass():
+    """Digits, pixels and relu random features: ridge on resampled data within the stated tolerance of the
+    Gaussian covariate model (Loureiro et al. 2021); the label noise is the least-squares residual."""
+    pytest.importorskip("sklearn")
+    from statmech_learn.reproduce import real_data
+
+    r = real_data.compute(quick=True)
+    verdicts = _verdicts(r.checks)
+    assert len(verdicts) == 2 and all(verdicts.values()), r.checks
+    V, y = real_data.dataset("pixels")
+    Vc, yc = V - V.mean(0), y - y.mean()
+    coef, *_ = np.linalg.lstsq(Vc, yc, rcond=None)
+    assert r.checks["label_noise_pixels"] == pytest.approx(np.mean((yc - Vc @ coef) ** 2), rel=1e-6)
+
+
+@pytest.mark.slow
+def test_double_descent_and_structured_quick_checks_pass():
+    from statmech_learn.reproduce import double_descent, structured_data
+
+    for mod, n in ((double_descent, 5), (structured_data, 4)):
+        r = mod.compute(quick=True)
+        verdicts = _verdicts(r.checks)
+        assert len(verdicts) == n and all(verdicts.values()), r.checks
+
+
+def test_double_descent_and_structured_simulation_points():
+    from statmech_learn.reproduce import double_descent, structured_data
+
+    p = double_descent.simulation_point("ridge", 2.0, 60, 0)
+    assert p["converged"] and 0 < p["test_error"] < 5
+    p = structured_data.simulation_point("logistic-aligned", 1.0, 60, 0)
+    assert p["converged"] and 0 < p["test_error"] < 0.5

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 
-from .._validation import as_rng, check_int, check_nonnegative, check_positive, check_tol
+from .._validation import as_rng, check_choice, check_finite, check_int, check_nonnegative, check_positive, check_tol
 from ..errors import ConvergenceWarning
 from ..gibbs.losses import HingeLoss, Loss, SquareLoss
 from ..results import Result
@@ -33,7 +33,7 @@ from .models import ERM, TeacherStudent
 MAX_INSTANCES = 10**6
 MAX_TEST = 10**8
 
-__all__ = ["ERMSimulation", "erm_simulation", "ridge_test_error"]
+__all__ = ["ERMSimulation", "erm_simulation", "ridge_test_error", "DataSimulation", "data_simulation"]
 
 
 def ridge_test_error(alpha: ArrayLike, l2: ArrayLike, noise_variance: ArrayLike, rho: float = 1.0):
@@ -468,3 +468,122 @@ def _erm_simulation(model: TeacherStudent, inputs, size, alpha, n_samples, seeds
         optimality=rows["opt"], converged=converged, converged_all=bool(np.all(converged)), tol=tol,
         model=name, features_ratio=features_ratio,
     )
+
+
+@dataclass(frozen=True, repr=False)
+class DataSimulation(Result):
+    r"""ERM trained on resamples of a data set, tested on the whole data set.
+
+    The data set is the population: each instance draws ``n`` training rows i.i.d. (with
+    replacement) from it, and its test error is the exact population average over every
+    row, so there is no finite-population or test-sample error; the spread over instances
+    is the finite-sample fluctuation.
+
+    Attributes
+    ----------
+    n : training-set sizes.
+    alpha : n / d.
+    d : number of features.
+    test_error, test_error_stderr : population mean squared error (regression) or
+        misclassification rate (labels ±1 and ``task='classification'``), mean and standard
+        error over instances.
+    train_loss, train_loss_stderr : mean training loss per sample.
+    optimality, converged : per size and instance, the optimiser's certificate (as in
+        :class:`ERMSimulation`) and whether it is below ``tol``.
+    n_samples : instances per size.
+    task : 'regression' or 'classification'.
+    student : repr of the student.
+    """
+
+    n: np.ndarray
+    alpha: np.ndarray
+    d: int
+    test_error: np.ndarray
+    test_error_stderr: np.ndarray
+    train_loss: np.ndarray
+    train_loss_stderr: np.ndarray
+    optimality: np.ndarray
+    converged: np.ndarray
+    n_samples: int
+    task: str
+    student: str
+
+
+def data_simulation(features, labels, student: ERM, n: ArrayLike, n_samples: int = 20, rng=None, *,
+                    task: str = "regression", center: bool = True, tol: float = 1e-5) -> DataSimulation:
+    r"""Train ``student`` on ``n`` resampled rows of a data set and measure its population error.
+
+    :math:`\hat w = \arg\min_w \sum_{\mu\in S}\ell(y_\mu, v_\mu\cdot w/\sqrt d) + \tfrac\lambda2|w|^2` on a
+    training set S of n rows drawn with replacement, by the optimisers of :func:`erm_simulation`;
+    test error :math:`\frac1N\sum_{\mu=1}^N (y_\mu - v_\mu\cdot\hat w/\sqrt d)^2` (regression) or
+    :math:`\frac1N\sum_\mu [\,y_\mu v_\mu\cdot\hat w \le 0\,]` (classification) over all N rows.
+    The Gaussian-covariate prediction is
+    ``solve(TeacherStudent(inputs=GaussianCovariate.from_samples(features, labels=labels), student=student), n/d)``
+    (Loureiro et al. 2021, NeurIPS, sec. 3.3).
+
+    Parameters
+    ----------
+    features : (N, d) array
+        The student's features of every row.
+    labels : (N,) array
+        Real labels (regression) or ±1 (classification).
+    student : ERM
+    n : int or array of int
+        Training-set sizes (>= 1).
+    n_samples : int
+        Instances per size (standard errors are NaN for one).
+    rng : seed or Generator
+    task : {'regression', 'classification'}
+    center : bool
+        Subtract the means of the features and (regression) of the labels, as
+        :meth:`~statmech_learn.replica.GaussianCovariate.from_samples` does.
+    tol : float
+        Required optimiser certificate.
+    """
+    V = np.asarray(check_finite("features", features), dtype=float)
+    y = np.asarray(check_finite("labels", labels), dtype=float)
+    if V.ndim != 2 or V.shape[0] < 2:
+        raise ValueError(f"features must be an (N, d) array with N >= 2, got shape {V.shape}")
+    if y.shape != (V.shape[0],):
+        raise ValueError(f"labels must have shape ({V.shape[0]},) (one per row of features), got {y.shape}")
+    if not isinstance(student, ERM) or student.optimal:
+        raise ValueError(f"student must be an ERM student with a numeric l2, got {student!r}")
+    task = check_choice("task", task, ("regression", "classification"))
+    if task == "classification" and not np.all(np.abs(y) == 1):
+        raise ValueError("labels must be ±1 for task='classification'")
+    if student.l2 <= 0 and not isinstance(student.loss_, SquareLoss):
+        raise ValueError(f"l2 must be > 0 for the {student.loss} loss, got {student.l2:g}")
+    sizes = np.atleast_1d(np.asarray(n))
+    sizes = np.array([check_int("n", int(k) if float(k).is_integer() else k, minimum=1, maximum=MAX_WEIGHTS)
+                      for k in sizes])
+    n_samples = check_int("n_samples", n_samples, minimum=1, maximum=MAX_INSTANCES)
+    tol = check_tol("tol", tol, floor=1e-12)
+    if center:
+        V = V - V.mean(axis=0)
+        if task == "regression":
+            y = y - y.mean()
+    N, d = V.shape
+    A_all = V / np.sqrt(d)
+    seeds = as_rng(rng).integers(2**63, size=(sizes.size, n_samples))
+    err = np.empty((sizes.size, n_samples))
+    loss = np.empty_like(err)
+    opt = np.empty_like(err)
+    for i, k in enumerate(sizes):
+        for s in range(n_samples):
+            g = np.random.default_rng(int(seeds[i, s]))
+            rows = g.integers(N, size=int(k))
+            w, opt[i, s] = _fit(A_all[rows], y[rows], student, tol)
+            z_all = A_all @ w
+            err[i, s] = np.mean((y - z_all) ** 2) if task == "regression" else np.mean(y * z_all <= 0)
+            loss[i, s] = np.mean(student.loss_.value(y[rows], z_all[rows]))
+    converged = opt <= tol
+    if not np.all(converged):
+        warnings.warn(f"ERM optimiser did not reach its certificate {tol:g} on {np.sum(~converged)} fits",
+                      ConvergenceWarning, stacklevel=2)
+    def stderr(x):  # NaN for one instance
+        return x.std(axis=1, ddof=1) / np.sqrt(n_samples) if n_samples > 1 else np.full(sizes.shape, np.nan)
+
+    return DataSimulation(n=sizes, alpha=sizes / d, d=d, test_error=err.mean(axis=1),
+                          test_error_stderr=stderr(err), train_loss=loss.mean(axis=1),
+                          train_loss_stderr=stderr(loss), optimality=opt, converged=converged,
+                          n_samples=n_samples, task=task, student=repr(student))
