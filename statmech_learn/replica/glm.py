@@ -594,7 +594,11 @@ def _solve_features(rf, alpha, opts) -> "FeaturesCurve":
     alpha_in = _check_alpha(alpha)
     ratio = rf.features_ratio
     scalar = np.ndim(alpha_in) == 0 and np.ndim(ratio) == 0
-    a, r = np.broadcast_arrays(np.atleast_1d(np.asarray(alpha_in, dtype=float)), np.atleast_1d(ratio))
+    try:
+        a, r = np.broadcast_arrays(np.atleast_1d(np.asarray(alpha_in, dtype=float)), np.atleast_1d(ratio))
+    except ValueError:
+        raise ValueError(f"alpha (shape {np.shape(alpha_in)}) and the model's features_ratio (shape "
+                         f"{np.shape(ratio)}) must broadcast together") from None
     a, r = a.ravel(), r.ravel()
     per = {}
     sizes = np.zeros(a.shape, dtype=int)

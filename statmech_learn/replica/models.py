@@ -176,5 +176,6 @@ class TeacherStudent:
         return TeacherStudent(self.prior, self.channel, ERM(self.student.loss_, l2), inputs=self.inputs)
 
     def __repr__(self) -> str:
-        extra = "" if self.inputs is None else f", inputs={self.inputs!r}"
+        extra = "" if self.inputs is None else (f", inputs={self.inputs!r} ({self.spectrum.size} spectral atoms: "
+                                                 f"{self.spectrum.source})")
         return f"TeacherStudent(prior={self.prior!r}, channel={self.channel!r}, student={self.student!r}{extra})"
