@@ -270,6 +270,11 @@ def test_bad_input():
     with pytest.raises(ValueError, match="isotropic inputs"):
         sml.replica.state_evolution(sml.TeacherStudent("gaussian", "sign", inputs=StructuredInputs([(1.0, 1.0)])),
                                     1.0)
+    with pytest.raises(ValueError, match="l2 must be > 0 for the hinge loss with structured inputs"):
+        sml.replica.solve(sml.TeacherStudent("gaussian", "sign", sml.ERM("hinge", 0.0),
+                                             inputs=StructuredInputs([(1.0, 1.0)])), 1.0)
+    with pytest.raises(ValueError, match="must broadcast together"):
+        sml.replica.solve(sml.RandomFeatures("relu", [1.0, 2.0, 3.0]), [1.0, 2.0])
     with pytest.raises(ValueError, match="base must be"):
         SpectralPrior(sml.priors.BinaryPrior(), Spectrum.identity())
 

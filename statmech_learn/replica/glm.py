@@ -159,6 +159,9 @@ def _check_model(model) -> TeacherStudent:
 def _check_erm_defined(model: TeacherStudent) -> None:
     """Refuse unregularised ERM where no l2 = 0 limit is implemented (the logistic loss)."""
     st = model.student
+    if isinstance(st, ERM) and st.l2 == 0 and isinstance(st.loss_, HingeLoss) and model.inputs is not None:
+        raise ValueError("l2 must be > 0 for the hinge loss with structured inputs, got 0: the max-margin limit "
+                         "is implemented for isotropic inputs only; solve with a small l2 (e.g. 1e-4)")
     if isinstance(st, ERM) and st.l2 == 0 and not isinstance(st.loss_, (SquareLoss, HingeLoss)):
         raise ValueError(
             f"l2 must be > 0 for the {st.loss} loss, got 0: on linearly separable data (every alpha for a "

@@ -41,9 +41,9 @@ __all__ = ["max_margin_applicable", "max_margin_saddle_point"]
 
 
 def max_margin_applicable(model: TeacherStudent) -> bool:
-    """True for an unregularised hinge-loss ERM student on ±1 labels."""
+    """True for an unregularised hinge-loss ERM student on ±1 labels with isotropic inputs."""
     return (isinstance(model.student, ERM) and isinstance(model.student.loss_, HingeLoss)
-            and model.student.l2 == 0 and model.task == "classification")
+            and model.student.l2 == 0 and model.task == "classification" and model.inputs is None)
 
 
 def _integrals(model: TeacherStudent, m: float, q: float, panel_order: int = 16):
