@@ -144,3 +144,46 @@ def test_committee_bad_input():
     with pytest.raises(ValueError, match="tie must be None for an odd K"):
         Committee(3, tie="zero")
     assert list(Committee(2).labels) == [-1.0, 0.0, 1.0] and list(Committee(3).labels) == [-1.0, 1.0]
+
+
+def test_committee_of_one_unit_is_the_perceptron():
+    """K = 1: the committee fixed points equal the scalar Bayes-optimal perceptron's (Gaussian and ±1 weights, sign
+    channel) to 1e-10: q, generalisation error and free entropy."""
+    from statmech_learn.replica.committee import solve_committee
+
+    alpha = np.array([0.5, 1.0, 1.2])
+    for prior in ("gaussian", "binary"):
+        ref = sml.replica.solve(sml.TeacherStudent(prior, "sign"), alpha, init="uninformed")
+        model = sml.TeacherStudent(prior, sml.channels.Committee(1))
+        c = solve_committee(model, alpha, init="non-specialized", tol=1e-13)
+        assert np.allclose(c.q[:, 0, 0], ref.q, atol=1e-10, rtol=0)
+        assert np.allclose(c.generalization_error, ref.generalization_error, atol=1e-10, rtol=0)
+        assert np.allclose(c.free_entropy, ref.free_entropy, atol=1e-10, rtol=0)
+
+
+def test_committee_symmetric_solver_against_the_general_matrix_iteration():
+    """K = 2, Gaussian weights: the committee-symmetric ansatz (two parameters, the non-specialised branch on its
+    invariant line, the specialised one by continuation) against the iteration of the full 2 x 2 matrix (three
+    parameters, no symmetry imposed), on both sides of the specialisation."""
+    from statmech_learn.replica.committee import solve_committee
+
+    model = sml.TeacherStudent("gaussian", sml.channels.Committee(2))
+    for a, init in ((1.0, "non-specialized"), (4.0, "specialized")):
+        sym = solve_committee(model, a, init=init, tol=1e-10)
+        gen = solve_committee(model, a, init=init, symmetric=False, tol=1e-10)
+        assert sym.converged and gen.converged
+        assert np.allclose(sym.q, gen.q, atol=1e-8)
+        assert abs(sym.free_entropy - gen.free_entropy) < 1e-8
+        assert abs(sym.generalization_error - gen.generalization_error) < 1e-8
+    assert sym.specialized and not solve_committee(model, 1.0).specialized
+
+
+def test_committee_api_and_bad_input():
+    cm = sml.TeacherStudent(prior="gaussian", channel=sml.channels.Committee(K=2, activation="sign"))
+    assert cm.K == 2 and cm.bayes_optimal
+    with pytest.raises(ValueError, match="Bayes-optimal students only"):
+        sml.TeacherStudent("gaussian", sml.channels.Committee(2), student=sml.ERM("square", 0.1))
+    with pytest.raises(ValueError, match="prior must be 'gaussian' or 'binary'"):
+        sml.TeacherStudent("spherical", sml.channels.Committee(2))
+    with pytest.raises(ValueError, match="not implemented yet for committee"):
+        sml.replica.amp(cm, n=100, alpha=1.0, rng=0)

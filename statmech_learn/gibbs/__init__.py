@@ -1,7 +1,17 @@
 """The Gibbs-posterior core shared by every solver: priors, channels, losses, posterior."""
 
-from . import channels, losses, priors
-from .channels import Channel, ErrorCounting, GaussianNoise, Margin, NoisySign, Probit, Sign, make_channel
+from . import channels, committee, losses, priors, spectra
+from .channels import (
+    Channel,
+    ErrorCounting,
+    GaussianNoise,
+    Margin,
+    NoisySign,
+    Probit,
+    Sign,
+    make_channel,
+)
+from .committee import BinaryVectorPrior, Committee, GaussianVectorPrior, VectorPrior
 from .losses import HingeLoss, LogisticLoss, Loss, LossChannel, SquareLoss, make_loss
 from .posterior import GibbsPosterior
 from .priors import (
@@ -42,4 +52,10 @@ __all__ = [
     "LossChannel",
     "make_loss",
     "GibbsPosterior",
+    "committee",
+    "spectra",
+    "Committee",
+    "VectorPrior",
+    "GaussianVectorPrior",
+    "BinaryVectorPrior",
 ]

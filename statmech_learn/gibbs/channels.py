@@ -558,3 +558,6 @@ def make_channel(channel: "str | Channel", name: str = "channel") -> Channel:
     """Return a :class:`Channel` from an instance or one of the names
     'sign', 'margin', 'noisy-sign', 'probit', 'gaussian' (``name``: the parameter named in errors)."""
     return from_registry(name, channel, Channel, _CHANNELS)
+
+
+from .committee import Committee  # noqa: E402,F401  (the K-dimensional channel; it builds on this module)

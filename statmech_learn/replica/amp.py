@@ -164,6 +164,8 @@ def _check_bayes_optimal(model) -> TeacherStudent:
         raise ValueError(f"model must be a Bayes-optimal TeacherStudent, got {model!r}")
     if model.inputs is not None:
         raise ValueError(f"AMP and state evolution are implemented for isotropic inputs, got inputs={model.inputs!r}")
+    if model.K > 1:
+        raise ValueError(f"AMP and state evolution are not implemented yet for committee machines (K = {model.K})")
     return model
 
 

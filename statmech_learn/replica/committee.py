@@ -156,6 +156,25 @@ def _finish(model, alpha, q, converged, n_iter, residual, symmetric, order):
                 residual=residual)
 
 
+def _specialized(model, alpha, damping, tol, max_iter, order):
+    """The specialised branch by continuation: loads in decreasing order, each started from the fixed point of
+    the previous one (the largest from 0.9 I); a load whose iteration falls back onto the
+    symmetric line (:math:`q_d` < ``SPECIALIZED``) is outside the branch, and the next starts afresh."""
+    K = model.channel.K
+    order_idx = np.argsort(alpha)[::-1]
+    keys = ("q", "qhat", "phi", "error", "converged", "n_iter", "residual")
+    res = {k: [None] * alpha.size for k in keys}
+    start = 0.9 * np.eye(K)
+    for i in order_idx:
+        o = _iterate(model, alpha[i:i + 1], start, damping, tol, max_iter, True, order)
+        ok = bool(o["converged"][0]) and _symmetric_parts(o["q"])[0][0] > SPECIALIZED
+        o["converged"] = np.array([ok])
+        start = o["q"][0] if ok else 0.9 * np.eye(K)
+        for k in keys:
+            res[k][i] = o[k][0]
+    return {k: np.array(v) for k, v in res.items()}
+
+
 def _non_specialized(model, alpha, damping, tol, max_iter, order):
     """The symmetric branch on its invariant line q_d = 0 (a one-parameter fixed point in q_a), and the
     slope of the map across the line, d F_d / d q_d at q_d = 0: the branch is stable (reached by state
@@ -232,14 +251,12 @@ def solve_committee(model, alpha: ArrayLike, *, init: str = "both", symmetric: b
             n["converged"] = n["converged"] & (n["slope"] < 1.0)  # unstable across the line: not a branch
             outs["non-specialized"] = n
         if "specialized" in names:
-            s_ = _iterate(model, a, (1.0 - eps) * np.eye(K), damping, tol, max_iter, True, order)
-            s_["converged"] = s_["converged"] & (_symmetric_parts(s_["q"])[0] > SPECIALIZED)
-            outs["specialized"] = s_
-    else:  # the general K x K iteration, undamped by Anderson: it converges to stable fixed points only
+            outs["specialized"] = _specialized(model, a, damping, tol, max_iter, order)
+    else:  # the general K x K iteration (Anderson-accelerated), the reference of the symmetric ansatz
         starts = {"non-specialized": _compose(np.array(eps * 1e-2), np.array(eps), K),
-                  "specialized": (1.0 - eps) * np.eye(K)}
+                  "specialized": 0.9 * np.eye(K)}
         for b in names:
-            outs[b] = _iterate(model, a, starts[b], damping, tol, max_iter, False, order, accelerate=False)
+            outs[b] = _iterate(model, a, starts[b], damping, tol, max_iter, False, order)
     if len(names) == 2:
         n, s = outs["non-specialized"], outs["specialized"]
         pick = s["converged"] & (~n["converged"] | (s["phi"] > n["phi"]))

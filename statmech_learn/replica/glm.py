@@ -498,7 +498,9 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
     Returns
     -------
     ReplicaCurve
-        A :class:`FeaturesCurve` for a :class:`~statmech_learn.replica.RandomFeatures` model,
+        A :class:`~statmech_learn.replica.committee.CommitteeCurve` for a committee machine
+        (``channel=channels.Committee(K)``, K >= 2; :mod:`statmech_learn.replica.committee`), a
+        :class:`FeaturesCurve` for a :class:`~statmech_learn.replica.RandomFeatures` model,
         whose ``alpha`` is n/D and ``features_ratio`` P/D (broadcast together).
 
     Notes
@@ -511,6 +513,10 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
     """
     from .covariates import RandomFeatures
 
+    if isinstance(model, TeacherStudent) and model.K > 1:
+        from .committee import solve_committee
+
+        return solve_committee(model, alpha, damping=damping, tol=tol, max_iter=max_iter, strict=strict)
     method = check_choice("method", method, ("auto", "iterate"))
     init = check_choice("init", init, ("auto", "uninformed", "informed", "both"))
     tol, max_iter, damping = _check_options(tol, max_iter, damping, continuation, strict)
@@ -665,6 +671,9 @@ def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.01,
     from .bayes import bayes_transitions
 
     model = _check_model(model)
+    if model.K > 1:
+        raise ValueError(f"transitions of committee machines (K = {model.K}) are not implemented yet: locate the "
+                         "specialisation from solve(model, alpha).branch")
     xtol = check_tol("xtol", xtol, floor=1e-10)
     if not model.bayes_optimal:
         raise ValueError(f"model must be Bayes-optimal for transitions, got {model!r}")

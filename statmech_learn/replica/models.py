@@ -104,6 +104,18 @@ class TeacherStudent:
         from ..gibbs.spectra import SpectralPrior
         from .covariates import Inputs
 
+        from ..gibbs.committee import Committee, make_vector_prior
+
+        if isinstance(channel, Committee):  # K hidden units: vector-valued prior, Bayes-optimal student
+            if student is not None and not isinstance(student, BayesOptimal):
+                raise ValueError(f"committee machines have Bayes-optimal students only, got {student!r}")
+            if inputs is not None or student_prior is not None or student_channel is not None:
+                raise ValueError("committee machines take no inputs, student_prior or student_channel")
+            vp = make_vector_prior(prior, channel.K)
+            for name, value in (("prior", vp), ("channel", channel), ("student", BayesOptimal()),
+                                ("student_prior", vp), ("student_channel", channel), ("inputs", None)):
+                object.__setattr__(self, name, value)
+            return
         if inputs is not None and not isinstance(inputs, Inputs):
             raise ValueError(f"inputs must be StructuredInputs, RandomFeatureMap or GaussianCovariate, got {inputs!r}")
         if channel is None:
@@ -155,13 +167,18 @@ class TeacherStudent:
         return self.student_prior == self.prior if self.inputs is None else True
 
     @property
+    def K(self) -> int:
+        """Number of hidden units (1 for a perceptron)."""
+        return int(getattr(self.channel, "K", 1))
+
+    @property
     def spectrum(self):
         """The joint spectrum of the inputs (None for isotropic inputs)."""
         return None if self.inputs is None else self.student_prior.spectrum
 
     @property
     def rho(self) -> float:
-        """Teacher's variance E z*^2: the prior's second moment for isotropic inputs."""
+        """Teacher's variance E z*^2: the prior's second moment for isotropic inputs (K x K for a committee)."""
         return self.prior.second_moment if self.inputs is None else self.student_prior.spectrum.rho
 
     @property
