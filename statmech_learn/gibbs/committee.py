@@ -70,13 +70,18 @@ def bivariate_normal_cdf(h, k, r):
     h, k, r = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (h, k, r)))
     r = np.clip(r, -1.0 + 1e-15, 1.0 - 1e-15)
     s = np.sqrt((1.0 - r) * (1.0 + r))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ah = np.where(h != 0, (k - r * h) / (h * s), np.where(k - r * h >= 0, np.inf, -np.inf))
-        ak = np.where(k != 0, (h - r * k) / (k * s), np.where(h - r * k >= 0, np.inf, -np.inf))
-    th = np.where(np.isinf(ah), np.sign(ah) * 0.5 * ndtr(-np.abs(h)), owens_t(h, np.where(np.isinf(ah), 0.0, ah)))
-    tk = np.where(np.isinf(ak), np.sign(ak) * 0.5 * ndtr(-np.abs(k)), owens_t(k, np.where(np.isinf(ak), 0.0, ak)))
+
+    def t_term(x, y):  # T(x, a_x), a_x = (y - r x)/(x s); its limit 1/2 Phi(-|x|) sign(y - r x) at x = 0
+        num = y - r * x
+        out = np.empty(x.shape)
+        zero = x == 0
+        out[zero] = np.where(num[zero] >= 0, 0.5, -0.5) * ndtr(-np.abs(x[zero]))
+        nz = ~zero
+        out[nz] = owens_t(x[nz], num[nz] / (x[nz] * s[nz]))
+        return out
+
     beta = np.where((h * k < 0) | ((h * k == 0) & (h + k < 0)), 0.5, 0.0)
-    out = 0.5 * (ndtr(h) + ndtr(k)) - th - tk - beta
+    out = 0.5 * (ndtr(h) + ndtr(k)) - t_term(h, k) - t_term(k, h) - beta
     out = np.where((h == 0) & (k == 0), 0.25 + np.arcsin(r) / (2.0 * np.pi), out)  # Sheppard's orthant formula
     return np.clip(out, 0.0, 1.0)
 
