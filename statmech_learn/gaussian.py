@@ -223,37 +223,27 @@ def expect_normal_2d(
 
 
 @lru_cache(maxsize=32)
-def _gauss_hermite_nd(dim: int, order: int, sorted_only: bool):
+def _gauss_hermite_nd(dim: int, order: int):
     z, w = _gauss_hermite(order)
     idx = np.array(np.meshgrid(*([np.arange(order)] * dim), indexing="ij")).reshape(dim, -1).T
-    weights = np.prod(w[idx], axis=1)
-    if sorted_only:  # one node per multiset of indices, weighted by its number of permutations
-        keep = np.all(np.diff(idx, axis=1) >= 0, axis=1) if dim > 1 else np.ones(len(idx), dtype=bool)
-        from math import factorial
-
-        mult = np.array([factorial(dim) / np.prod([factorial(int(c)) for c in np.unique(r, return_counts=True)[1]])
-                         for r in idx[keep]])
-        idx, weights = idx[keep], weights[keep] * mult
-    nodes = z[idx]
+    nodes, weights = z[idx], np.prod(w[idx], axis=1)
     nodes.setflags(write=False)
     weights.setflags(write=False)
     return nodes, weights
 
 
-def gauss_hermite_nd(dim: int, order: int = 40, sorted_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def gauss_hermite_nd(dim: int, order: int = 40) -> tuple[np.ndarray, np.ndarray]:
     r"""Tensor-product Gauss-Hermite rule for :math:`\mathbb E f(\xi)`, :math:`\xi\sim N(0, I_{dim})`.
 
     Returns nodes (n, dim) and weights (n,) summing to one; exact for polynomials of degree
-    <= 2 order - 1 in each variable.  ``sorted_only``: for integrands symmetric under
-    permutations of the coordinates, only the nodes with non-decreasing indices, each
-    weighted by the number of its permutations (the same sum at ~1/dim! of the cost).
+    <= 2 order - 1 in each variable.  Cached and read-only.
     """
-    dim = int(dim)
-    if dim < 1 or isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1 or isinstance(order, bool) \
+            or not isinstance(order, (int, np.integer)) or order < 1:
         raise ValueError(f"dim and order must be integers >= 1, got {dim!r} and {order!r}")
     if order**dim > 5_000_000:
         raise ValueError(f"order**dim must be <= 5e6 nodes, got {order}**{dim}")
-    return _gauss_hermite_nd(dim, int(order), bool(sorted_only))
+    return _gauss_hermite_nd(int(dim), int(order))
 
 
 # Composite Gauss-Legendre rule for integrands with a sharp feature -----------

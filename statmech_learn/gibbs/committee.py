@@ -427,9 +427,9 @@ class Committee:
         :math:`\hat y = \arg\max_y Z_{out}(y, \omega, \rho - q)`, i.e.
         :math:`1 - \mathbb E_\xi\max_y Z_{out}`.  The :math:`\xi` integral: K = 1 the composite
         rule of :func:`~statmech_learn.gaussian.normal_nodes` refined on :math:`\sqrt{V/q}`;
-        K >= 2 a tensor Gauss-Hermite rule of ``order`` nodes per dimension (default 48 for
-        K = 2, 20 for K = 3; its error is measured in tests/test_committee.py), over the sorted
-        nodes only when ``symmetric`` (q invariant under permutations of the hidden units).
+        K >= 2 the nested rule :func:`omega_rule` with ``order`` nodes per panel (default 6 for
+        K = 2, 4 for K = 3; its error is measured in tests/test_committee.py).  ``symmetric``
+        projects qhat onto the committee-symmetric form (diagonal and off-diagonal means).
         """
         q = np.asarray(q, dtype=float)
         K = self.K
@@ -450,10 +450,11 @@ class Committee:
         ok = P > 1e-300
         Ps = np.where(ok, P, 1.0)
         w = np.where(w > 0, w, 0.0)
-        qhat = np.einsum("...n,...nyk,...nyl->...kl", w * np.ones(P.shape[:-1]), np.where(ok[..., None], dP, 0.0),
+        wn = np.broadcast_to(w, P.shape[:-1])
+        qhat = np.einsum("...n,...nyk,...nyl->...kl", wn, np.where(ok[..., None], dP, 0.0),
                          np.where(ok[..., None], dP / Ps[..., None], 0.0))
-        psi = np.einsum("...n,...ny->...", w * np.ones(P.shape[:-1]), np.where(ok, P * np.log(Ps), 0.0))
-        err = 1.0 - np.einsum("...n,...n->...", w * np.ones(P.shape[:-1]), np.max(P, axis=-1))
+        psi = np.einsum("...n,...ny->...", wn, np.where(ok, P * np.log(Ps), 0.0))
+        err = 1.0 - np.einsum("...n,...n->...", wn, np.max(P, axis=-1))
         if symmetric and K > 1:  # the committee-symmetric projection
             d = np.mean(np.diagonal(qhat, axis1=-2, axis2=-1), axis=-1)
             off = (np.sum(qhat, axis=(-2, -1)) - K * d) / (K * (K - 1))

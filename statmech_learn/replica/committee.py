@@ -24,14 +24,12 @@ the :math:`2^K` sign configurations (binary).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .._validation import check_choice, check_int
-from ..errors import ConvergenceError, ConvergenceWarning
 from ..results import Result
 
 __all__ = ["CommitteeCurve", "solve_committee"]
@@ -227,7 +225,7 @@ def solve_committee(model, alpha: ArrayLike, *, init: str = "both", symmetric: b
     strict : bool
         Raise :class:`ConvergenceError` if a load did not converge (otherwise a warning).
     """
-    from .glm import _check_alpha, _check_options
+    from .glm import _check_alpha, _check_options, report_convergence
 
     alpha_in = _check_alpha(alpha)
     init = check_choice("init", init, ("both", "non-specialized", "specialized"))
@@ -278,11 +276,5 @@ def solve_committee(model, alpha: ArrayLike, *, init: str = "both", symmetric: b
                            free_entropy=o(out["phi"]), generalization_error=o(out["error"]),
                            specialized=o(qd > SPECIALIZED), branch=o(branch), converged=o(out["converged"]),
                            n_iter=o(out["n_iter"]), residual=o(out["residual"]), model=repr(model))
-    conv = np.atleast_1d(curve.converged)
-    if not np.all(conv):
-        msg = (f"committee saddle point did not converge (tol {tol:g}, max_iter {max_iter}) at alpha = "
-               f"{np.array2string(a[~conv], threshold=8)} for {model!r}")
-        if strict:
-            raise ConvergenceError(msg, curve)
-        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+    report_convergence(curve, a, "committee saddle point", tol, max_iter, model, strict)
     return curve

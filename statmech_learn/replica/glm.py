@@ -529,15 +529,22 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
         alpha_in = _check_alpha(alpha)
         alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
         curve = _solve_checked(model, alpha_arr, np.ndim(alpha_in) == 0, **opts)
-    conv = np.atleast_1d(curve.converged)
-    if not np.all(conv):
-        bad = np.broadcast_to(alpha_arr, conv.shape)[~conv]
-        msg = (f"replica saddle point did not converge (tol {tol:g}, max_iter {max_iter}) at alpha = "
-               f"{np.array2string(bad, threshold=8)} for {model!r}")
-        if strict:
-            raise ConvergenceError(msg, curve)
-        warnings.warn(msg, ConvergenceWarning, stacklevel=2)
+    report_convergence(curve, alpha_arr, "replica saddle point", tol, max_iter, model, strict)
     return curve
+
+
+def report_convergence(curve, alpha, what: str, tol: float, max_iter: int, model, strict: bool) -> None:
+    """Warn (:class:`ConvergenceWarning`) or, with ``strict``, raise :class:`ConvergenceError` carrying ``curve``,
+    naming the loads where ``curve.converged`` is False."""
+    conv = np.atleast_1d(curve.converged)
+    if np.all(conv):
+        return
+    bad = np.broadcast_to(alpha, conv.shape)[~conv]
+    msg = (f"{what} did not converge (tol {tol:g}, max_iter {max_iter}) at alpha = "
+           f"{np.array2string(bad, threshold=8)} for {model!r}")
+    if strict:
+        raise ConvergenceError(msg, curve)
+    warnings.warn(msg, ConvergenceWarning, stacklevel=3)
 
 
 #: search range of ``l2="optimal"`` (log10) and its tolerance in the exponent
