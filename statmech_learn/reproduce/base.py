@@ -31,6 +31,17 @@ __all__ = ["Series", "Panel", "ReproductionResult", "Reproduction", "RunContext"
 FAMILY_ALPHA = 0.01
 
 
+def means_over_instances(table, key: str, axis: str, values, **select) -> tuple[list[float], list[float]]:
+    """Mean of ``key`` over the sweep records at each ``axis`` value (other coordinates fixed by ``select``)
+    and its standard error over those records (sample standard deviation / sqrt(count))."""
+    means, errs = [], []
+    for v in values:
+        x = np.array([r[key] for r in table.select(**select, **{axis: v}).records], dtype=float)
+        means.append(float(x.mean()))
+        errs.append(float(x.std(ddof=1) / np.sqrt(x.size)))
+    return means, errs
+
+
 def mean_agreement(mean, stderr, theory, n_instances: int, allowance=0.0, family_alpha: float = FAMILY_ALPHA) -> dict:
     r"""Verdict on simulation means (over ``n_instances`` each) against theory values.
 

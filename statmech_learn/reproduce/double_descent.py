@@ -26,7 +26,8 @@ import numpy as np
 from .. import replica as R
 from ..gibbs.channels import GaussianNoise, NoisySign
 from ..sweep import Grid
-from .base import Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement
+from .base import (Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement,
+                   means_over_instances)
 
 DELTA = 0.1
 FLIP = 0.1
@@ -89,11 +90,7 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         table = ctx.sweep(simulation_point, grid, "instances")
     for case, (task, loss, l2) in SIM_CASES.items():
         theory = R.solve(_rf(np.array(sim_ratios), task, loss, l2), ALPHA).generalization_error
-        means, errs = [], []
-        for r in sim_ratios:
-            e = np.array([x["test_error"] for x in table.select(case=case, ratio=r).records])
-            means.append(e.mean())
-            errs.append(e.std(ddof=1) / np.sqrt(e.size))
+        means, errs = means_over_instances(table, "test_error", "ratio", sim_ratios, case=case)
         series.append(Series(f"{loss}, l2 = {l2:g} (simulation, D = {d})", "simulation",
                              "a" if task == "regression" else "b", np.array(sim_ratios) / ALPHA, means, yerr=errs,
                              group=f"{task}-{loss}-{l2}", extra={"d": np.full(len(sim_ratios), d),

@@ -28,7 +28,8 @@ import numpy as np
 
 from .. import replica as R
 from ..sweep import Grid
-from .base import Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement
+from .base import (Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement,
+                   means_over_instances)
 
 L2 = 0.1
 N_RANDOM_FEATURES = 256
@@ -89,11 +90,7 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     with timer.stage("simulation"):
         table = ctx.sweep(simulation_point, grid, "resamples")
     for k in KINDS:
-        means, errs = [], []
-        for n in sim_n:
-            e = np.array([r["test_error"] for r in table.select(kind=k, n=n).records])
-            means.append(e.mean())
-            errs.append(e.std(ddof=1) / np.sqrt(e.size))
+        means, errs = means_over_instances(table, "test_error", "n", sim_n, kind=k)
         d = curves[k][1].d
         th = np.asarray(at_sim[k].generalization_error)
         series.append(Series(f"{k}: ridge on resampled digits", "simulation", "a", sim_n, means, yerr=errs,

@@ -30,7 +30,8 @@ import numpy as np
 from .. import replica as R
 from ..gibbs.channels import GaussianNoise
 from ..sweep import Grid
-from .base import Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement
+from .base import (Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement,
+                   means_over_instances)
 
 BLOCKS = [(0.3, 2.5), (0.7, 0.25 / 0.7)]
 TEACHERS = {"aligned": [1.0, 0.1], "misaligned": [0.1, 1.0], "isotropic teacher": [1.0, 1.0]}
@@ -122,11 +123,7 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     for case, (task, loss, teacher) in SIM_CASES.items():
         a = np.array(sim[case])
         theory = R.solve(_model(task, loss, teacher), a).generalization_error
-        means, errs = [], []
-        for x in a:
-            e = np.array([r["test_error"] for r in tables[case].select(alpha=x).records])
-            means.append(e.mean())
-            errs.append(e.std(ddof=1) / np.sqrt(e.size))
+        means, errs = means_over_instances(tables[case], "test_error", "alpha", a)
         group = teacher if task == "regression" else f"cls-{loss}"
         series.append(Series(f"{loss}, {teacher} (simulation, d = {d})", "simulation",
                              "a" if task == "regression" else "b", a, means, yerr=errs, group=group,

@@ -21,7 +21,8 @@ import numpy as np
 
 from .. import replica as R
 from ..sweep import Grid
-from .base import Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement
+from .base import (Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement,
+                   means_over_instances)
 
 L2 = 0.01
 #: bound c on the finite-size bias c/n of the mean 0-1 error of ERM and AMP estimators
@@ -76,11 +77,7 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     with timer.stage("simulation"):
         table = ctx.sweep(simulation_point, grid, "instances")
     for name in sim_students:
-        means, errs = [], []
-        for a in sim_alphas:
-            eps = np.array([r["generalization_error"] for r in table.select(student=name, alpha=a).records])
-            means.append(eps.mean())
-            errs.append(eps.std(ddof=1) / np.sqrt(eps.size))
+        means, errs = means_over_instances(table, "generalization_error", "alpha", sim_alphas, student=name)
         series.append(Series(f"{name} (simulation, n={n})", "simulation", "a", sim_alphas, means, yerr=errs,
                              group=name, extra={"n": np.full(len(sim_alphas), n),
                                                 "n_instances": np.full(len(sim_alphas), n_seeds)}))
