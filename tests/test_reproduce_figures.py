@@ -240,3 +240,21 @@ def test_double_descent_and_structured_simulation_points():
     assert p["converged"] and 0 < p["test_error"] < 5
     p = structured_data.simulation_point("logistic-aligned", 1.0, 60, 0)
     assert p["converged"] and 0 < p["test_error"] < 0.5
+
+
+@pytest.mark.slow
+def test_committee_quick_checks_pass():
+    """The committee reproduction (about a minute in quick mode; CI runs it through the command line): every
+    check passes, and the grid-located transitions are within one grid spacing above those of
+    committee_transitions (K = 2, Gaussian: 2.0524; ±1: first order at 1.546, AMP threshold 1.982)."""
+    from statmech_learn.reproduce import committee
+
+    r = committee.compute(quick=True)
+    for key, value in r.checks.items():
+        if isinstance(value, dict) and "pass" in value:
+            assert value["pass"], key
+    tr = r.checks["transitions"]
+    h = np.diff(r.params["alpha"])[0]
+    for got, ref in ((tr["gaussian"]["alpha_specialization"], 2.0524), (tr["binary"]["alpha_it"], 1.546),
+                     (tr["binary"]["alpha_spinodal"], 1.982)):
+        assert 0 <= got - ref <= h + 1e-9

@@ -11,7 +11,7 @@ from .channels import (
     Sign,
     make_channel,
 )
-from .committee import BinaryVectorPrior, Committee, GaussianVectorPrior, VectorPrior
+from .committee import BinaryVectorPrior, Committee, GaussianVectorPrior, VectorChannel, VectorPrior
 from .losses import HingeLoss, LogisticLoss, Loss, LossChannel, SquareLoss, make_loss
 from .posterior import GibbsPosterior
 from .priors import (
@@ -55,6 +55,7 @@ __all__ = [
     "committee",
     "spectra",
     "Committee",
+    "VectorChannel",
     "VectorPrior",
     "GaussianVectorPrior",
     "BinaryVectorPrior",

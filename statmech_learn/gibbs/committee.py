@@ -41,10 +41,10 @@ import numpy as np
 from scipy.special import ndtr, owens_t
 
 from .._validation import as_rng, check_choice, check_int
-from ..gaussian import compact_normal_nodes, gauss_hermite_nd, normal_nodes
+from ..gaussian import _gauss_legendre, compact_normal_nodes, gauss_hermite, gauss_hermite_nd, normal_nodes
 
-__all__ = ["VectorPrior", "GaussianVectorPrior", "BinaryVectorPrior", "Committee", "bivariate_normal_cdf",
-           "make_vector_prior"]
+__all__ = ["VectorPrior", "GaussianVectorPrior", "BinaryVectorPrior", "VectorChannel", "Committee",
+           "bivariate_normal_cdf", "make_vector_prior"]
 
 _SQRT2PI = np.sqrt(2.0 * np.pi)
 #: largest K of a committee with sign hidden units (orthant probabilities beyond K = 3 need
@@ -64,11 +64,14 @@ def bivariate_normal_cdf(h, k, r):
     Owen (1956): :math:`\Phi_2 = \tfrac12[\Phi(h) + \Phi(k)] - T(h, a_h) - T(k, a_k) - \beta`,
     :math:`a_h = (k - rh)/(h\sqrt{1-r^2})`, :math:`a_k = (h - rk)/(k\sqrt{1-r^2})`, :math:`\beta = \tfrac12`
     when :math:`hk < 0` or (:math:`hk = 0` and :math:`h + k < 0`), else 0; at h = k = 0 Sheppard's
-    :math:`\tfrac14 + \arcsin(r)/(2\pi)`.  |r| is clipped at
-    1 - 1e-15.  Accuracy: 1e-15 absolute against mpmath (tests/test_committee.py).
+    :math:`\tfrac14 + \arcsin(r)/(2\pi)`.  Where every :math:`|r|\le 0.925` and h, k are finite, the
+    cheaper angle integral of Drezner & Wesolowsky instead (:func:`_bvn_angle_term`).  |r| is clipped at
+    1 - 1e-15.  Accuracy: 1e-14 absolute against mpmath (tests/test_committee.py).
     """
     h, k, r = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (h, k, r)))
     r = np.clip(r, -1.0 + 1e-15, 1.0 - 1e-15)
+    if np.all(np.abs(r) <= _DW_MAX_R) and np.all(np.isfinite(h)) and np.all(np.isfinite(k)):
+        return np.clip(ndtr(h) * ndtr(k) + _bvn_angle_term(h, k, r), 0.0, 1.0)
     s = np.sqrt((1.0 - r) * (1.0 + r))
 
     def t_term(x, y):  # T(x, a_x), a_x = (y - r x)/(x s); its limit 1/2 Phi(-|x|) sign(y - r x) at x = 0
@@ -84,6 +87,32 @@ def bivariate_normal_cdf(h, k, r):
     out = 0.5 * (ndtr(h) + ndtr(k)) - t_term(h, k) - t_term(k, h) - beta
     out = np.where((h == 0) & (k == 0), 0.25 + np.arcsin(r) / (2.0 * np.pi), out)  # Sheppard's orthant formula
     return np.clip(out, 0.0, 1.0)
+
+
+#: |r| up to which the arcsine-angle integral is used, with the Gauss-Legendre order for |r| up to each bound
+#: (error <= 4e-16 on every range, measured against Owen's T); beyond 0.925, Owen's T
+_DW_MAX_R = 0.925
+_DW_ORDERS = ((0.3, 6), (0.6, 10), (0.75, 12), (0.85, 16), (_DW_MAX_R, 20))
+
+
+def _bvn_angle_term(h, k, r):
+    r"""Drezner & Wesolowsky (1990, J. Stat. Comput. Simul. 35, 101):
+    :math:`\Phi_2(h, k; r) - \Phi(h)\Phi(k) = \frac1{2\pi}\int_0^{\arcsin r}
+    e^{-(h^2 - 2hk\sin\theta + k^2)/(2\cos^2\theta)}d\theta`, by Gauss-Legendre in :math:`\theta` of the order
+    ``_DW_ORDERS`` gives for the largest |r| (accurate to 4e-16 for :math:`|r|\le 0.925`, the range it is
+    used on).  The term is even in (h, k) -> (-h, -k)."""
+    order = next(n for bound, n in _DW_ORDERS if np.max(np.abs(r), initial=0.0) <= bound)
+    x, w = _gauss_legendre(order)
+    a = np.arcsin(r)[..., None]
+    th = 0.5 * a * (x + 1.0)
+    sn, c2 = np.sin(th), np.cos(th) ** 2
+    hh, kk = h[..., None], k[..., None]
+    f = np.exp(-(hh * hh + kk * kk - 2.0 * hh * kk * sn) / (2.0 * c2))
+    return a[..., 0] / (4.0 * np.pi) * (f @ w)
+
+
+#: conditional standard deviation of omega_k, relative to sqrt(V_kk), below which omega_rule uses Gauss-Hermite
+_THIN = 1e-2
 
 
 def omega_rule(q, V, panel_order: int = 6) -> tuple[np.ndarray, np.ndarray]:
@@ -115,11 +144,23 @@ def omega_rule(q, V, panel_order: int = 6) -> tuple[np.ndarray, np.ndarray]:
             mean = np.einsum("...nj,...j->...n", omega, coef)
             var = (q[..., k, k] - np.einsum("...j,...j->...", coef, c))[..., None] * np.ones(mean.shape)
         s = np.sqrt(np.clip(var, 0.0, None))
+        if np.all(var <= 1e-14 * np.maximum(q[..., k, k], 1e-300)[..., None]):
+            # omega_k is a function of omega_<k for every matrix (q singular along it, as on the
+            # non-specialised line): one node
+            omega = np.concatenate([omega, mean[..., None]], axis=-1)
+            continue
         sv = np.sqrt(np.maximum(V[..., k, k], 1e-300))[..., None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            center = np.where(s > 0, np.clip(-mean / np.where(s > 0, s, 1.0), -20.0, 20.0), 0.0)
-            width = np.where(s > 0, np.minimum(1.0, sv / np.where(s > 0, s, 1.0)), 1.0)
-        t, wt = compact_normal_nodes(center, width, panel_order)  # (..., n_prev, m)
+        if np.all(s <= _THIN * sv):
+            # omega_k varies on a scale far below sqrt(V_kk) (q nearly singular along it): the integrand is
+            # smooth in t_k, 10 Gauss-Hermite nodes
+            x, wx = gauss_hermite(10)
+            t = np.broadcast_to(x, mean.shape + x.shape)
+            wt = np.broadcast_to(wx, mean.shape + x.shape)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                center = np.where(s > 0, np.clip(-mean / np.where(s > 0, s, 1.0), -20.0, 20.0), 0.0)
+                width = np.where(s > 0, np.minimum(1.0, sv / np.where(s > 0, s, 1.0)), 1.0)
+            t, wt = compact_normal_nodes(center, width, panel_order)  # (..., n_prev, m)
         new = mean[..., None] + s[..., None] * t
         n_prev, m = t.shape[-2], t.shape[-1]
         omega = np.concatenate([np.repeat(omega, m, axis=-2),
@@ -282,7 +323,53 @@ def make_vector_prior(prior, K: int) -> VectorPrior:
                      f"got {prior!r}")
 
 
-class Committee:
+class VectorChannel:
+    r"""A channel over K preactivations :math:`z\in\mathbb R^K` (module docstring).
+
+    Subclasses give :meth:`sample`, :meth:`g_out` and :meth:`rs_bayes`; :meth:`dg_out` defaults to
+    central differences of :meth:`g_out`.  These are all that the replica solver
+    (:func:`~statmech_learn.replica.solve_committee`), state evolution and committee AMP use.
+    """
+
+    K: int = 1
+
+    def sample(self, z, rng=None) -> np.ndarray:  # pragma: no cover - interface
+        """Labels y (n,) of preactivations z (n, K)."""
+        raise NotImplementedError
+
+    def g_out(self, y, omega, V) -> np.ndarray:  # pragma: no cover - interface
+        r""":math:`g_{out} = \nabla_\omega\log Z_{out}(y, \omega, V)`, shape (..., K)."""
+        raise NotImplementedError
+
+    def dg_out(self, y, omega, V) -> np.ndarray:
+        r""":math:`\partial_\omega g_{out}^\top` (..., K, K): central differences of :meth:`g_out` with steps
+        :math:`10^{-5}\sqrt{V_{kk}}` (truncation error ~1e-10 relative), symmetrised."""
+        omega = np.asarray(omega, dtype=float)
+        V = np.asarray(V, dtype=float)
+        K = self.K
+        h = 1e-5 * np.sqrt(np.diagonal(V, axis1=-2, axis2=-1))
+        cols = []
+        for k in range(K):
+            e = np.zeros(K)
+            e[k] = 1.0
+            step = (h[..., k])[..., None] * e
+            cols.append((self.g_out(y, omega + step, V) - self.g_out(y, omega - step, V)) / (2.0 * h[..., k, None]))
+        J = np.stack(cols, axis=-1)
+        return 0.5 * (J + np.swapaxes(J, -1, -2))
+
+    def rs_bayes(self, q, rho=None, order: int | None = None,
+                 symmetric: bool = False) -> dict[str, np.ndarray]:  # pragma: no cover - interface
+        """Channel map of the Bayes-optimal equations: ``qhat`` (per unit alpha), ``psi``, ``error``."""
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and repr(other) == repr(self)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+
+class Committee(VectorChannel):
     r"""The committee channel :math:`y = \mathrm{sign}(\sum_{k\le K}\mathrm{sign}(z_k))`.
 
     Parameters
@@ -354,8 +441,22 @@ class Committee:
         return P, di, dj
 
     def _k2(self, omega, V):
-        pp, pp1, pp2 = self._pair(omega, V, 0, 1, 1.0, 1.0)
-        mm, mm1, mm2 = self._pair(omega, V, 0, 1, -1.0, -1.0)
+        s1, s2 = np.sqrt(V[..., 0, 0]), np.sqrt(V[..., 1, 1])
+        r = np.clip(V[..., 0, 1] / (s1 * s2), -1.0 + 1e-15, 1.0 - 1e-15)
+        if np.all(np.abs(r) <= _DW_MAX_R) and np.all(np.isfinite(omega)):
+            # both orthants share the angle term (even in omega): one integral for the two
+            h, k = omega[..., 0] / s1, omega[..., 1] / s2
+            c = np.sqrt((1.0 - r) * (1.0 + r))
+            term = _bvn_angle_term(h, k, r)
+            pp = np.clip(ndtr(h) * ndtr(k) + term, 0.0, 1.0)
+            mm = np.clip(ndtr(-h) * ndtr(-k) + term, 0.0, 1.0)
+            ph, pk = _phi(h) / s1, _phi(k) / s2
+            a, b = ndtr((k - r * h) / c), ndtr((h - r * k) / c)
+            pp1, pp2 = ph * a, pk * b
+            mm1, mm2 = -ph * (1.0 - a), -pk * (1.0 - b)
+        else:
+            pp, pp1, pp2 = self._pair(omega, V, 0, 1, 1.0, 1.0)
+            mm, mm1, mm2 = self._pair(omega, V, 0, 1, -1.0, -1.0)
         tie = np.clip(1.0 - pp - mm, 0.0, 1.0)  # one hidden sign of each kind
         P = np.stack([mm, tie, pp], axis=-1)
         dP = np.stack([np.stack([mm1, mm2], -1), np.stack([-(pp1 + mm1), -(pp2 + mm2)], -1),
@@ -418,16 +519,27 @@ class Committee:
         z = np.asarray(z, dtype=float)
         return np.sign(np.sum(np.sign(z), axis=-1))
 
+    def g_out(self, y, omega, V) -> np.ndarray:
+        r""":math:`\nabla_\omega\log Z_{out}(y, \omega, V)` from the exact label probabilities (..., K)."""
+        P, dP = self.probabilities(omega, V)
+        j = np.searchsorted(self.labels, np.asarray(y, dtype=float))
+        Py = np.take_along_axis(P, j[..., None], axis=-1)
+        dPy = np.take_along_axis(dP, j[..., None, None], axis=-2)[..., 0, :]
+        return dPy / np.maximum(Py, 1e-300)
+
     # -- Bayes-optimal replica map ---------------------------------------------------------
     def rs_bayes(self, q, rho=None, order: int | None = None, symmetric: bool = False) -> dict[str, np.ndarray]:
         r"""Channel map of the Bayes-optimal equations at overlap q (K x K, ``rho - q`` the variance).
 
         Returns ``qhat`` (per unit alpha, K x K), ``psi`` = :math:`\mathbb E\sum_y Z\log Z` and
-        ``error``, the misclassification rate of the Bayes-optimal classifier
-        :math:`\hat y = \arg\max_y Z_{out}(y, \omega, \rho - q)`, i.e.
-        :math:`1 - \mathbb E_\xi\max_y Z_{out}`.  The :math:`\xi` integral: K = 1 the composite
-        rule of :func:`~statmech_learn.gaussian.normal_nodes` refined on :math:`\sqrt{V/q}`;
-        K >= 2 the nested rule :func:`omega_rule` with ``order`` nodes per panel (default 6 for
+        ``error``, the generalisation error of the Bayes-optimal estimator in the convention of
+        Aubin et al. (2018), :math:`\epsilon_g = \tfrac12\mathbb E(y - \hat y)^2` with
+        :math:`\hat y(\omega) = \sum_y y\,Z_{out}(y, \omega, \rho - q)` the posterior-mean label, i.e.
+        :math:`\tfrac12(\mathbb E y^2 - \mathbb E_\omega\hat y^2)` (1/2 at q = 0 for odd K, 1/4 for K = 2 where
+        y = 0 has probability 1/2; K = 1: :math:`\tfrac12 - \tfrac12\mathbb E(1 - 2H)^2`).  Unlike the
+        misclassification rate of :math:`\arg\max_y Z_{out}`, its integrand is smooth.  The :math:`\xi`
+        integral: K = 1 the composite rule of :func:`~statmech_learn.gaussian.normal_nodes` refined on
+        :math:`\sqrt{V/q}`; K >= 2 the nested rule :func:`omega_rule` with ``order`` nodes per panel (default 6 for
         K = 2, 4 for K = 3; its error is measured in tests/test_committee.py).  ``symmetric``
         projects qhat onto the committee-symmetric form (diagonal and off-diagonal means).
         """
@@ -435,6 +547,9 @@ class Committee:
         K = self.K
         rho = np.eye(K) if rho is None else np.asarray(rho, dtype=float)
         V = rho - q
+        if K > 1:  # at perfect recovery (q = rho) rounding can leave V indefinite: eigenvalues floored at 1e-12
+            lam, U = np.linalg.eigh(0.5 * (V + np.swapaxes(V, -1, -2)))
+            V = (U * np.maximum(lam, 1e-12)[..., None, :]) @ np.swapaxes(U, -1, -2)
         if K == 1:
             qs = np.maximum(q[..., 0, 0], 1e-300)
             width = np.minimum(1.0, np.sqrt(np.maximum(V[..., 0, 0], 1e-300) / qs))
@@ -451,10 +566,12 @@ class Committee:
         Ps = np.where(ok, P, 1.0)
         w = np.where(w > 0, w, 0.0)
         wn = np.broadcast_to(w, P.shape[:-1])
-        qhat = np.einsum("...n,...nyk,...nyl->...kl", wn, np.where(ok[..., None], dP, 0.0),
-                         np.where(ok[..., None], dP / Ps[..., None], 0.0))
+        U = np.where(ok[..., None], dP / np.sqrt(Ps)[..., None], 0.0) * np.sqrt(wn)[..., None, None]
+        U = U.reshape(U.shape[:-3] + (-1, K))
+        qhat = np.swapaxes(U, -1, -2) @ U
         psi = np.einsum("...n,...ny->...", wn, np.where(ok, P * np.log(Ps), 0.0))
-        err = 1.0 - np.einsum("...n,...n->...", wn, np.max(P, axis=-1))
+        yhat = P @ self.labels
+        err = 0.5 * np.einsum("...n,...n->...", wn, P @ self.labels**2 - yhat * yhat)
         if symmetric and K > 1:  # the committee-symmetric projection
             d = np.mean(np.diagonal(qhat, axis1=-2, axis2=-1), axis=-1)
             off = (np.sum(qhat, axis=(-2, -1)) - K * d) / (K * (K - 1))
@@ -464,9 +581,3 @@ class Committee:
     def __repr__(self) -> str:
         tie = f", tie={self.tie!r}" if self.tie else ""
         return f"Committee(K={self.K}, activation={self.activation!r}, output={self.output!r}{tie})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Committee) and repr(other) == repr(self)
-
-    def __hash__(self) -> int:
-        return hash(repr(self))

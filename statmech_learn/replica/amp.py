@@ -58,7 +58,7 @@ from ..results import Result
 from .glm import _V_FLOOR, MAX_ITER_LIMIT, _check_alpha, _equations, _generalization
 from .models import TeacherStudent
 
-__all__ = ["AMPRun", "StateEvolution", "amp", "state_evolution"]
+__all__ = ["AMPRun", "StateEvolution", "CommitteeAMPRun", "CommitteeStateEvolution", "amp", "state_evolution"]
 
 #: floor of the channel variance V (relative to rho): when the posterior has collapsed
 #: (v_hat = 0) the channel functions would divide by zero; 1e-18 keeps g_out ~ omega / V
@@ -159,14 +159,93 @@ class StateEvolution(Result):
     model: str
 
 
+@dataclass(frozen=True, repr=False)
+class CommitteeAMPRun(Result):
+    r"""Committee AMP on one instance (the matrix form of :class:`AMPRun`).
+
+    Attributes
+    ----------
+    alpha, n : load P/N and number of inputs N.
+    q, m : final overlaps :math:`\hat W^\top\hat W/N` and :math:`\hat W^\top W^*/N` (K x K; m is NaN
+        without the teacher).
+    q_diagonal, q_offdiagonal : :math:`q_d, q_a` of q (least squares in :math:`q_d I + q_a 11^\top/K`), the
+        permutation-invariant parts compared with :class:`CommitteeStateEvolution`.
+    q_history : q of the iterates (n_iter + 1, K, K), index 0 the start.
+    mse : :math:`|\hat W - W^*|^2/(NK)` (NaN without the teacher).
+    generalization_error : the channel's Bayes error at the instance's overlap q (exact for Gaussian inputs
+        under the Nishimori identity m = q; NaN without the teacher).
+    n_iter, converged, residual, message : as in :class:`AMPRun` (residual: root-mean-square change of
+        :math:`\hat W`).
+    model : repr of the model.
+    """
+
+    alpha: float
+    n: int
+    q: np.ndarray
+    m: np.ndarray
+    q_diagonal: float
+    q_offdiagonal: float
+    q_history: np.ndarray
+    mse: float
+    generalization_error: float
+    n_iter: int
+    converged: bool
+    residual: float
+    message: str
+    model: str
+
+
+@dataclass(frozen=True, repr=False)
+class CommitteeStateEvolution(Result):
+    r"""State evolution of committee AMP.
+
+    Attributes
+    ----------
+    alpha : load(s).
+    q_history : (..., n_iter + 1, K, K), index 0 the start :math:`q_0 = \epsilon^2 I`.
+    q_diagonal_history, q_offdiagonal_history : :math:`q_d, q_a` along the iteration.
+    error_history : the Bayes error at each :math:`q_t`.
+    q, q_diagonal, q_offdiagonal, generalization_error : the final values.
+    converged : :math:`\max|q_{t+1} - q_t|\le` tol reached.
+    n_iter : number of steps; residual : the last step's change.
+    model : repr of the model.
+    """
+
+    alpha: object
+    q_history: np.ndarray
+    q_diagonal_history: np.ndarray
+    q_offdiagonal_history: np.ndarray
+    error_history: np.ndarray
+    q: np.ndarray
+    q_diagonal: object
+    q_offdiagonal: object
+    generalization_error: object
+    converged: object
+    n_iter: int
+    residual: object
+    model: str
+
+
+#: standard deviation of the random start of committee AMP (K > 1): the uninformed start W = 0 is a fixed
+#: point of the permutation symmetry (every hidden unit gets the same update), so it is broken by
+#: W_ik ~ N(0, eps^2); state evolution starts from the matching q_0 = eps^2 I
+COMMITTEE_INIT = 1e-2
+#: floor added to the committee channel variance V (K x K) so that it stays positive definite
+_COMMITTEE_V_FLOOR = 1e-12
+
+
 def _check_bayes_optimal(model) -> TeacherStudent:
     if not isinstance(model, TeacherStudent) or not model.bayes_optimal:
         raise ValueError(f"model must be a Bayes-optimal TeacherStudent, got {model!r}")
     if model.inputs is not None:
         raise ValueError(f"AMP and state evolution are implemented for isotropic inputs, got inputs={model.inputs!r}")
-    if model.K > 1:
-        raise ValueError(f"AMP and state evolution are not implemented yet for committee machines (K = {model.K})")
     return model
+
+
+def _is_committee(model) -> bool:
+    from ..gibbs.committee import VectorChannel
+
+    return isinstance(model.channel, VectorChannel)
 
 
 def state_evolution(model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, V0: ArrayLike | None = None, *,
@@ -205,11 +284,18 @@ def state_evolution(model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, 
     Returns
     -------
     StateEvolution
+        or :class:`CommitteeStateEvolution` for a committee machine: the undamped committee-symmetric
+        map of :mod:`~statmech_learn.replica.committee` from :math:`q_0 = 10^{-4} I` (AMP's random start).
     """
     model = _check_bayes_optimal(model)
     alpha_in = _check_alpha(alpha)
     n_iter = check_int("n_iter", n_iter, minimum=1, maximum=MAX_ITER_LIMIT)
     tol = check_tol("tol", tol)
+    if _is_committee(model):
+        if V0 is not None:
+            raise ValueError("V0 is not used by committee state evolution: it starts at q_0 = eps^2 I "
+                             "(COMMITTEE_INIT)")
+        return _committee_state_evolution(model, alpha_in, n_iter, tol)
     alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
     rho = model.rho
     if V0 is None:
@@ -251,6 +337,175 @@ def state_evolution(model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, 
 
     return StateEvolution(alpha=s(alpha_arr), q_history=o(q_hist), m_history=o(q_hist.copy()), V_history=o(V_hist),
                           q=s(q_hist[..., -1]), converged=s(conv), n_iter=n_iter, residual=s(res), model=repr(model))
+
+
+def _committee_state_evolution(model, alpha_in, n_iter: int, tol: float) -> CommitteeStateEvolution:
+    r"""Undamped iteration :math:`q_{t+1} = F_\alpha(q_t)` of the committee map
+    (:mod:`~statmech_learn.replica.committee`), committee-symmetric, from :math:`q_0 = \epsilon^2 I`."""
+    from .committee import _compose, _maps, _symmetric_parts
+
+    K = model.K
+    a = np.atleast_1d(np.asarray(alpha_in, dtype=float))
+    F = _maps(model, a, True, None)
+    q = np.broadcast_to(COMMITTEE_INIT**2 * np.eye(K), a.shape + (K, K)).copy()
+    hist, err = [q], []
+    res = np.full(a.shape, np.inf)
+    active = np.ones(a.shape, dtype=bool)
+    e = np.zeros(a.shape)
+    with np.errstate(all="ignore"):
+        for _ in range(n_iter):
+            q = q.copy()
+            if np.any(active):
+                qn, _, _, ch = F(q[active], a[active])
+                e = e.copy()
+                e[active] = ch["error"]  # the error at q_t
+                qn = _compose(*_symmetric_parts(qn), K)
+                r = np.max(np.abs(qn - q[active]), axis=(-2, -1))
+                res[active] = np.where(np.isfinite(r), r, np.inf)
+                q[active] = qn
+                active &= ~(res <= tol)
+            hist.append(q)
+            err.append(e)
+        err.append(model.channel.rs_bayes(q)["error"])
+    qh = np.stack(hist, axis=1)  # (n_alpha, n_iter + 1, K, K)
+    eh = np.stack(err, axis=1)
+    qd, qa = _symmetric_parts(qh)
+    conv = res <= tol
+    scalar = np.ndim(alpha_in) == 0
+
+    def o(x):
+        return x[0] if scalar else x
+
+    def s(x):
+        return x[0].item() if scalar else x
+
+    return CommitteeStateEvolution(alpha=s(a), q_history=o(qh), q_diagonal_history=o(qd), q_offdiagonal_history=o(qa),
+                                   error_history=o(eh), q=o(qh[:, -1]), q_diagonal=s(qd[:, -1]),
+                                   q_offdiagonal=s(qa[:, -1]), generalization_error=s(eh[:, -1]), converged=s(conv),
+                                   n_iter=n_iter, residual=s(res), model=repr(model))
+
+
+def _psd(M: np.ndarray, upper: float | None = None) -> np.ndarray:
+    """Symmetric part of a batch of matrices with eigenvalues clipped to [0, upper]."""
+    lam, U = np.linalg.eigh(0.5 * (M + np.swapaxes(M, -1, -2)))
+    lam = np.clip(lam, 0.0, upper)
+    return (U * lam[..., None, :]) @ np.swapaxes(U, -1, -2)
+
+
+def _gamp_committee(model: TeacherStudent, F: np.ndarray, y: np.ndarray, W: np.ndarray, C: np.ndarray,
+                    damping: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    r"""Committee AMP: the iteration of :func:`_gamp` with K-vectors and K x K matrices
+    (Aubin et al. 2018, Algorithm 1),
+
+    .. math::
+        V_\mu = \sum_i F_{\mu i}^2 \hat C_i,\quad \omega_\mu = \sum_i F_{\mu i}\hat w_i - V_\mu g_\mu^{old},\quad
+        g_\mu = g_{out}(y_\mu, \omega_\mu, V_\mu),\quad
+        \Lambda_i = -\sum_\mu F_{\mu i}^2\,\partial_\omega g_{out},\quad
+        B_i = \sum_\mu F_{\mu i} g_\mu + \Lambda_i\hat w_i,
+
+    then :math:`\hat w_i = f_a(B_i, \Lambda_i)` and :math:`\hat C_i = f_v(B_i, \Lambda_i)` (the vector prior's
+    mean and covariance).  :math:`\Lambda_i` is projected onto the PSD cone, as the scalar code clips it at 0.
+    """
+    prior, channel = model.prior, model.channel
+    P, n = F.shape
+    K = W.shape[1]
+    F2 = F * F
+    g = np.zeros((P, K))
+    eye = np.eye(K)
+    while True:
+        V = (F2 @ C.reshape(n, K * K)).reshape(P, K, K)
+        V = 0.5 * (V + np.swapaxes(V, -1, -2)) + _COMMITTEE_V_FLOOR * eye
+        omega = F @ W - np.einsum("pkl,pl->pk", V, g)
+        g = channel.g_out(y, omega, V)
+        dg = channel.dg_out(y, omega, V)
+        Lam = _psd((F2.T @ (-dg).reshape(P, K * K)).reshape(n, K, K))
+        B = F.T @ g + np.einsum("nkl,nl->nk", Lam, W)
+        W_new = prior.mean(B, Lam)
+        C_new = prior.covariance(B, Lam)
+        if damping:
+            W_new = (1 - damping) * W_new + damping * W
+            C_new = (1 - damping) * C_new + damping * C
+        if not (np.all(np.isfinite(W_new)) and np.all(np.isfinite(C_new)) and np.all(np.isfinite(g))):
+            return
+        W, C = W_new, _psd(C_new)
+        yield W, C
+
+
+def _committee_amp(model, n, alpha, rng, n_iter, tol, damping, X, y, w_star, init, strict) -> CommitteeAMPRun:
+    from .committee import _symmetric_parts
+
+    K = model.K
+    P = check_patterns(alpha, n)
+    if X is None:
+        if y is not None:
+            raise ValueError("y was given without X: pass the inputs X that produced it")
+        w_star = model.prior.sample(n, rng) if w_star is None else w_star
+        X = rng.standard_normal((P, n))
+    else:
+        X = np.asarray(X, dtype=float)
+        if X.shape != (P, n):
+            raise ValueError(f"X must have shape (round(alpha * n), n) = {(P, n)}, got {X.shape}")
+        check_finite("X", X)
+        if y is None and w_star is None:
+            w_star = model.prior.sample(n, rng)
+    if w_star is not None:
+        w_star = np.asarray(w_star, dtype=float)
+        if w_star.shape != (n, K):
+            raise ValueError(f"w_star must have shape (n, K) = {(n, K)}, got {w_star.shape}")
+        check_finite("w_star", w_star)
+    if y is None:
+        y = model.channel.sample(X @ w_star / np.sqrt(n), rng)
+    y = np.asarray(y, dtype=float)
+    if y.shape != (P,):
+        raise ValueError(f"y must have shape ({P},), got {y.shape}")
+    check_finite("y", y)
+    if init == "informed":
+        if w_star is None:
+            raise ValueError("init='informed' needs the teacher: pass w_star")
+        W = w_star + _INFORMED_NOISE * rng.standard_normal((n, K))
+        C = np.broadcast_to(_INFORMED_NOISE**2 * np.eye(K), (n, K, K)).copy()
+    else:
+        W = np.zeros((n, K)) + (COMMITTEE_INIT * rng.standard_normal((n, K)) if K > 1 else 0.0)
+        C = np.broadcast_to(model.prior.covariance(np.zeros(K), np.zeros((K, K))), (n, K, K)).copy()
+    F = X / np.sqrt(n)
+    del X
+    q_hist = [W.T @ W / n]
+    residual, converged, t = np.inf, False, 0
+    message = f"no convergence in {n_iter} iterations (tol {tol:g})"
+    steps = _gamp_committee(model, F, y, W, C, damping)
+    with np.errstate(all="ignore"):
+        while t < n_iter:
+            nxt = next(steps, None)
+            if nxt is None:
+                residual = np.nan
+                message = f"non-finite iterate at iteration {t + 1}; the last finite iterate is returned"
+                break
+            W_new, C = nxt
+            t += 1
+            residual = float(np.sqrt(np.mean((W_new - W) ** 2)))
+            W = W_new
+            q_hist.append(W.T @ W / n)
+            if residual <= tol:
+                converged, message = True, f"converged in {t} iterations"
+                break
+    q = q_hist[-1]
+    qd, qa = _symmetric_parts(q)
+    if w_star is not None:
+        m = W.T @ w_star / n
+        mse = float(np.mean((W - w_star) ** 2))
+        eg = float(model.channel.rs_bayes(_psd(q, 1.0 - 1e-9))["error"])
+    else:
+        m, mse, eg = np.full((K, K), np.nan), np.nan, np.nan
+    run = CommitteeAMPRun(alpha=alpha, n=n, q=q, m=m, q_diagonal=float(qd), q_offdiagonal=float(qa),
+                          q_history=np.array(q_hist), mse=mse, generalization_error=eg, n_iter=t, converged=converged,
+                          residual=residual, message=message, model=repr(model))
+    if not converged:
+        msg = f"committee AMP did not converge for {model!r} at alpha = {alpha:g}, n = {n}: {message}, " \
+              f"residual {residual:.3g}"
+        if strict:
+            raise ConvergenceError(msg, run)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+    return run
 
 
 def _instance(model: TeacherStudent, n: int, P: int, rng, X, y, w_star):
@@ -374,6 +629,10 @@ def amp(model: TeacherStudent, n: int, alpha: float, rng=None, n_iter: int = 200
     Returns
     -------
     AMPRun
+        or :class:`CommitteeAMPRun` for a committee machine (:class:`~statmech_learn.gibbs.Committee`
+        channel): the same iteration with K-vectors and K x K matrices (:func:`_gamp_committee`),
+        ``w_star`` of shape (N, K), and for K > 1 a random start :math:`\hat W_{ik}\sim N(0, 10^{-4})` that
+        breaks the permutation symmetry.
     """
     model = _check_bayes_optimal(model)
     n = check_int("n", n, minimum=1, maximum=MAX_WEIGHTS)
@@ -386,6 +645,8 @@ def amp(model: TeacherStudent, n: int, alpha: float, rng=None, n_iter: int = 200
     init = check_choice("init", init, ("uninformed", "informed"))
     P = check_patterns(alpha, n)
     rng = as_rng(rng)
+    if _is_committee(model):
+        return _committee_amp(model, n, alpha, rng, n_iter, tol, damping, X, y, w_star, init, strict)
     X, y, w_star = _instance(model, n, P, rng, X, y, w_star)
     rho = model.rho
     if init == "informed":

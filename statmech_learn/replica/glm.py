@@ -679,8 +679,10 @@ def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.01,
 
     model = _check_model(model)
     if model.K > 1:
-        raise ValueError(f"transitions of committee machines (K = {model.K}) are not implemented yet: locate the "
-                         "specialisation from solve(model, alpha).branch")
+        from .committee import committee_transitions
+
+        return committee_transitions(model, (0.5, 4.0) if alpha_range == (0.01, 10.0) else alpha_range,
+                                     xtol=max(xtol, 1e-4), strict=strict)
     xtol = check_tol("xtol", xtol, floor=1e-10)
     if not model.bayes_optimal:
         raise ValueError(f"model must be Bayes-optimal for transitions, got {model!r}")

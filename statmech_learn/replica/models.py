@@ -104,9 +104,9 @@ class TeacherStudent:
         from ..gibbs.spectra import SpectralPrior
         from .covariates import Inputs
 
-        from ..gibbs.committee import Committee, make_vector_prior
+        from ..gibbs.committee import VectorChannel, make_vector_prior
 
-        if isinstance(channel, Committee):  # K hidden units: vector-valued prior, Bayes-optimal student
+        if isinstance(channel, VectorChannel):  # K hidden units: vector-valued prior, Bayes-optimal student
             if student is not None and not isinstance(student, BayesOptimal):
                 raise ValueError(f"committee machines have Bayes-optimal students only, got {student!r}")
             if inputs is not None or student_prior is not None or student_channel is not None:

@@ -16,16 +16,17 @@ __all__ = ["Panel", "Reproduction", "ReproductionResult", "RunContext", "Series"
 
 
 def _registry() -> dict[str, Reproduction]:
-    from . import (binary_perceptron, compressed_sensing, cover, double_descent, gardner, overparametrization,
-                   perceptron_rules, rbm_tap, rbm_vs_rg, real_data, reweighting, saad_solla, sgd_temperature, sk_tap,
-                   structured_data, teacher_student)
+    from . import (binary_perceptron, committee, compressed_sensing, cover, double_descent, gardner,
+                   overparametrization, perceptron_rules, rbm_tap, rbm_vs_rg, real_data, reweighting, saad_solla,
+                   sgd_temperature, sk_tap, structured_data, teacher_student)
 
     return {r.name: r for r in (gardner.REPRODUCTION, cover.REPRODUCTION, teacher_student.REPRODUCTION,
                                 binary_perceptron.REPRODUCTION, compressed_sensing.REPRODUCTION,
                                 perceptron_rules.REPRODUCTION, saad_solla.REPRODUCTION,
                                 overparametrization.REPRODUCTION, sk_tap.REPRODUCTION, rbm_tap.REPRODUCTION,
                                 rbm_vs_rg.REPRODUCTION, reweighting.REPRODUCTION, sgd_temperature.REPRODUCTION,
-                                double_descent.REPRODUCTION, structured_data.REPRODUCTION, real_data.REPRODUCTION)}
+                                double_descent.REPRODUCTION, structured_data.REPRODUCTION, real_data.REPRODUCTION,
+                                committee.REPRODUCTION)}
 
 
 def get(name: str) -> Reproduction:

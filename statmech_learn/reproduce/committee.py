@@ -1,0 +1,151 @@
+r"""Committee machines: the specialisation transition and the computational gap.
+
+The Bayes-optimal sign committee :math:`y = \mathrm{sign}(\sum_{k\le K}\mathrm{sign}(z_k))` with K = 2 hidden
+units (y = 0 at a tie), Gaussian and ±1 weights (Aubin, Maillard, Barbier, Krzakala, Macris & Zdeborova
+2018, NeurIPS).  Panels (a, b): the generalisation error :math:`\tfrac12\mathbb E(y - \hat y)^2` of the
+Bayes-optimal estimator against :math:`\alpha = P/N` (:func:`~statmech_learn.replica.solve_committee`): the
+thermodynamic curve, the branch AMP follows (state evolution from AMP's start) and committee AMP on finite
+instances (mean ± standard error over instances).  Vertical lines: the specialisation (where the
+non-specialised fixed point loses stability) and, for ±1 weights, the first-order transition to perfect
+recovery and AMP's threshold; between them AMP is suboptimal.  Panel (c): the large-K limit,
+:math:`\tilde\alpha = \alpha/K` (:func:`~statmech_learn.replica.solve_large_committee`), whose specialisation
+is first order with AMP stuck on the non-specialised plateau at every :math:`\tilde\alpha`.
+
+``--quick`` solves 24 loads with the cheaper channel rule (panel order 4, ~1e-6), locates the transitions on
+that grid (the first load of each branch change) and runs AMP on n = 400 before the specialisation only;
+the full run locates them to 1e-4 (:func:`~statmech_learn.replica.committee_transitions`) and runs AMP at
+n = 2000 on both sides.
+The AMP points are checked against state evolution with the tolerance of the sample: Student-t over
+instances (Bonferroni, 1 %) plus a finite-size allowance 1.3/sqrt(n) (the instance spread measured at
+n = 2000).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import replica as R
+from ..errors import ConvergenceWarning
+from ..gibbs.committee import Committee
+from ..sweep import Grid
+from .base import Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement, \
+    means_over_instances
+
+PRIORS = ("gaussian", "binary")
+#: finite-size spread of committee AMP's overlaps, times 1/sqrt(n) (measured at n = 2000, K = 2, alpha = 3)
+FINITE_SIZE = 1.3
+
+
+def model(prior: str) -> R.TeacherStudent:
+    return R.TeacherStudent(prior=prior, channel=Committee(2))
+
+
+def amp_point(prior: str, alpha: float, n: int, seed: int) -> dict:
+    """Committee AMP on one instance (a sweep point)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        run = R.amp(model(prior), n=n, alpha=alpha, rng=seed, n_iter=600, tol=1e-7)
+    return {"error": run.generalization_error, "q_diagonal": run.q_diagonal, "q_offdiagonal": run.q_offdiagonal,
+            "converged": bool(run.converged), "n_iter": run.n_iter}
+
+
+def _grid_transitions(curve) -> dict:
+    """Transitions located on the grid: first specialised load, first thermodynamically informed load, and
+    the first load where the uninformed branch has reached the informed one after differing from it."""
+    a = np.asarray(curve.alpha)
+    spec = a[np.argmax(curve.specialized)] if np.any(curve.specialized) else np.nan
+    differ = np.asarray(curve.branch) == "informed"
+    it = a[np.argmax(differ)] if np.any(differ) else np.nan
+    alg = np.nan
+    if np.any(differ):
+        later = np.arange(a.size) > np.flatnonzero(differ)[-1]
+        after = np.flatnonzero(later & (np.asarray(curve.branch) == "unique"))
+        alg = a[after[0]] if after.size else np.nan
+    return {"alpha_specialization": float(spec), "alpha_it": float(it), "alpha_spinodal": float(alg)}
+
+
+def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionResult:
+    """Replica branches, transitions and AMP points for K = 2; the large-K limit."""
+    ctx = ctx or RunContext(reproduction="committee")
+    alpha = np.linspace(0.1, 4.0, 24 if quick else 80)
+    order = 4 if quick else None  # panel order of the channel rule: ~1e-6 in quick mode, ~1e-8 otherwise
+    n_amp = 400 if quick else 2000
+    amp_alpha = [0.5, 1.0, 1.5] if quick else [0.5, 1.0, 1.5, 2.5, 3.0, 3.5]
+    n_seeds = 3 if quick else 4
+    timer = Timer()
+    series: list[Series] = []
+    panels: list[Panel] = []
+    checks: dict = {}
+    transitions = {}
+    with timer.stage("replica"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for p, name in zip(PRIORS, "ab"):
+            m = model(p)
+            curve = R.solve_committee(m, alpha, order=order)
+            uni = R.solve_committee(m, alpha, init="uninformed", order=order)
+            series.append(Series(f"{p} weights: Bayes-optimal (replica)", "theory", name, alpha,
+                                 curve.generalization_error, group=p,
+                                 extra={"q_diagonal": curve.q_diagonal, "q_offdiagonal": curve.q_offdiagonal,
+                                        "free_entropy": curve.free_entropy}))
+            series.append(Series(f"{p} weights: AMP branch (state evolution)", "theory", name, alpha,
+                                 np.where(uni.converged, uni.generalization_error, np.nan), group=p, style="--"))
+            checks[f"replica_converged_{p}"] = bool(np.all(curve.converged))
+            if quick:
+                tr = _grid_transitions(curve)
+            else:
+                t = R.committee_transitions(m, (1.0, 3.0), n_grid=21)
+                tr = {"alpha_specialization": t.alpha_specialization, "alpha_it": t.alpha_it,
+                      "alpha_spinodal": t.alpha_spinodal}
+            transitions[p] = tr
+            vlines = [(tr["alpha_specialization"], "specialisation")]
+            if np.isfinite(tr["alpha_it"]):
+                vlines += [(tr["alpha_it"], "first order (IT)"), (tr["alpha_spinodal"], "AMP threshold")]
+            panels.append(Panel(name, "alpha = P / N", "generalisation error", f"K = 2, {p} weights",
+                                vlines=[v for v in vlines if np.isfinite(v[0])], legend="upper right"))
+    checks["transitions"] = transitions
+    grid = Grid(prior=list(PRIORS), alpha=amp_alpha, n=[n_amp], base_seed=ctx.seed) * Grid(seed=range(n_seeds))
+    with timer.stage("amp"):
+        table = ctx.sweep(amp_point, grid, "amp instances")
+    with timer.stage("state evolution"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for p, name in zip(PRIORS, "ab"):
+            se = R.state_evolution(model(p), np.array(amp_alpha), n_iter=800)
+            for key in ("q_diagonal", "q_offdiagonal", "error"):
+                means, errs = means_over_instances(table, key, "alpha", amp_alpha, prior=p)
+                ref = se.generalization_error if key == "error" else getattr(se, key)
+                checks[f"amp_vs_state_evolution_{key}_{p}"] = mean_agreement(
+                    means, errs, ref, n_seeds, allowance=FINITE_SIZE / np.sqrt(n_amp))
+                if key == "error":
+                    series.append(Series(f"{p} weights: committee AMP, n = {n_amp}", "simulation", name, amp_alpha,
+                                         means, yerr=errs, group=p, extra={"state_evolution": ref}))
+            conv = [r["converged"] for r in table.select(prior=p).records]
+            checks[f"amp_converged_fraction_{p}"] = float(np.mean(conv))
+    with timer.stage("large K"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        at = np.linspace(0.5, 12.0, 60)
+        for p in PRIORS:
+            lk = R.solve_large_committee(p, at)
+            ns = R.solve_large_committee(p, at, init="non-specialized")
+            tr = R.large_committee_transition(p)
+            series.append(Series(f"{p} weights: K -> infinity (replica)", "theory", "c", at, lk.squared_error,
+                                 group=p))
+            series.append(Series(f"{p} weights: K -> infinity, AMP (non-specialised)", "theory", "c", at,
+                                 ns.squared_error, group=p, style="--"))
+            checks[f"large_k_alpha_tilde_spec_{p}"] = tr.alpha_tilde_spec
+        panels.append(Panel("c", "alpha / K", "generalisation error", "K -> infinity",
+                            vlines=[(checks[f"large_k_alpha_tilde_spec_{p}"], f"specialisation ({p})")
+                                    for p in PRIORS], legend="upper right"))
+    params = dict(K=2, alpha=alpha.tolist(), panel_order=order or 6, amp_alpha=amp_alpha, n_amp=n_amp,
+                  n_instances=n_seeds, finite_size=FINITE_SIZE, quick=quick, seed=ctx.seed)
+    return ReproductionResult("committee", "Committee machines: specialisation and the computational gap (K = 2)",
+                              params, series, panels, timer.timings, checks)
+
+
+REPRODUCTION = Reproduction(
+    "committee",
+    "committee machine K = 2 (Gaussian and ±1 weights): specialisation, first-order transition, AMP vs state "
+    "evolution; large K",
+    compute,
+)
