@@ -436,29 +436,7 @@ def _committee_amp(model, n, alpha, rng, n_iter, tol, damping, X, y, w_star, ini
 
     K = model.K
     P = check_patterns(alpha, n)
-    if X is None:
-        if y is not None:
-            raise ValueError("y was given without X: pass the inputs X that produced it")
-        w_star = model.prior.sample(n, rng) if w_star is None else w_star
-        X = rng.standard_normal((P, n))
-    else:
-        X = np.asarray(X, dtype=float)
-        if X.shape != (P, n):
-            raise ValueError(f"X must have shape (round(alpha * n), n) = {(P, n)}, got {X.shape}")
-        check_finite("X", X)
-        if y is None and w_star is None:
-            w_star = model.prior.sample(n, rng)
-    if w_star is not None:
-        w_star = np.asarray(w_star, dtype=float)
-        if w_star.shape != (n, K):
-            raise ValueError(f"w_star must have shape (n, K) = {(n, K)}, got {w_star.shape}")
-        check_finite("w_star", w_star)
-    if y is None:
-        y = model.channel.sample(X @ w_star / np.sqrt(n), rng)
-    y = np.asarray(y, dtype=float)
-    if y.shape != (P,):
-        raise ValueError(f"y must have shape ({P},), got {y.shape}")
-    check_finite("y", y)
+    X, y, w_star = _instance(model, n, P, rng, X, y, w_star)
     if init == "informed":
         if w_star is None:
             raise ValueError("init='informed' needs the teacher: pass w_star")
@@ -524,8 +502,9 @@ def _instance(model: TeacherStudent, n: int, P: int, rng, X, y, w_star):
             w_star = model.prior.sample(n, rng)
     if w_star is not None:
         w_star = np.asarray(w_star, dtype=float)
-        if w_star.shape != (n,):
-            raise ValueError(f"w_star must have shape ({n},), got {w_star.shape}")
+        shape = (n, model.K) if _is_committee(model) else (n,)
+        if w_star.shape != shape:
+            raise ValueError(f"w_star must have shape {shape}, got {w_star.shape}")
         check_finite("w_star", w_star)
     if y is None:
         y = model.channel.sample(X @ w_star / np.sqrt(n), rng)

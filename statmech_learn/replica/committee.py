@@ -33,6 +33,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import check_choice, check_int
 from ..results import Result
+from .glm import Transitions
 
 __all__ = ["CommitteeCurve", "CommitteeTransitions", "solve_committee", "committee_transitions"]
 
@@ -396,14 +397,11 @@ def solve_committee(model, alpha: ArrayLike, *, init: str = "both", symmetric: b
 
 
 @dataclass(frozen=True, repr=False)
-class CommitteeTransitions(Result):
-    """Transitions of a Bayes-optimal committee machine (K >= 2).
+class CommitteeTransitions(Transitions):
+    """Transitions of a Bayes-optimal committee machine (K >= 2): :class:`Transitions` and the specialisation.
 
     Attributes
     ----------
-    alpha_specialization : where the non-specialised fixed point (q_d = 0) becomes unstable across its line
-        (the slope of the map across it reaches 1): state evolution, and AMP, leave it there.  For Gaussian
-        weights at K = 2 this is the continuous specialisation transition.
     alpha_it : where the informed branch overtakes the uninformed one in free entropy (first-order, the
         information-theoretic threshold; NaN when the two never coexist in the range).
     alpha_spinodal : where the uninformed branch (AMP) reaches the informed one: the algorithmic threshold
@@ -414,17 +412,12 @@ class CommitteeTransitions(Result):
     first_order : the informed and uninformed branches coexist somewhere in the range.
     converged : every load reported was located to ``xtol``.
     xtol, alpha_range, message : tolerance in alpha, the range searched, what was found.
+    alpha_specialization : where the non-specialised fixed point (q_d = 0) becomes unstable across its line
+        (the slope of the map across it reaches 1): state evolution, and AMP, leave it there.  For Gaussian
+        weights at K = 2 this is the continuous specialisation transition.
     """
 
     alpha_specialization: float
-    alpha_it: float
-    alpha_spinodal: float
-    alpha_spinodal_informed: float
-    first_order: bool
-    converged: bool
-    xtol: float
-    alpha_range: tuple
-    message: str
 
 
 def committee_transitions(model, alpha_range: tuple[float, float] = (0.5, 4.0), *, n_grid: int = 16,
@@ -443,15 +436,11 @@ def committee_transitions(model, alpha_range: tuple[float, float] = (0.5, 4.0), 
     from scipy.optimize import brentq
 
     from ..errors import ConvergenceError
-    from .glm import _check_alpha
+    from .glm import check_alpha_range
 
     if model.K < 2:
         raise ValueError(f"committee_transitions needs K >= 2 hidden units, got K = {model.K}: use transitions()")
-    if isinstance(alpha_range, str) or np.ndim(alpha_range) != 1 or len(alpha_range) != 2:
-        raise ValueError(f"alpha_range must be a pair (low, high), got {alpha_range!r}")
-    lo, hi = (float(_check_alpha(x)) for x in alpha_range)
-    if not lo < hi:
-        raise ValueError(f"alpha_range must be increasing, got {alpha_range}")
+    lo, hi = check_alpha_range(alpha_range)
     n_grid = check_int("n_grid", n_grid, minimum=4, maximum=400)
     from .._validation import check_tol
 

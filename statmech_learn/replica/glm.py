@@ -654,6 +654,16 @@ def _pick(model, u, i):
     return out, branch
 
 
+def check_alpha_range(alpha_range) -> tuple[float, float]:
+    """An increasing pair (low, high) of loads > 0."""
+    if isinstance(alpha_range, str) or np.ndim(alpha_range) != 1 or len(alpha_range) != 2:
+        raise ValueError(f"alpha_range must be a pair (low, high), got {alpha_range!r}")
+    lo, hi = (float(_check_alpha(a)) for a in alpha_range)
+    if not lo < hi:
+        raise ValueError(f"alpha_range must be increasing, got {alpha_range}")
+    return lo, hi
+
+
 def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.01, 10.0), *,
                 xtol: float = 1e-6, strict: bool = False) -> Transitions:
     """First-order (information-theoretic) transition and both spinodals of a Bayes-optimal model.
@@ -686,11 +696,7 @@ def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.01,
     xtol = check_tol("xtol", xtol, floor=1e-10)
     if not model.bayes_optimal:
         raise ValueError(f"model must be Bayes-optimal for transitions, got {model!r}")
-    if isinstance(alpha_range, str) or np.ndim(alpha_range) != 1 or len(alpha_range) != 2:
-        raise ValueError(f"alpha_range must be a pair (low, high), got {alpha_range!r}")
-    lo, hi = (float(_check_alpha(a)) for a in alpha_range)
-    if not lo < hi:
-        raise ValueError(f"alpha_range must be increasing, got {alpha_range}")
+    lo, hi = check_alpha_range(alpha_range)
     tp = bayes_transitions(model, (lo, hi), xtol=xtol)
     out = Transitions(alpha_it=tp.alpha_it, alpha_spinodal=tp.alpha_spinodal,
                       alpha_spinodal_informed=tp.alpha_spinodal_informed, first_order=tp.first_order,
