@@ -29,6 +29,7 @@ import numpy as np
 from .. import replica as R
 from ..errors import ConvergenceWarning
 from ..gibbs.committee import Committee
+from ..replica.committee import SPECIALIZED
 from ..sweep import Grid
 from .base import Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement, \
     means_over_instances
@@ -51,19 +52,25 @@ def amp_point(prior: str, alpha: float, n: int, seed: int) -> dict:
             "converged": bool(run.converged), "n_iter": run.n_iter}
 
 
-def _grid_transitions(curve) -> dict:
-    """Transitions located on the grid: first specialised load, first thermodynamically informed load, and
-    the first load where the uninformed branch has reached the informed one after differing from it."""
-    a = np.asarray(curve.alpha)
-    spec = a[np.argmax(curve.specialized)] if np.any(curve.specialized) else np.nan
-    differ = np.asarray(curve.branch) == "informed"
-    it = a[np.argmax(differ)] if np.any(differ) else np.nan
-    alg = np.nan
+def _combine(inf, uni) -> dict:
+    """The thermodynamic curve from the two branches (the larger free entropy), and the transitions located on
+    the grid: the first specialised load, the first load where the informed branch wins while the two differ
+    (first order), and the first load after the last difference where the uninformed branch has joined it."""
+    a = np.asarray(uni.alpha)
+    both = inf.converged & uni.converged
+    differ = both & (np.max(np.abs(inf.q - uni.q), axis=(-2, -1)) > 1e-6)
+    pick = inf.converged & (~uni.converged | (inf.free_entropy > uni.free_entropy))
+    curve = {k: np.where(pick, getattr(inf, k), getattr(uni, k))
+             for k in ("generalization_error", "q_diagonal", "q_offdiagonal", "free_entropy", "converged")}
+    curve["converged"] = inf.converged | uni.converged
+    specialized = curve["q_diagonal"] > SPECIALIZED
+    it_mask = differ & pick
+    tr = {"alpha_specialization": float(a[np.argmax(specialized)]) if np.any(specialized) else np.nan,
+          "alpha_it": float(a[np.argmax(it_mask)]) if np.any(it_mask) else np.nan, "alpha_spinodal": np.nan}
     if np.any(differ):
-        later = np.arange(a.size) > np.flatnonzero(differ)[-1]
-        after = np.flatnonzero(later & (np.asarray(curve.branch) == "unique"))
-        alg = a[after[0]] if after.size else np.nan
-    return {"alpha_specialization": float(spec), "alpha_it": float(it), "alpha_spinodal": float(alg)}
+        after = np.flatnonzero((np.arange(a.size) > np.flatnonzero(differ)[-1]) & both & ~differ)
+        tr["alpha_spinodal"] = float(a[after[0]]) if after.size else np.nan
+    return curve, tr
 
 
 def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionResult:
@@ -83,17 +90,18 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         warnings.simplefilter("ignore", ConvergenceWarning)
         for p, name in zip(PRIORS, "ab"):
             m = model(p)
-            curve = R.solve_committee(m, alpha, order=order)
+            inf = R.solve_committee(m, alpha, init="informed", order=order)
             uni = R.solve_committee(m, alpha, init="uninformed", order=order)
+            curve, grid_tr = _combine(inf, uni)
             series.append(Series(f"{p} weights: Bayes-optimal (replica)", "theory", name, alpha,
-                                 curve.generalization_error, group=p,
-                                 extra={"q_diagonal": curve.q_diagonal, "q_offdiagonal": curve.q_offdiagonal,
-                                        "free_entropy": curve.free_entropy}))
+                                 curve["generalization_error"], group=p,
+                                 extra={"q_diagonal": curve["q_diagonal"], "q_offdiagonal": curve["q_offdiagonal"],
+                                        "free_entropy": curve["free_entropy"]}))
             series.append(Series(f"{p} weights: AMP branch (state evolution)", "theory", name, alpha,
                                  np.where(uni.converged, uni.generalization_error, np.nan), group=p, style="--"))
-            checks[f"replica_converged_{p}"] = bool(np.all(curve.converged))
+            checks[f"replica_converged_{p}"] = bool(np.all(curve["converged"]))
             if quick:
-                tr = _grid_transitions(curve)
+                tr = grid_tr
             else:
                 t = R.committee_transitions(m, (1.0, 3.0), n_grid=21)
                 tr = {"alpha_specialization": t.alpha_specialization, "alpha_it": t.alpha_it,
