@@ -326,3 +326,17 @@ def test_committee_amp_against_state_evolution_n2000():
     tol = 4 * 1.3 / np.sqrt(4 * n)
     assert abs(np.mean([r.q_diagonal for r in runs]) - se.q_diagonal) < tol
     assert abs(np.mean([r.q_offdiagonal for r in runs]) - se.q_offdiagonal) < tol
+
+
+@pytest.mark.slow
+def test_binary_k2_first_order_transition():
+    """K = 2, ±1 weights: the specialisation is first order.  At the reported alpha_it the uninformed branch's
+    free entropy equals that of perfect recovery, -K log 2 = -2 log 2 (exact: q = I, the prior's entropy), to
+    1e-4 (the informed branch reaches q_d = 1 - 1e-6, its free entropy -2 log 2 to ~1e-5); the line loses stability after alpha_it and AMP reaches perfect recovery after that
+    (alpha_it < alpha_specialization < alpha_spinodal)."""
+    model = sml.TeacherStudent("binary", sml.channels.Committee(2))
+    tr = sml.replica.committee_transitions(model, (1.0, 2.5), n_grid=7)
+    assert tr.first_order and tr.converged
+    assert tr.alpha_it < tr.alpha_specialization < tr.alpha_spinodal
+    u = sml.replica.solve_committee(model, tr.alpha_it, init="uninformed")
+    assert abs(u.free_entropy + 2 * np.log(2)) < 1e-4
