@@ -254,7 +254,7 @@ def test_committee_quick_checks_pass():
         if isinstance(value, dict) and "pass" in value:
             assert value["pass"], key
     tr = r.checks["transitions"]
-    h = np.diff(r.params["alpha"])[0]
+    h = np.diff(r.parameters["alpha"])[0]
     for got, ref in ((tr["gaussian"]["alpha_specialization"], 2.0524), (tr["binary"]["alpha_it"], 1.546),
                      (tr["binary"]["alpha_spinodal"], 1.982)):
         assert 0 <= got - ref <= h + 1e-9
