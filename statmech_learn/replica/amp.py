@@ -234,6 +234,18 @@ COMMITTEE_INIT = 1e-2
 _COMMITTEE_V_FLOOR = 1e-12
 
 
+def _unwrappers(scalar: bool):
+    """For a scalar alpha: the first entry of an array (``o``) and of a 1-entry array as a Python number (``s``);
+    otherwise the identity, both."""
+    def o(x):
+        return x[0] if scalar else x
+
+    def s(x):
+        return x[0].item() if scalar else x
+
+    return o, s
+
+
 def _check_bayes_optimal(model) -> TeacherStudent:
     if not isinstance(model, TeacherStudent) or not model.bayes_optimal:
         raise ValueError(f"model must be a Bayes-optimal TeacherStudent, got {model!r}")
@@ -327,14 +339,7 @@ def state_evolution(model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, 
     # at the floor the clipped map is stationary (it returns _V_FLOOR): residual 0
     res = np.where(x <= _V_FLOOR, 0.0, res)
     conv = res <= tol
-    scalar = np.ndim(alpha_in) == 0
-
-    def o(a):
-        return a[0] if scalar else a
-
-    def s(a):
-        return a[0].item() if scalar else a
-
+    o, s = _unwrappers(np.ndim(alpha_in) == 0)
     return StateEvolution(alpha=s(alpha_arr), q_history=o(q_hist), m_history=o(q_hist.copy()), V_history=o(V_hist),
                           q=s(q_hist[..., -1]), converged=s(conv), n_iter=n_iter, residual=s(res), model=repr(model))
 
@@ -371,14 +376,7 @@ def _committee_state_evolution(model, alpha_in, n_iter: int, tol: float) -> Comm
     eh = np.stack(err, axis=1)
     qd, qa = _symmetric_parts(qh)
     conv = res <= tol
-    scalar = np.ndim(alpha_in) == 0
-
-    def o(x):
-        return x[0] if scalar else x
-
-    def s(x):
-        return x[0].item() if scalar else x
-
+    o, s = _unwrappers(np.ndim(alpha_in) == 0)
     return CommitteeStateEvolution(alpha=s(a), q_history=o(qh), q_diagonal_history=o(qd), q_offdiagonal_history=o(qa),
                                    error_history=o(eh), q=o(qh[:, -1]), q_diagonal=s(qd[:, -1]),
                                    q_offdiagonal=s(qa[:, -1]), generalization_error=s(eh[:, -1]), converged=s(conv),
