@@ -1,6 +1,6 @@
 """The Gibbs-posterior core shared by every solver: priors, channels, losses, posterior."""
 
-from . import channels, committee, losses, priors, spectra
+from . import channels, committee, losses, priors, soft_committee, spectra
 from .channels import (
     Channel,
     ErrorCounting,
@@ -12,6 +12,7 @@ from .channels import (
     make_channel,
 )
 from .committee import BinaryVectorPrior, Committee, GaussianVectorPrior, VectorChannel, VectorPrior
+from .soft_committee import SoftCommittee
 from .losses import HingeLoss, LogisticLoss, Loss, LossChannel, SquareLoss, make_loss
 from .posterior import GibbsPosterior
 from .priors import (
@@ -53,8 +54,10 @@ __all__ = [
     "make_loss",
     "GibbsPosterior",
     "committee",
+    "soft_committee",
     "spectra",
     "Committee",
+    "SoftCommittee",
     "VectorChannel",
     "VectorPrior",
     "GaussianVectorPrior",

@@ -561,3 +561,4 @@ def make_channel(channel: "str | Channel", name: str = "channel") -> Channel:
 
 
 from .committee import Committee  # noqa: E402,F401  (the K-dimensional channel; it builds on this module)
+from .soft_committee import SoftCommittee  # noqa: E402,F401

@@ -64,14 +64,20 @@ def bivariate_normal_cdf(h, k, r):
     Owen (1956): :math:`\Phi_2 = \tfrac12[\Phi(h) + \Phi(k)] - T(h, a_h) - T(k, a_k) - \beta`,
     :math:`a_h = (k - rh)/(h\sqrt{1-r^2})`, :math:`a_k = (h - rk)/(k\sqrt{1-r^2})`, :math:`\beta = \tfrac12`
     when :math:`hk < 0` or (:math:`hk = 0` and :math:`h + k < 0`), else 0; at h = k = 0 Sheppard's
-    :math:`\tfrac14 + \arcsin(r)/(2\pi)`.  Where every :math:`|r|\le 0.925` and h, k are finite, the
+    :math:`\tfrac14 + \arcsin(r)/(2\pi)`.  Entries with :math:`|r|\le 0.925` and finite h, k use the
     cheaper angle integral of Drezner & Wesolowsky instead (:func:`_bvn_angle_term`).  |r| is clipped at
     1 - 1e-15.  Accuracy: 1e-14 absolute against mpmath (tests/test_committee.py).
     """
     h, k, r = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (h, k, r)))
     r = np.clip(r, -1.0 + 1e-15, 1.0 - 1e-15)
-    if np.all(np.abs(r) <= _DW_MAX_R) and np.all(np.isfinite(h)) and np.all(np.isfinite(k)):
+    angle = (np.abs(r) <= _DW_MAX_R) & np.isfinite(h) & np.isfinite(k)
+    if np.all(angle):
         return np.clip(ndtr(h) * ndtr(k) + _bvn_angle_term(h, k, r), 0.0, 1.0)
+    if np.any(angle):  # each entry by the formula its correlation suits
+        out = np.empty(h.shape)
+        out[angle] = bivariate_normal_cdf(h[angle], k[angle], r[angle])
+        out[~angle] = bivariate_normal_cdf(h[~angle], k[~angle], r[~angle])
+        return out
     s = np.sqrt((1.0 - r) * (1.0 + r))
 
     def t_term(x, y):  # T(x, a_x), a_x = (y - r x)/(x s); its limit 1/2 Phi(-|x|) sign(y - r x) at x = 0
@@ -101,7 +107,23 @@ def _bvn_angle_term(h, k, r):
     e^{-(h^2 - 2hk\sin\theta + k^2)/(2\cos^2\theta)}d\theta`, by Gauss-Legendre in :math:`\theta` of the order
     ``_DW_ORDERS`` gives for the largest |r| (accurate to 4e-16 for :math:`|r|\le 0.925`, the range it is
     used on).  The term is even in (h, k) -> (-h, -k)."""
-    order = next(n for bound, n in _DW_ORDERS if np.max(np.abs(r), initial=0.0) <= bound)
+    h, k, r = np.broadcast_arrays(h, k, r)
+    ar = np.abs(r)
+    top = np.max(ar, initial=0.0)
+    if r.size < 4096 or top <= _DW_ORDERS[0][0]:
+        return _angle_integral(h, k, r, next(n for bound, n in _DW_ORDERS if top <= bound))
+    # large batches: each entry at the order its own |r| needs
+    out = np.empty(r.shape)
+    lower = -1.0
+    for bound, n in _DW_ORDERS:
+        sel = (ar > lower) & (ar <= bound)
+        lower = bound
+        if np.any(sel):
+            out[sel] = _angle_integral(h[sel], k[sel], r[sel], n)
+    return out
+
+
+def _angle_integral(h, k, r, order):
     x, w = _gauss_legendre(order)
     a = np.arcsin(r)[..., None]
     th = 0.5 * a * (x + 1.0)
@@ -167,6 +189,18 @@ def omega_rule(q, V, panel_order: int = 6) -> tuple[np.ndarray, np.ndarray]:
                                 new.reshape(batch + (n_prev * m, 1))], axis=-1)
         w = (w[..., None] * wt).reshape(batch + (n_prev * m,))
     return omega, w
+
+
+def symmetric_projection(M: np.ndarray) -> np.ndarray:
+    r"""The committee-symmetric projection :math:`d I + o(\mathbf 1\mathbf 1^\top - I)` of (..., K, K) matrices:
+    d the mean diagonal and o the mean off-diagonal entry (the identity for K = 1)."""
+    M = np.asarray(M, dtype=float)
+    K = M.shape[-1]
+    if K == 1:
+        return M
+    d = np.mean(np.diagonal(M, axis1=-2, axis2=-1), axis=-1)
+    off = (np.sum(M, axis=(-2, -1)) - K * d) / (K * (K - 1))
+    return off[..., None, None] * np.ones((K, K)) + (d - off)[..., None, None] * np.eye(K)
 
 
 def _sqrtm_psd(q: np.ndarray) -> np.ndarray:
@@ -385,13 +419,34 @@ class Committee(VectorChannel):
         (Aubin et al. 2018, who take sign(0) = 0).  'auto' (default) is 'zero' for even K and
         None for odd K; an even K with ``tie=None`` is refused.
 
-    Labels are ``self.labels`` (-1, +1, and 0 with the tie rule).
+    noise : float, optional
+        Output noise variance; only with ``output='linear'``.
+
+    Labels are ``self.labels`` (-1, +1, and 0 with the tie rule).  ``output='linear'`` (with
+    ``activation`` 'relu', 'sign' or 'linear' and a ``noise`` variance, default 0.1) returns the smooth
+    committee :class:`~statmech_learn.gibbs.soft_committee.SoftCommittee` instead.
     """
 
-    def __init__(self, K: int = 2, activation: str = "sign", output: str = "sign", tie: str | None = "auto") -> None:
+    def __new__(cls, K: int = 2, activation: str = "sign", output: str = "sign", tie: str | None = "auto",
+                noise: float | None = None):
+        if isinstance(output, str) and output.lower() == "linear":
+            from .soft_committee import SoftCommittee
+
+            if tie not in ("auto", None):
+                raise ValueError(f"tie must be 'auto' or None with a linear output (the labels are real), got {tie!r}")
+            return SoftCommittee(K, activation, 0.1 if noise is None else noise)
+        return super().__new__(cls)
+
+    def __init__(self, K: int = 2, activation: str = "sign", output: str = "sign", tie: str | None = "auto",
+                 noise: float | None = None) -> None:
         self.K = check_int("K", K, minimum=1, maximum=MAX_SIGN_K)
+        self.output = check_choice("output", output, ("sign", "linear"))
+        if activation != "sign" and isinstance(activation, str) and activation.lower() in ("relu", "linear"):
+            raise ValueError(f"activation must be 'sign' with a sign output, got {activation!r} "
+                             "(relu and linear hidden units need output='linear')")
         self.activation = check_choice("activation", activation, ("sign",))
-        self.output = check_choice("output", output, ("sign",))
+        if noise is not None:
+            raise ValueError(f"noise must be None with a sign output (noiseless labels), got {noise!r}")
         if tie == "auto":
             tie = "zero" if self.K % 2 == 0 else None
         if self.K % 2 == 0 and tie is None:
@@ -473,7 +528,8 @@ class Committee(VectorChannel):
         C = V[..., rest, :][..., :, rest] - cross[..., :, None] * cross[..., None, :] / vi[..., None, None]
         return mu, C
 
-    def _triple(self, omega, V, panel_order: int = 8):
+    @staticmethod
+    def _triple(omega, V, panel_order: int = 8):
         """O_123 = P(z > 0) for K = 3 and its gradient: one integral over z_1 of a bivariate orthant."""
         s1 = np.sqrt(V[..., 0, 0])
         h1 = omega[..., 0] / s1
@@ -490,7 +546,7 @@ class Committee(VectorChannel):
         orth = np.sum(np.where(inside & (wt > 0), wt * val, 0.0), axis=-1)
         grad = []
         for i in range(3):
-            mu, Ci = self._conditional(omega, V, i)
+            mu, Ci = Committee._conditional(omega, V, i)
             si = np.sqrt(V[..., i, i])
             sdi = np.sqrt(np.clip(np.diagonal(Ci, axis1=-2, axis2=-1), 1e-300, None))
             ri = Ci[..., 0, 1] / (sdi[..., 0] * sdi[..., 1])
@@ -572,10 +628,8 @@ class Committee(VectorChannel):
         psi = np.einsum("...n,...ny->...", wn, np.where(ok, P * np.log(Ps), 0.0))
         yhat = P @ self.labels
         err = 0.5 * np.einsum("...n,...n->...", wn, P @ self.labels**2 - yhat * yhat)
-        if symmetric and K > 1:  # the committee-symmetric projection
-            d = np.mean(np.diagonal(qhat, axis1=-2, axis2=-1), axis=-1)
-            off = (np.sum(qhat, axis=(-2, -1)) - K * d) / (K * (K - 1))
-            qhat = off[..., None, None] * np.ones((K, K)) + (d - off)[..., None, None] * np.eye(K)
+        if symmetric:
+            qhat = symmetric_projection(qhat)
         return {"qhat": 0.5 * (qhat + np.swapaxes(qhat, -1, -2)), "psi": psi, "error": err}
 
     def __repr__(self) -> str:

@@ -513,7 +513,7 @@ def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method
     """
     from .covariates import RandomFeatures
 
-    if isinstance(model, TeacherStudent) and model.K > 1:
+    if isinstance(model, TeacherStudent) and model.committee:
         from .committee import solve_committee
 
         return solve_committee(model, alpha, damping=damping, tol=tol, max_iter=max_iter, strict=strict)
@@ -688,7 +688,7 @@ def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.01,
     from .bayes import bayes_transitions
 
     model = _check_model(model)
-    if model.K > 1:
+    if model.committee:
         from .committee import committee_transitions
 
         return committee_transitions(model, (0.5, 4.0) if alpha_range == (0.01, 10.0) else alpha_range,

@@ -167,6 +167,14 @@ class TeacherStudent:
         return self.student_prior == self.prior if self.inputs is None else True
 
     @property
+    def committee(self) -> bool:
+        """Whether the channel is a committee over K preactivations (a
+        :class:`~statmech_learn.gibbs.committee.VectorChannel`, K = 1 included)."""
+        from ..gibbs.committee import VectorChannel
+
+        return isinstance(self.channel, VectorChannel)
+
+    @property
     def K(self) -> int:
         """Number of hidden units (1 for a perceptron)."""
         return int(getattr(self.channel, "K", 1))
