@@ -340,3 +340,111 @@ def test_binary_k2_first_order_transition():
     assert tr.alpha_it < tr.alpha_specialization < tr.alpha_spinodal
     u = sml.replica.solve_committee(model, tr.alpha_it, init="uninformed")
     assert abs(u.free_entropy + 2 * np.log(2)) < 1e-4
+
+
+def test_trivariate_normal_cdf_against_a_conditional_integral():
+    """Plackett's integral (Genz 2004) against Phi_3 = int_{-inf}^{h1} phi(x) Phi_2(conditional) dx by adaptive
+    quadrature, for random correlation matrices and an equicorrelated one near its limit -1/2: 1e-11."""
+    from scipy import integrate
+
+    from statmech_learn.gibbs.committee import trivariate_normal_cdf
+
+    rng = np.random.default_rng(11)
+
+    def reference(h, R):
+        s2, s3 = np.sqrt(1 - R[0, 1] ** 2), np.sqrt(1 - R[0, 2] ** 2)
+        rc = (R[1, 2] - R[0, 1] * R[0, 2]) / (s2 * s3)
+        f = lambda x: np.exp(-x * x / 2) / np.sqrt(2 * np.pi) * bivariate_normal_cdf(  # noqa: E731
+            (h[1] - R[0, 1] * x) / s2, (h[2] - R[0, 2] * x) / s3, rc)
+        return integrate.quad(f, -40, h[0], epsabs=1e-14, epsrel=1e-13, limit=200)[0]
+
+    mats = []
+    for _ in range(6):
+        A = rng.normal(size=(3, 3))
+        C = A @ A.T + 0.3 * np.eye(3)
+        d = np.sqrt(np.diag(C))
+        mats.append(C / np.outer(d, d))
+    mats.append(1.45 * np.eye(3) - 0.45 * np.ones((3, 3)))  # equicorrelation -0.45
+    for R in mats:
+        for h in rng.normal(0, 1.5, size=(4, 3)):
+            got = trivariate_normal_cdf(h, R[0, 1], R[0, 2], R[1, 2])
+            assert abs(got - reference(h, R)) < 1e-11
+
+
+def _k3_line_map(qa, alpha, n=40):
+    """The Bayes-optimal map on the non-specialised line of the K = 3 sign committee with ±1 weights, computed
+    independently: q = (qa/3) 11^T, omega = sqrt(qa/3) xi 1 (Gauss-Hermite in xi), V = I - q; P(y = +1 | omega)
+    by a nested Gauss-Legendre rule over (z1, z2) split at z1 = 0 and z2 = 0 with z3 | z1, z2 exact, its derivative
+    along the line by central differences (each component of grad P is a third of it).  Returns (qa', Phi)."""
+    from statmech_learn.gibbs.committee import BinaryVectorPrior
+
+    c = qa / 3
+    V = np.eye(3) - c
+    L = np.linalg.cholesky(V[:2, :2])
+    coef = np.linalg.solve(V[:2, :2], V[:2, 2])
+    s3 = np.sqrt(V[2, 2] - V[2, :2] @ coef)
+    gx, gw = np.polynomial.legendre.leggauss(n)
+
+    def pieces(b):  # Gauss-Legendre nodes on [-9, b] and [b, 9] with the N(0, 1) density in the weights
+        b = np.clip(b, -9.0, 9.0)[..., None]
+        lo = (b + 9) / 2 * gx + (b - 9) / 2
+        hi = (9 - b) / 2 * gx + (9 + b) / 2
+        t = np.concatenate([lo, hi], axis=-1)
+        w = np.concatenate([np.broadcast_to((b + 9) / 2 * gw, lo.shape), np.broadcast_to((9 - b) / 2 * gw, hi.shape)],
+                           axis=-1)
+        return t, w * np.exp(-t * t / 2) / np.sqrt(2 * np.pi)
+
+    def p_plus(x):  # x: (m,) positions on the line
+        u1, w1 = pieces(-x / L[0, 0])  # (m, 2n)
+        z1 = x[:, None] + L[0, 0] * u1
+        u2, w2 = pieces(-(x[:, None] + L[1, 0] * u1) / L[1, 1])  # (m, 2n, 2n)
+        z2 = x[:, None, None] + L[1, 0] * u1[..., None] + L[1, 1] * u2
+        z1 = np.broadcast_to(z1[..., None], z2.shape)
+        mu3 = x[:, None, None] + coef[0] * (z1 - x[:, None, None]) + coef[1] * (z2 - x[:, None, None])
+        a, b = z1 > 0, z2 > 0
+        from scipy.special import ndtr
+        val = (a & b) + (a ^ b) * ndtr(mu3 / s3)
+        return np.einsum("mi,mij,mij->m", w1, w2, val)
+
+    xi, wxi = np.polynomial.hermite_e.hermegauss(n)
+    wxi = wxi / wxi.sum()
+    x = np.sqrt(c) * xi
+    h = 1e-5
+    P = p_plus(x)
+    dP = (p_plus(x + h) - p_plus(x - h)) / (2 * h)
+    Pm = np.stack([1 - P, P])  # y = -1, +1 (odd K: no ties)
+    dPm = np.stack([-dP, dP])
+    chat = np.sum(wxi * np.sum(dPm**2 / (9 * Pm), axis=0))
+    prior = BinaryVectorPrior(3).rs_bayes(alpha * chat * np.ones((3, 3)))
+    psi_out = np.sum(wxi * np.sum(Pm * np.log(Pm), axis=0))
+    return 3 * prior["q"][0, 1], float(prior["psi"] + alpha * psi_out)
+
+
+def test_k3_binary_line_and_first_order_transition_against_an_independent_rule():
+    """K = 3, ±1 weights (Aubin et al. 2018): the non-specialised fixed point (q_d = 0) at alpha = 3 is a fixed
+    point of the line map computed independently (_k3_line_map, no orthant formula) to 1e-6 with the same free
+    entropy; perfect recovery takes over where that free entropy reaches -3 log 2 (the prior's entropy, the exact
+    free entropy of perfect recovery): at the reported alpha_it the independent free entropy is -3 log 2 to
+    1e-4 (the slope is about -0.5, xtol 1e-4)."""
+    model = sml.TeacherStudent("binary", sml.channels.Committee(3))
+    c = sml.replica.solve_committee(model, 3.0, init="uninformed")
+    assert c.converged and not c.specialized
+    qa_, phi_ = _k3_line_map(c.q_offdiagonal, 3.0)
+    assert abs(qa_ - c.q_offdiagonal) < 1e-6 and abs(phi_ - c.free_entropy) < 1e-6
+    tr = sml.replica.committee_transitions(model, (3.0, 4.5), n_grid=4)
+    assert tr.first_order and 3.5 < tr.alpha_it < 4.0
+    line = sml.replica.solve_committee(model, tr.alpha_it, init="uninformed")
+    assert abs(_k3_line_map(line.q_offdiagonal, tr.alpha_it)[1] + 3 * np.log(2)) < 1e-4
+    inf = sml.replica.solve_committee(model, tr.alpha_it + 0.1, init="informed")
+    assert inf.converged and inf.generalization_error == 0.0 and abs(inf.free_entropy + 3 * np.log(2)) < 1e-15
+
+
+def test_k3_amp_against_state_evolution():
+    """Committee AMP with K = 3 (n = 300, two instances) against state evolution at alpha = 1 (non-specialised):
+    the overlap within 4/sqrt(n)."""
+    model = sml.TeacherStudent("binary", sml.channels.Committee(3))
+    se = sml.replica.state_evolution(model, alpha=1.0, n_iter=200)
+    assert se.converged and abs(se.q_diagonal) < 1e-6
+    for seed in range(2):
+        run = sml.replica.amp(model, n=300, alpha=1.0, rng=seed)
+        assert run.converged and abs(run.q_offdiagonal - se.q_offdiagonal) < 4 / np.sqrt(300)

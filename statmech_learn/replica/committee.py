@@ -189,14 +189,38 @@ def _radius(model, alpha, q, order, step=1e-6):
     return np.max(np.abs(np.linalg.eigvals(J)), axis=-1)
 
 
+def _recovers_perfectly(model) -> bool:
+    """±1 weights and a deterministic label (the sign committee): q = I is a fixed point at every load."""
+    from ..gibbs.committee import BinaryVectorPrior, Committee
+
+    return isinstance(model.prior, BinaryVectorPrior) and isinstance(model.channel, Committee)
+
+
+def _perfect_recovery(model, alpha):
+    r"""Perfect recovery, q = I: with ±1 weights and noiseless labels it is a fixed point at every load (the labels
+    fix :math:`\hat q = \infty`, which maps back to q = I) and super-stable.  Its free entropy is
+    :math:`-K\log 2` (the prior's entropy, the channel term :math:`\mathbb E\sum_y Z\log Z` being 0 for
+    deterministic labels) and the error is 0; :math:`\hat q` is reported as inf."""
+    K = model.channel.K
+    n = alpha.size
+    return dict(q=np.broadcast_to(np.eye(K), (n, K, K)).copy(), qhat=np.full((n, K, K), np.inf),
+                phi=np.full(n, -K * np.log(2.0)), error=np.zeros(n), converged=np.ones(n, dtype=bool),
+                n_iter=np.zeros(n, dtype=int), residual=np.zeros(n))
+
+
 def _informed(model, alpha, damping, tol, max_iter, order):
     """The informed branch by continuation: loads in decreasing order, the largest started from (1 - 1e-4) I (plain
     iteration first, then Anderson) and each next one from the linear extrapolation of the two previous fixed
     points.  The first load whose iteration fails or falls onto the symmetric line (:math:`q_d` <
     ``SPECIALIZED``) is where the branch ends: it and every smaller load are reported not converged (NaN order
     parameters) without iterating.  Near its end a continuation can step onto an unstable fixed point, so the
-    lowest points are checked (:func:`_radius` < 1) and dropped while unstable."""
+    lowest points are checked (:func:`_radius` < 1) and dropped while unstable.
+
+    ±1 weights and a noiseless sign committee: the informed branch is perfect recovery, an exact fixed point at every
+    load (:func:`_perfect_recovery`), returned without iterating."""
     K = model.channel.K
+    if _recovers_perfectly(model):
+        return _perfect_recovery(model, alpha)
     order_idx = np.argsort(alpha)[::-1]
     keys = ("q", "qhat", "phi", "error", "converged", "n_iter", "residual")
     nan_row = (np.full((K, K), np.nan), np.full((K, K), np.nan), np.nan, np.nan, False, 0, np.nan)
@@ -490,7 +514,8 @@ def committee_transitions(model, alpha_range: tuple[float, float] = (0.5, 4.0), 
             i = sign_change[0]
 
             def gap(a):
-                o_inf = _iterate(model, np.array([a]), inf["q"][i + 1], 0.3, 1e-11, 5000, True, None)
+                o_inf = _perfect_recovery(model, np.array([a])) if _recovers_perfectly(model) else \
+                    _iterate(model, np.array([a]), inf["q"][i + 1], 0.3, 1e-11, 5000, True, None)
                 o_uni = _iterate(model, np.array([a]), uni["q"][i], 0.3, 1e-11, 5000, True, None)
                 return float(o_inf["phi"][0] - o_uni["phi"][0])
 

@@ -39,15 +39,15 @@ PRIORS = ("gaussian", "binary")
 FINITE_SIZE = 1.3
 
 
-def model(prior: str) -> R.TeacherStudent:
-    return R.TeacherStudent(prior=prior, channel=Committee(2))
+def model(prior: str, K: int = 2) -> R.TeacherStudent:
+    return R.TeacherStudent(prior=prior, channel=Committee(K))
 
 
-def amp_point(prior: str, alpha: float, n: int, seed: int) -> dict:
+def amp_point(prior: str, alpha: float, n: int, seed: int, K: int = 2) -> dict:
     """Committee AMP on one instance (a sweep point)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        run = R.amp(model(prior), n=n, alpha=alpha, rng=seed, n_iter=600, tol=1e-7)
+        run = R.amp(model(prior, K), n=n, alpha=alpha, rng=seed, n_iter=600, tol=1e-7)
     return {"error": run.generalization_error, "q_diagonal": run.q_diagonal, "q_offdiagonal": run.q_offdiagonal,
             "converged": bool(run.converged), "n_iter": run.n_iter}
 
@@ -73,8 +73,47 @@ def _combine(inf, uni) -> dict:
     return curve, tr
 
 
+def _three_units(quick: bool, ctx: RunContext, series: list, panels: list, checks: dict) -> None:
+    """Panel (c), K = 3 with ±1 weights: the non-specialised branch (the line q_d = 0, one-dimensional integrals)
+    up to the load where it loses stability (beyond the plotted range), perfect recovery (exact, free entropy
+    -3 log 2), the first-order transition between them and committee AMP against state evolution on the line."""
+    m = model("binary", 3)
+    alpha = np.linspace(0.5, 8.0, 16 if quick else 46)
+    uni = R.solve_committee(m, alpha, init="uninformed")
+    inf = R.solve_committee(m, alpha, init="informed")
+    curve, grid_tr = _combine(inf, uni)
+    series.append(Series("K = 3, ±1 weights: Bayes-optimal (replica)", "theory", "c", alpha,
+                         curve["generalization_error"], group="K3",
+                         extra={"q_diagonal": curve["q_diagonal"], "q_offdiagonal": curve["q_offdiagonal"],
+                                "free_entropy": curve["free_entropy"]}))
+    series.append(Series("K = 3, ±1 weights: AMP branch (state evolution)", "theory", "c", alpha,
+                         np.where(uni.converged, uni.generalization_error, np.nan), group="K3", style="--"))
+    checks["replica_converged_K3"] = bool(np.all(curve["converged"]))
+    if quick:  # the first grid load where perfect recovery wins
+        a_it = grid_tr["alpha_it"]
+    else:
+        a_it = R.committee_transitions(m, (1.0, 8.0), n_grid=8).alpha_it
+    checks["transitions_K3"] = {"alpha_it": a_it}
+    amp_alpha = [1.0, 3.0] if quick else [1.0, 2.0, 3.0, 5.0]
+    n_amp, n_seeds = (300, 2) if quick else (1000, 4)
+    grid = Grid(prior=["binary"], K=[3], alpha=amp_alpha, n=[n_amp], base_seed=ctx.seed) * Grid(seed=range(n_seeds))
+    table = ctx.sweep(amp_point, grid, "amp instances (K = 3)")
+    se = R.state_evolution(m, np.array(amp_alpha), n_iter=800)
+    for key in ("q_offdiagonal", "error"):
+        means, errs = means_over_instances(table, key, "alpha", amp_alpha, prior="binary")
+        ref = se.generalization_error if key == "error" else getattr(se, key)
+        checks[f"amp_vs_state_evolution_{key}_K3"] = mean_agreement(means, errs, ref, n_seeds,
+                                                                    allowance=FINITE_SIZE / np.sqrt(n_amp))
+        if key == "error":
+            series.append(Series(f"K = 3, ±1 weights: committee AMP, n = {n_amp}", "simulation", "c", amp_alpha,
+                                 means, yerr=errs, group="K3", extra={"state_evolution": ref}))
+    panels.append(Panel("c", "alpha = P / N", "generalisation error", "K = 3, ±1 weights",
+                        vlines=[(a_it, "first order (IT)")] if np.isfinite(a_it) else [],
+                        legend="upper right"))
+
+
 def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionResult:
-    """Replica branches, transitions and AMP points for K = 2; the large-K limit."""
+    """Replica branches, transitions and AMP points for K = 2 and K = 3 (±1 weights); the large-K limit."""
     ctx = ctx or RunContext(reproduction="committee")
     alpha = np.linspace(0.1, 4.0, 24 if quick else 80)
     order = 4 if quick else None  # panel order of the channel rule: ~1e-6 in quick mode, ~1e-8 otherwise
@@ -130,6 +169,9 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
                                          means, yerr=errs, group=p, extra={"state_evolution": ref}))
             conv = [r["converged"] for r in table.select(prior=p).records]
             checks[f"amp_converged_fraction_{p}"] = float(np.mean(conv))
+    with timer.stage("K = 3"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _three_units(quick, ctx, series, panels, checks)
     with timer.stage("large K"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         at = np.linspace(0.5, 12.0, 60)
@@ -137,17 +179,17 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
             lk = R.solve_large_committee(p, at)
             ns = R.solve_large_committee(p, at, init="non-specialized")
             tr = R.large_committee_transition(p)
-            series.append(Series(f"{p} weights: K -> infinity (replica)", "theory", "c", at, lk.squared_error,
+            series.append(Series(f"{p} weights: K -> infinity (replica)", "theory", "d", at, lk.squared_error,
                                  group=p))
-            series.append(Series(f"{p} weights: K -> infinity, AMP (non-specialised)", "theory", "c", at,
+            series.append(Series(f"{p} weights: K -> infinity, AMP (non-specialised)", "theory", "d", at,
                                  ns.squared_error, group=p, style="--"))
             checks[f"large_k_alpha_tilde_spec_{p}"] = tr.alpha_tilde_spec
-        panels.append(Panel("c", "alpha / K", "generalisation error", "K -> infinity",
+        panels.append(Panel("d", "alpha / K", "generalisation error", "K -> infinity",
                             vlines=[(checks[f"large_k_alpha_tilde_spec_{p}"], f"specialisation ({p})")
                                     for p in PRIORS], legend="upper right"))
     params = dict(K=2, alpha=alpha.tolist(), panel_order=order or 6, amp_alpha=amp_alpha, n_amp=n_amp,
                   n_instances=n_seeds, finite_size=FINITE_SIZE, quick=quick, seed=ctx.seed)
-    return ReproductionResult("committee", "Committee machines: specialisation and the computational gap (K = 2)",
+    return ReproductionResult("committee", "Committee machines: specialisation and the computational gap (K = 2, 3)",
                               params, series, panels, timer.timings, checks)
 
 
