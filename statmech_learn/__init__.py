@@ -14,17 +14,15 @@ reproduce  reproducible phase diagrams (``statmech-learn reproduce NAME``)
 Top-level names: :class:`Grid`, :func:`sweep`, :class:`SweepTable` (parameter
 sweeps on any executor), :class:`TeacherStudent`, :class:`BayesOptimal`,
 :class:`Gibbs`, :class:`ERM` (teacher-student models), :class:`RandomFeatures`,
-:class:`StructuredInputs`, :class:`GaussianCovariate` (input models), and the error classes.
+:class:`StructuredInputs`, :class:`GaussianCovariate` (input models), the error classes, and
+:func:`cite` (BibTeX for the papers behind the functions used, a function, or a reproduction).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("statmech-learn")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.1.0"
+#: The package version, defined here only: pyproject.toml reads it (``[tool.setuptools.dynamic]``).
+__version__ = "0.1.0"
 
 from . import capacity, dynamics, gaussian, gibbs, meanfield, online, replica, reweight
+from .citations import cite
 from .errors import CheckpointLockedError, ConvergenceError, ConvergenceWarning, MissingExtraError, SweepError
 from .gibbs import channels, losses, priors
 from .replica import (ERM, BayesOptimal, GaussianCovariate, Gibbs, RandomFeatureMap, RandomFeatures, StructuredInputs,
@@ -59,5 +57,6 @@ __all__ = [
     "MissingExtraError",
     "SweepError",
     "CheckpointLockedError",
+    "cite",
     "__version__",
 ]

@@ -8,6 +8,7 @@ Examples
     statmech-learn capacity --weights binary --json
     statmech-learn list
     statmech-learn reproduce gardner --quick --out results/
+    statmech-learn reproduce all --quick --workers 2 --out results/
     statmech-learn reproduce gardner --workers 2 --checkpoint-dir runs/
     statmech-learn reproduce gardner --scheduler tcp://scheduler:8786 --scheduler-timeout 30
 """
@@ -20,6 +21,7 @@ import math
 import sys
 import tempfile
 import time
+import traceback
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,10 +117,64 @@ def _verdicts(checks: dict, prefix: str = "") -> Iterator[tuple[str, bool]]:
             yield from _verdicts(value, prefix + key + ".")
 
 
-def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import get, run
+def _print_checks(result) -> list[str]:
+    """Print a result's checks and its verdict line; return the dotted keys of the failed checks."""
+    for key, value in result.checks.items():
+        print(f"  {key}: {json.dumps(value)}")
+    verdicts = dict(_verdicts(result.checks))
+    failed = [k for k, ok in verdicts.items() if not ok]
+    if verdicts:
+        print(f"theory vs simulation: {len(verdicts) - len(failed)} of {len(verdicts)} checks pass"
+              + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    return failed
 
-    get(args.name)  # fail fast on an unknown name
+
+#: ``reproduce`` runs every registered reproduction when given this name
+ALL = "all"
+
+#: Exceptions reported in one line (the package's own, bad values, file system); others with a traceback
+_ONE_LINE_ERRORS = (ValueError, StatmechLearnError, OSError)
+
+
+def _run_all(args: argparse.Namespace, names: list[str], out: Path, checkpoint_dir: Path | None) -> int:
+    """Run every reproduction in ``names`` in turn, print a summary table; 1 if any raised or failed a check."""
+    from .reproduce import run
+
+    rows = []  # (name, status, seconds, failed checks or the exception)
+    with _executor(args.workers, args.scheduler, args.scheduler_timeout) as executor:
+        for k, name in enumerate(names, start=1):
+            print(f"== [{k}/{len(names)}] {name}", flush=True)
+            t0 = time.perf_counter()
+            try:
+                result, paths = run(name, out=out, quick=args.quick, executor=executor, seed=args.seed,
+                                    figure=not args.no_figure, checkpoint_dir=checkpoint_dir)
+            except Exception as exc:  # one reproduction's failure must not stop the others
+                error = f"{type(exc).__name__}: {exc}"
+                if isinstance(exc, _ONE_LINE_ERRORS):
+                    print(f"statmech-learn: error: reproduce {name}: {error}", file=sys.stderr)
+                else:
+                    traceback.print_exc()
+                rows.append((name, "error", time.perf_counter() - t0, error.splitlines()[0]))
+                continue
+            for p in paths:
+                print(f"wrote {p}")
+            failed = _print_checks(result)
+            rows.append((name, "failed" if failed else "ok", time.perf_counter() - t0, ", ".join(failed) or "-"))
+    width = max(len("name"), *(len(r[0]) for r in rows))
+    print(f"\n{'name':<{width}}  {'status':<6}  {'seconds':>8}  failed checks / error")
+    for name, status, seconds, detail in rows:
+        print(f"{name:<{width}}  {status:<6}  {seconds:8.1f}  {detail}")
+    bad = [r[0] for r in rows if r[1] != "ok"]
+    print(f"{len(rows) - len(bad)} of {len(rows)} reproductions pass" + (f"; FAILED: {', '.join(bad)}" if bad else ""))
+    return 1 if bad else 0
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from .reproduce import REGISTRY, run
+
+    names = list(REGISTRY())
+    if args.name != ALL and args.name not in names:  # fail fast on an unknown name
+        raise ValueError(f"name must be {ALL!r} or one of {', '.join(map(repr, names))}, got {args.name!r}")
     if not 1 <= args.workers <= MAX_WORKERS:
         raise ValueError(f"workers must be >= 1 and <= {MAX_WORKERS}, got {args.workers}")
     if not (math.isfinite(args.scheduler_timeout) and args.scheduler_timeout > 0):
@@ -126,19 +182,15 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     # check the paths before any computation, so that a typo does not cost a run
     out = _writable_dir("--out", args.out)
     checkpoint_dir = None if args.checkpoint_dir is None else _writable_dir("--checkpoint-dir", args.checkpoint_dir)
+    if args.name == ALL:
+        return _run_all(args, names, out, checkpoint_dir)
     t0 = time.perf_counter()
     with _executor(args.workers, args.scheduler, args.scheduler_timeout) as executor:
         result, paths = run(args.name, out=out, quick=args.quick, executor=executor, seed=args.seed,
                             figure=not args.no_figure, checkpoint_dir=checkpoint_dir)
     for p in paths:
         print(f"wrote {p}")
-    for key, value in result.checks.items():
-        print(f"  {key}: {json.dumps(value)}")
-    verdicts = dict(_verdicts(result.checks))
-    if verdicts:
-        failed = [k for k, ok in verdicts.items() if not ok]
-        print(f"theory vs simulation: {len(verdicts) - len(failed)} of {len(verdicts)} checks pass"
-              + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    _print_checks(result)
     print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0
 
@@ -158,7 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     lst.set_defaults(func=_cmd_list)
 
     rep = sub.add_parser("reproduce", help="reproduce a phase diagram: NAME.csv, NAME.json, NAME.png")
-    rep.add_argument("name", help="diagram name (see 'statmech-learn list')")
+    rep.add_argument("name", help="diagram name (see 'statmech-learn list'), or 'all': every diagram in turn, "
+                                  "then a summary; exit 1 if any raised or failed a check")
     rep.add_argument("--quick", action="store_true", help="smaller sizes and fewer samples (under a minute)")
     rep.add_argument("--out", default=".", help="output directory (default: current directory)")
     where = rep.add_mutually_exclusive_group()

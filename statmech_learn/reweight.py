@@ -54,6 +54,7 @@ from numpy.typing import ArrayLike
 
 from ._validation import as_rng, check_choice, check_finite, check_int, check_positive, check_probability
 from .results import Result
+from .citations import _cites
 
 __all__ = [
     "ReweightWarning",
@@ -208,6 +209,7 @@ def weights(delta_h: ArrayLike, normalize: bool = False) -> np.ndarray:
     return w
 
 
+@_cites
 def effective_sample_size(delta_h: ArrayLike, *, warn_below: float = 0.1) -> float:
     r"""Kish's effective sample size of the weights :math:`w_j = e^{-\Delta H_j}`.
 
@@ -272,6 +274,7 @@ def _weighted_mean(values: np.ndarray, dh: np.ndarray, normalize: bool):
     return out
 
 
+@_cites
 def reweighted_loss(per_sample_loss: ArrayLike, delta_h: ArrayLike, *, normalize: bool = True) -> float:
     r"""Loss moved from :math:`p` to :math:`p'` by the weights :math:`w_j = e^{-\Delta H_j}`.
 
@@ -314,6 +317,7 @@ def reweighted_loss(per_sample_loss: ArrayLike, delta_h: ArrayLike, *, normalize
     return float(_weighted_mean(loss, dh, normalize))
 
 
+@_cites
 def reweighted_gradient(per_sample_grads: ArrayLike, delta_h: ArrayLike, normalize: bool = True) -> np.ndarray:
     r"""Gradient of :func:`reweighted_loss` from per-sample gradients.
 
@@ -596,6 +600,7 @@ class FreeEnergyShift(Result):
     n_samples: int
 
 
+@_cites
 def free_energy_shift(delta_h: ArrayLike) -> FreeEnergyShift:
     r"""Free-energy difference between :math:`p'` and :math:`p` from samples of :math:`p` (Zwanzig).
 
@@ -691,6 +696,7 @@ def _out(x: np.ndarray):
     return float(x) if np.ndim(x) == 0 else np.asarray(x)
 
 
+@_cites
 def linear_response(observable: ArrayLike, delta_h: ArrayLike) -> LinearResponse:
     r"""First-order response of :math:`\langle A \rangle` to the perturbation :math:`\Delta H`.
 

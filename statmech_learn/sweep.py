@@ -741,8 +741,11 @@ class _Checkpoint:
     sweep opens it too), in this process or any other, releases it.  The
     lock is released with ``LOCK_UN`` (not merely by closing, which would
     leave it held by process-pool workers forked meanwhile) and the lock file
-    removed, by :meth:`close`, which runs on every exit path.  Without
-    :mod:`fcntl` (not POSIX) only the in-process registry applies.
+    removed, by :meth:`close`, which runs on every exit path.  A lock file
+    left behind by a killed sweep is not a held lock (the kernel drops a
+    flock with its process): the next sweep takes it over, so stale locks
+    never need clearing.  Without :mod:`fcntl` (not POSIX) only the
+    in-process registry applies.
 
     A checkpoint that cannot be written (the file is not writable, or the lock
     file cannot be created) is opened read-only, without a lock: it loads if
@@ -766,14 +769,19 @@ class _Checkpoint:
         If another sweep (a thread of this process or another process) is
         writing the checkpoint.
     ValueError
-        If the file is not a checkpoint of this sweep: another tag, format,
-        function, grid or point count, or a corrupt line before the last.
+        If ``path`` is a directory, or the file is not a checkpoint of this
+        sweep: not JSON Lines with a sweep header, another format, function,
+        grid or point count, or a corrupt line before the last.  An empty
+        file (a sweep killed before writing its header) is started afresh.
     PermissionError
         If the checkpoint is read-only and the sweep would have to write to it.
     """
 
     def __init__(self, path: str | os.PathLike, function: str, grid: Grid, points: list[dict]) -> None:
         self.path = os.fspath(path)
+        if os.path.isdir(self.path):
+            raise ValueError(f"checkpoint must be a file path, but {self.path!r} is a directory; "
+                             f"name a file in it, e.g. {os.path.join(self.path, 'sweep.jsonl')!r}")
         self.lock_path = self.path + ".lock"
         self.records: dict[int, dict] = {}
         self.repaired_bytes = 0
@@ -1157,8 +1165,11 @@ def sweep(
         another function or grid is refused; a torn last line (a write cut by
         a crash) is removed and its point recomputed.  The sweep holds the
         file against other sweeps (threads or processes) while it runs, through
-        the lock file ``<checkpoint>.lock``.  A read-only checkpoint that holds
-        every point loads without being written.
+        the lock file ``<checkpoint>.lock`` (an exclusive ``flock``, released
+        when the sweep ends or its process dies: a lock file left behind by a
+        killed sweep is taken over by the next one and needs no clearing;
+        never delete the lock file of a running sweep).  A read-only
+        checkpoint that holds every point loads without being written.
     progress : bool, optional
         Progress bar on stderr.  Default: on when stderr is a terminal and the
         environment variable ``CI`` is not set.
@@ -1184,11 +1195,14 @@ def sweep(
         every record and ``failed`` the failed ones.
     ValueError
         For invalid arguments (naming the parameter), an axis that ``func``
-        does not accept, or a checkpoint of a different sweep (another
-        function, grid, point count or format).
-    RuntimeError
-        If another running sweep, in this process or another, is writing
-        ``checkpoint``.
+        does not accept, a ``checkpoint`` that is a directory or a file that
+        is not a sweep checkpoint (not JSON, no sweep header), or a
+        checkpoint of a different sweep (another function, grid, point count
+        or format).
+    CheckpointLockedError
+        A :class:`RuntimeError`: another running sweep, in this process or
+        another, is writing ``checkpoint``; the message names the file and,
+        across processes, the holder's pid and host.
     PermissionError
         If ``checkpoint`` cannot be written (the file is read-only, or its lock
         file cannot be created) and points are missing from it.

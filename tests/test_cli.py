@@ -274,3 +274,107 @@ def test_locked_checkpoint_is_one_line_error(tmp_path, capsys, monkeypatch):
                      "--checkpoint-dir", str(tmp_path / "ck")])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "another running sweep" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- python -m statmech_learn
+
+
+@pytest.mark.parametrize("argv", [["list"], ["capacity", "--kappa", "0.5"], ["capacity", "--kappa", "-1"]],
+                         ids=["list", "capacity", "bad-value"])
+def test_python_dash_m_is_the_console_script(argv, capsys, tmp_path):
+    import subprocess
+    import sys
+
+    code = main(argv)
+    expected = capsys.readouterr()
+    proc = subprocess.run([sys.executable, "-m", "statmech_learn", *argv], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (code, expected.out, expected.err)
+
+
+# --------------------------------------------------------------------------- reproduce all
+
+
+def _fake_reproduction(name, outcome, calls):
+    """A tiny Reproduction: ``outcome`` is "pass", "fail" (a failed check) or an exception to raise."""
+    from statmech_learn.reproduce import Reproduction, ReproductionResult
+
+    def compute(quick, ctx):
+        calls.append((name, quick, ctx.seed, type(ctx.executor).__name__, ctx.checkpoint_dir))
+        if isinstance(outcome, Exception):
+            raise outcome
+        checks = {"vs_theory": {"deviation": 0.1, "pass": outcome == "pass"}}
+        return ReproductionResult(name=name, title=name, parameters={"quick": quick}, series=[], panels=[],
+                                  timings={}, checks=checks)
+
+    return Reproduction(name=name, description=f"fake {name}", compute=compute)
+
+
+@pytest.fixture
+def fake_registry(monkeypatch):
+    """Install a registry of fake reproductions: ``fake_registry({"name": outcome, ...})`` -> the calls list."""
+    import statmech_learn.reproduce as reproduce
+
+    calls = []
+
+    def install(outcomes):
+        reg = {name: _fake_reproduction(name, outcome, calls) for name, outcome in outcomes.items()}
+        monkeypatch.setattr(reproduce, "_registry", lambda: reg)
+        return calls
+
+    return install
+
+
+def _summary(out):
+    """The summary table's rows of `reproduce all`: {name: [status, seconds, details]}."""
+    table = out[out.index("\nname "):].strip().splitlines()
+    assert table[0].split() == ["name", "status", "seconds", "failed", "checks", "/", "error"]
+    return {line.split()[0]: line.split(None, 3)[1:] for line in table[1:-1]}, table[-1]
+
+
+def test_reproduce_all_runs_every_reproduction_despite_an_exception(fake_registry, tmp_path, capsys):
+    calls = fake_registry({"broken": RuntimeError("boom"), "fine": "pass"})
+    code = main(["reproduce", "all", "--quick", "--seed", "7", "--workers", "2", "--no-figure",
+                 "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck")])
+    captured = capsys.readouterr()
+    assert code == 1
+    # both ran, in registry order, with the same options as a single `reproduce NAME`
+    assert calls == [(name, True, 7, "ProcessPoolExecutor", tmp_path / "ck") for name in ("broken", "fine")]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fine.csv", "fine.json"]
+    rows, last = _summary(captured.out)
+    assert rows["broken"][0] == "error" and rows["broken"][2] == "RuntimeError: boom"
+    assert rows["fine"][0] == "ok" and rows["fine"][2] == "-"
+    assert all(float(row[1]) >= 0 for row in rows.values())
+    assert last == "1 of 2 reproductions pass; FAILED: broken"
+    assert "RuntimeError: boom" in captured.err  # with its traceback, as an unexpected error
+
+
+def test_reproduce_all_fails_on_a_failed_check_and_reports_package_errors_in_one_line(fake_registry, tmp_path,
+                                                                                       capsys):
+    from statmech_learn.errors import ConvergenceError
+
+    calls = fake_registry({"diverges": ConvergenceError("no fixed point"), "off": "fail", "fine": "pass"})
+    code = main(["reproduce", "all", "--no-figure", "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 1 and [c[0] for c in calls] == ["diverges", "off", "fine"]
+    assert calls[0][1:] == (False, 0, "NoneType", None)  # the defaults: not quick, seed 0, in-process
+    rows, last = _summary(captured.out)
+    assert rows["diverges"] == ["error", rows["diverges"][1], "ConvergenceError: no fixed point"]
+    assert rows["off"][0] == "failed" and rows["off"][2] == "vs_theory"
+    assert last == "1 of 3 reproductions pass; FAILED: diverges, off"
+    assert captured.err == "statmech-learn: error: reproduce diverges: ConvergenceError: no fixed point\n"
+
+
+def test_reproduce_all_passing_exits_zero_and_list_still_works(fake_registry, tmp_path, capsys):
+    fake_registry({"a": "pass", "b": "pass"})
+    assert main(["reproduce", "all", "--no-figure", "--out", str(tmp_path)]) == 0
+    assert _summary(capsys.readouterr().out)[1] == "2 of 2 reproductions pass"
+    assert main(["list"]) == 0
+    assert capsys.readouterr().out.split() == ["a", "fake", "a", "b", "fake", "b"]
+    # a bad value is refused before anything runs, naming 'all' among the choices
+    assert main(["reproduce", "nope"]) == 2
+    assert "name must be 'all' or one of 'a', 'b', got 'nope'" in capsys.readouterr().err
+
+
+def test_no_reproduction_is_called_all():
+    assert "all" not in REGISTRY()

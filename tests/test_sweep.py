@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from statmech_learn.errors import SweepError
+from statmech_learn.errors import CheckpointLockedError, SweepError
 from statmech_learn.sweep import Grid, SweepTable, sweep
 from tests import _sweep_helpers as helpers
 
@@ -375,6 +375,41 @@ def test_checkpoint_of_another_function_or_grid_is_refused(tmp_path):
     assert notes.read_text() == "my notes\nline two"
 
 
+@pytest.mark.parametrize("content", [
+    pytest.param(b"not json at all\nsecond line\n", id="not-json"),
+    pytest.param(b"{broken", id="torn-non-json"),
+    pytest.param(b"[1, 2]\n", id="json-not-a-header"),
+    pytest.param(b'{"_checkpoint": "statmech_learn.sweep", oops\n{"_index": 0}\n', id="invalid-json-header"),
+    pytest.param(b"\xff\xfe\x00binary\n", id="binary"),
+    pytest.param(b"\n\n", id="blank-lines"),
+])
+def test_checkpoint_that_is_not_a_checkpoint_is_a_value_error_naming_it(tmp_path, content):
+    ckpt = tmp_path / "foreign.jsonl"
+    ckpt.write_bytes(content)
+    with pytest.raises(ValueError, match=re.escape(str(ckpt)) + " exists and is not a sweep checkpoint"):
+        sweep(helpers.uniform_draw, Grid(x=[1.0, 2.0]), checkpoint=ckpt, progress=False)
+    assert ckpt.read_bytes() == content
+    assert not Path(f"{ckpt}.lock").exists()
+
+
+def test_checkpoint_that_is_a_directory_is_a_value_error_naming_it(tmp_path):
+    ckpt = tmp_path / "runs"
+    ckpt.mkdir()
+    with pytest.raises(ValueError, match=r"checkpoint must be a file path, but '.*runs' is a directory"):
+        sweep(helpers.uniform_draw, Grid(x=[1.0]), checkpoint=ckpt, progress=False)
+    assert list(ckpt.iterdir()) == [] and list(tmp_path.iterdir()) == [ckpt]  # no lock file either
+
+
+def test_empty_checkpoint_file_is_started_afresh(tmp_path):
+    # what a sweep killed between creating the file and writing its header leaves behind
+    ckpt = tmp_path / "empty.jsonl"
+    ckpt.touch()
+    grid = Grid(x=[1.0, 2.0])
+    table = sweep(helpers.uniform_draw, grid, checkpoint=ckpt, progress=False)
+    assert json.loads(checkpoint_lines(ckpt)[0])["_checkpoint"] == "statmech_learn.sweep"
+    assert sweep(helpers.uniform_draw, grid, checkpoint=ckpt, progress=False) == table
+
+
 def test_partials_with_other_bound_arguments_do_not_share_a_checkpoint(tmp_path):
     ckpt = tmp_path / "partial.jsonl"
     grid = Grid(t=[0.0, 1.0])
@@ -653,6 +688,44 @@ def test_lock_is_released_after_keyboard_interrupt_and_refusals(tmp_path):
     record_calls.__qualname__ = interrupt_at_two.__qualname__  # the same function for the checkpoint
     table = sweep(record_calls, grid, checkpoint=ckpt, progress=False)
     assert calls == [2, 3] and table.column("y").tolist() == [0, 1, 2, 3]
+
+
+@needs_flock
+def test_sweep_is_refused_while_another_process_holds_the_lock_file(tmp_path, monkeypatch):
+    import fcntl
+
+    ckpt = tmp_path / "held.jsonl"
+    lock = Path(f"{ckpt}.lock")
+    calls = tmp_path / "calls.log"
+    monkeypatch.setenv(helpers.CALL_LOG_ENV, str(calls))
+    grid = Grid(x=range(3))
+    # another sweep's lock, as it leaves it: its pid and host in the file, an exclusive flock held
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, b"4242 otherhost\n")
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with pytest.raises(CheckpointLockedError,
+                           match=re.escape(f"checkpoint {ckpt} is being written by another running sweep "
+                                           "(pid 4242 on otherhost)")):
+            sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
+        assert not calls.exists() and not ckpt.exists()  # refused before computing or creating anything
+        assert lock.read_bytes() == b"4242 otherhost\n"  # the holder's lock file is left alone
+    finally:
+        os.close(fd)  # the holder exits (or is killed): its flock goes, its lock file stays
+    # a stale lock file is no lock: the next sweep takes it over, and removes it when done
+    table = sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
+    assert [r["_index"] for r in table.records] == [0, 1, 2]
+    assert not lock.exists()
+
+
+def test_lock_is_released_when_points_fail(tmp_path):
+    ckpt = tmp_path / "failing.jsonl"
+    with pytest.raises(SweepError):
+        sweep(helpers.fails_at_two, Grid(x=[1.0, 2.0, 3.0]), checkpoint=ckpt, progress=False)
+    assert not Path(f"{ckpt}.lock").exists()
+    table = sweep(helpers.fails_at_two, Grid(x=[1.0, 2.0, 3.0]), checkpoint=ckpt, progress=False,
+                  on_error="record")
+    assert [r["_index"] for r in table.failed] == [1]
 
 
 # --------------------------------------------------------------------------- read-only checkpoints

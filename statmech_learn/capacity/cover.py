@@ -35,6 +35,7 @@ from numpy.typing import ArrayLike
 from scipy.special import betainc, gammaln, logsumexp
 
 from .._validation import check_finite, check_int
+from ..citations import _cites
 
 __all__ = ["cover_count", "cover_fraction", "log_cover_fraction", "cover_transition_width"]
 
@@ -71,6 +72,7 @@ def _binomial_partial_sum(m: int, k_max: int) -> int:
     return 1 + t // q
 
 
+@_cites
 def cover_count(p: int, n: int) -> int:
     r"""Exact number of dichotomies of p points in general position in R^n
     realisable by a hyperplane through the origin.
@@ -103,6 +105,7 @@ def cover_count(p: int, n: int) -> int:
     return 2 * _binomial_partial_sum(p - 1, n - 1)
 
 
+@_cites
 def cover_fraction(p: ArrayLike, n: ArrayLike) -> np.ndarray | float:
     r"""Probability that p random dichotomies of points in general position in
     R^n are linearly separable: :math:`C(p,n)/2^p`.
@@ -138,6 +141,7 @@ def cover_fraction(p: ArrayLike, n: ArrayLike) -> np.ndarray | float:
     return float(out) if out.ndim == 0 else out
 
 
+@_cites
 def log_cover_fraction(p: int, n: int) -> float:
     r"""Natural log of :math:`C(p,n)/2^p`, finite even when the fraction underflows.
 

@@ -47,6 +47,7 @@ from ..errors import ConvergenceError, ConvergenceWarning
 from ..gaussian import tail_second_moment
 from ..gibbs import GibbsPosterior, Margin
 from ..results import Result
+from ..citations import _cites
 
 __all__ = [
     "GardnerVolume",
@@ -134,6 +135,7 @@ def _check_kappa(kappa) -> float:
     return kappa
 
 
+@_cites
 def gardner_derrida_capacity(kappa: float = 0.0) -> float:
     r"""RS load at which q -> 1 for binary weights, :math:`2\alpha_c^{sph}(\kappa)/\pi`.
 
@@ -222,6 +224,7 @@ def _binary_capacity(kappa: float, xtol: float) -> float:
     return float(alpha_gd * (1.0 - math.exp(log_eps)))
 
 
+@_cites
 def gardner_capacity(kappa: float = 0.0, weights: str = "spherical", xtol: float = 1e-12) -> float:
     r"""Storage capacity :math:`\alpha_c(\kappa)` of the perceptron.
 
@@ -290,6 +293,7 @@ def gardner_capacity(kappa: float = 0.0, weights: str = "spherical", xtol: float
     return _binary_capacity(kappa, xtol)
 
 
+@_cites
 def gardner_volume(
     alpha: ArrayLike,
     kappa: float = 0.0,

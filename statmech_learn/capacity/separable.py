@@ -155,6 +155,7 @@ from scipy.stats import binom
 
 from .._validation import as_rng, check_choice, check_finite, check_int, check_margin, check_positive
 from ..results import Result
+from ..citations import _cites
 
 __all__ = [
     "SeparabilityEstimate",
@@ -690,6 +691,7 @@ def _binary_max_prefix(G: np.ndarray, kappa: float, target: int | None = None, l
 # ---------------------------------------------------------------------------
 # Public decisions
 # ---------------------------------------------------------------------------
+@_cites
 def is_separable(X: ArrayLike, y: ArrayLike, kappa: float = 0.0, weights: str = "spherical") -> bool:
     r"""Decide exactly whether one weight vector stores every pattern with margin kappa.
 
@@ -731,6 +733,7 @@ def is_separable(X: ArrayLike, y: ArrayLike, kappa: float = 0.0, weights: str = 
     return _spherical_separable(G, kappa)
 
 
+@_cites
 def max_separable_prefix(X: ArrayLike, y: ArrayLike, kappa: float = 0.0, weights: str = "spherical") -> int:
     r"""Largest P' such that the first P' patterns are stored with margin kappa.
 
@@ -826,6 +829,7 @@ def _draw_seeds(rng, shape) -> np.ndarray:
     return as_rng(rng).integers(2**63, size=shape)
 
 
+@_cites
 def separability(
     alpha: float,
     n: int,
@@ -892,6 +896,7 @@ def separability(
     )
 
 
+@_cites
 def separability_curve(
     alphas: ArrayLike,
     n: int,
@@ -973,6 +978,7 @@ def separability_curve(
     )
 
 
+@_cites
 def separability_point(
     alpha: float,
     n: int,
@@ -1001,6 +1007,7 @@ def separability_point(
     return {k: d[k] for k in ("alpha", "n", "kappa", "weights", "n_samples", "p", "stderr", "n_separable")}
 
 
+@_cites
 def separable_prefixes(
     n: int,
     p_max: int,

@@ -35,6 +35,7 @@ from numpy.typing import ArrayLike
 from .._validation import as_rng, check_choice, check_finite, check_int, check_positive, check_probability
 from ..results import Result
 from ._chains import ChainRecorder
+from ..citations import _cites
 
 __all__ = ["LangevinRun", "langevin"]
 
@@ -89,6 +90,7 @@ def _energy_and_gradient(model):
     return lambda W: (model.energy(W), model.gradient(W))
 
 
+@_cites
 def langevin(model, temperature: float, n_steps: int, rng=None, *, step="auto", method: str = "mala",
              n_chains: int = 16, burn_in: int | None = None, thin: int | None = None, init: ArrayLike | None = None,
              target_acceptance: float = 0.574, covariance: bool | None = None) -> LangevinRun:

@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import check_finite, check_int, check_nonnegative, check_positive, check_tol
 from ..results import Result
+from ..citations import _cites
 
 __all__ = [
     "LeastSquaresFit",
@@ -153,6 +154,7 @@ class LeastSquaresFit(Result):
     fit_intercept: bool
 
 
+@_cites
 def least_squares(X: ArrayLike, y: ArrayLike, l2: float = 0.0, intercept: bool = True) -> LeastSquaresFit:
     r"""Least-squares (ridge) fit by the normal equations.
 
@@ -251,6 +253,7 @@ class GradientFlow(Result):
     l2: float
 
 
+@_cites
 def gradient_flow(X: ArrayLike, y: ArrayLike, t: ArrayLike, w0: ArrayLike | None = None, l2: float = 0.0,
                   intercept: bool = False, intercept0: float = 0.0) -> GradientFlow:
     r"""Exact solution of the gradient flow :math:`\dot w = -\nabla S(w)` at the times ``t``.
@@ -390,6 +393,7 @@ class GradientDescentRun(Result):
     l2: float
 
 
+@_cites
 def gradient_descent(X: ArrayLike, y: ArrayLike, lr: float, n_steps: int, w0: ArrayLike | None = None,
                      l2: float = 0.0, record_every: int = 1, intercept: bool = False, tol: float = 1e-8,
                      intercept0: float = 0.0) -> GradientDescentRun:
@@ -496,6 +500,7 @@ def gradient_descent(X: ArrayLike, y: ArrayLike, lr: float, n_steps: int, w0: Ar
 
 # ------------------------------------------------------------------- proportional-limit learning curve
 
+@_cites
 def gradient_flow_test_error(alpha: ArrayLike, t: ArrayLike, noise_variance: float = 0.0,
                              rho: float = 1.0) -> np.ndarray:
     r"""Test error of gradient flow from :math:`\theta = 0` on isotropic Gaussian data, n, d -> inf, n/d = alpha.

@@ -47,6 +47,7 @@ from ..results import Result
 from ._chains import ChainRecorder
 from ._checks import check_lr, check_spd
 from .stationary import SGDStationary, sgd_stationary
+from ..citations import _cites
 
 __all__ = ["QuadraticProblem", "LinearRegression", "SGDSimulation", "simulate_sgd"]
 
@@ -282,6 +283,7 @@ def _default_burn_in(P: np.ndarray, H: np.ndarray) -> int:
     return int(np.ceil(np.log(1e-6) / (2.0 * np.log(r)))) if 0 < r < 1 else 1
 
 
+@_cites
 def simulate_sgd(problem: "QuadraticProblem | LinearRegression", lr, steps: int, batch_size: int = 1,
                  n_chains: int = 100, rng=None, *, burn_in: int | None = None, thin: int | None = None,
                  init: ArrayLike | None = None) -> SGDSimulation:

@@ -71,6 +71,7 @@ from scipy.linalg import solve_continuous_lyapunov, solve_discrete_lyapunov
 from .._validation import check_finite, check_positive, check_tol
 from ..results import Result
 from ._checks import check_lr, check_spd, spd_sqrt
+from ..citations import _cites
 
 __all__ = ["SGDStationary", "HessianNormalised", "sgd_stationary", "hessian_normalised", "gibbs_learning_rates",
            "SEED_FACTOR"]
@@ -147,6 +148,7 @@ class SGDStationary(Result):
         return -0.5 * np.sum(x * sol, axis=-1) - 0.5 * (logdet + d * np.log(2 * np.pi))
 
 
+@_cites
 def sgd_stationary(hessian, noise_cov, lr, *, rtol: float = 1e-6) -> SGDStationary:
     r"""Stationary covariance and temperatures of SGD on a quadratic loss.
 
@@ -251,6 +253,7 @@ class HessianNormalised(Result):
         return -np.sum(c * proj**2 / (self.lr * self.noise_variances), axis=-1)
 
 
+@_cites
 def hessian_normalised(hessian, noise_cov, lr) -> HessianNormalised:
     r"""The Hessian-normalised stationary density of SGD and its factor.
 
@@ -301,6 +304,7 @@ def hessian_normalised(hessian, noise_cov, lr) -> HessianNormalised:
                              temperatures_small_lr=0.5 * lr * s2, temperatures=lr * s2 / (2.0 - lr))
 
 
+@_cites
 def gibbs_learning_rates(noise_var, base_lr, hessian=None) -> np.ndarray:
     r"""Learning rates that make the small-lr stationary law of SGD a Gibbs law at :math:`T = \eta'/2`.
 

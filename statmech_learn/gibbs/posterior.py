@@ -34,10 +34,12 @@ from scipy.special import expit, logsumexp
 from .._roots import bisect
 from .channels import Channel, make_channel
 from .priors import BinaryPrior, Prior, make_prior
+from ..citations import _cites
 
 __all__ = ["GibbsPosterior"]
 
 
+@_cites
 @dataclass(frozen=True)
 class GibbsPosterior:
     """Gibbs posterior of a generalised linear model: ``prior`` x ``channel``.

@@ -10,10 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_finite
+from ..citations import _cites
 
 __all__ = ["digits"]
 
 
+@_cites
 def digits(binarize: bool = True, threshold: float = 8.0) -> tuple[np.ndarray, np.ndarray]:
     """The 1797 handwritten digits as an (1797, 64) float array, and their labels.
 

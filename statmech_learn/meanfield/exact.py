@@ -50,6 +50,7 @@ import numpy as np
 from .._validation import check_int
 from ..results import Result
 from .measures import Bipartite, Ising
+from ..citations import _cites
 
 __all__ = ["ExactResult", "exact", "MAX_UNITS"]
 
@@ -114,6 +115,7 @@ def _bits(start: int, stop: int, n: int) -> np.ndarray:
     return bits[:, :n].astype(float)
 
 
+@_cites
 def exact(measure: Ising, *, chunk: int = 2**16) -> ExactResult:
     r"""Averages of a pairwise measure by summing over all :math:`2^n` configurations.
 

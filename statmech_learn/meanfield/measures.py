@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import as_rng, check_finite, check_int, check_positive
 from ..gibbs.priors import Prior, make_prior
+from ..citations import _cites
 
 __all__ = ["Ising", "Ising2D", "SK", "Bipartite", "UNITS"]
 
@@ -120,6 +121,7 @@ class Ising:
         return f"{type(self).__name__}(n={self.n}, beta={self.beta:g}, units={self.units!r})"
 
 
+@_cites
 class SK(Ising):
     r"""The Sherrington-Kirkpatrick model: :math:`J_{ij} = J_{ji} \sim N(0, 1/n)`, uniform field.
 

@@ -83,6 +83,7 @@ from numpy.typing import ArrayLike
 from .._validation import as_rng, check_choice, check_finite, check_int, check_positive
 from ..results import Result
 from .measures import Bipartite, Ising
+from ..citations import _cites
 
 __all__ = ["MonteCarloResult", "monte_carlo", "integrated_autocorrelation_time", "METHODS", "ORDERS"]
 
@@ -266,6 +267,7 @@ def _initial_state(measure: Ising, init, n_chains: int, rng: np.random.Generator
     return np.ascontiguousarray(x.T)
 
 
+@_cites
 def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, method: str = "heat-bath",
                 order: str = "sequential", burn_in: int | None = None, rng=None, init: ArrayLike | None = None,
                 progress: bool | None = None) -> MonteCarloResult:

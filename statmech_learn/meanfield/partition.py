@@ -43,6 +43,7 @@ from scipy.special import logsumexp
 from .._validation import as_rng, check_choice, check_finite, check_int
 from ..results import Result
 from .measures import Bipartite
+from ..citations import _cites
 
 __all__ = ["COUNTING_OFFSET", "MAX_EXACT_LAYER", "LogPartition", "exact_log_partition", "log_marginal_visible",
            "model_moments", "ais", "counting_offset", "sample_tilted"]
@@ -239,6 +240,7 @@ def sample_tilted(prior, B: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.where(u < 0.5 * (1.0 + np.tanh(0.5 * x)), vals[1], vals[0])
 
 
+@_cites
 def ais(measure: Bipartite, *, n_runs: int = 100, n_betas: int = 10_000, base_fields=None, rng=None,
         counting: bool = False) -> LogPartition:
     r"""Annealed importance sampling estimate of log Z with its standard error (module docstring).

@@ -55,6 +55,7 @@ from .measures import Bipartite
 from .partition import (LogPartition, ais, counting_offset, exact_log_partition, sample_tilted,
                         log_marginal_visible, model_moments)
 from .tap import iterate, prior_moments, tap_free_entropy
+from ..citations import _cites
 
 __all__ = ["RBM", "LearningCurve", "TAPFixedPoints", "METHODS", "MAX_EXACT_SCORE", "mean_field_gradient"]
 
@@ -148,6 +149,7 @@ def mean_field_gradient(measure: Bipartite, m: np.ndarray, v: np.ndarray, *, ons
     return dW, mv.mean(axis=0), mh.mean(axis=0)
 
 
+@_cites
 class RBM:
     r"""Restricted Boltzmann machine estimator (module docstring).
 

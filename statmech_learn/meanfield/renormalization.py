@@ -70,6 +70,7 @@ from .._validation import as_rng, check_choice, check_finite, check_int, check_p
 from ..results import Result
 from .measures import Bipartite, Ising2D
 from .partition import exact_log_partition, model_moments
+from ..citations import _cites
 
 __all__ = ["Optimum", "RGvsKL", "rg_vs_kl", "MODELS", "RBM_UNITS"]
 
@@ -363,6 +364,7 @@ def _message(units: str, F: float, bound: float, reachable: bool, field: float, 
     return head + body
 
 
+@_cites
 def rg_vs_kl(model: str = "ising2d", L: int = 4, temperature: float = 2.5, n_hidden: int = 4, *,
              units: str = "bernoulli", field: float = 0.0, rng=None, init_scale: float = 0.01, tol: float = 1e-10,
              max_iter: int = 20000) -> RGvsKL:

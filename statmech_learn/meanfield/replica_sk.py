@@ -53,6 +53,7 @@ from .._validation import check_finite, check_int, check_positive, check_tol
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..gaussian import phi
 from ..results import Result
+from ..citations import _cites
 
 __all__ = ["SKReplica", "replica_sk", "at_line", "AT_FIELD_MAX"]
 
@@ -308,6 +309,7 @@ def _solve(beta: np.ndarray, h: np.ndarray, tol: float, max_iter: int) -> dict:
     return {"q": q, "v": v, "converged": converged, "residual": residual, "n_iter": int(n_iter)}
 
 
+@_cites
 def replica_sk(
     beta: ArrayLike,
     field: ArrayLike = 0.0,
@@ -523,6 +525,7 @@ def _at_temperature(h: float) -> float:
     return math.exp(-x)
 
 
+@_cites
 def at_line(field: ArrayLike) -> float | np.ndarray:
     r"""Temperature of the de Almeida-Thouless line, :math:`T_{AT}(h)`.
 

@@ -52,6 +52,7 @@ from .._validation import as_rng, check_finite, check_int, check_tol
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..results import Result
 from .measures import Bipartite, Ising
+from ..citations import _cites
 
 __all__ = ["MeanFieldResult", "tap", "naive_mean_field", "tap_free_entropy", "tap_hessian", "tap_stability"]
 
@@ -292,6 +293,7 @@ def _solve(measure, onsager: bool, damping: float, tol: float, max_iter: int, in
                            converged=converged, n_iter=total, residual=residual)
 
 
+@_cites
 def tap(measure: Ising, *, damping: float = 0.0, tol: float = 1e-10, max_iter: int = 5000, init=None,
         anneal: int = 1, strict: bool = False, rng=None, order: int = 2) -> MeanFieldResult:
     r"""The TAP fixed point of ``measure`` (module docstring).
@@ -336,6 +338,7 @@ def tap(measure: Ising, *, damping: float = 0.0, tol: float = 1e-10, max_iter: i
     return _solve(measure, True, damping, tol, max_iter, init, anneal, strict, rng, order)
 
 
+@_cites
 def naive_mean_field(measure: Ising, *, damping: float = 0.3, tol: float = 1e-10, max_iter: int = 5000, init=None,
                      anneal: int = 1, strict: bool = False, rng=None) -> MeanFieldResult:
     r"""The naive mean-field fixed point :math:`m_i = f_a(\beta(h_i + \sum_j J_{ij} m_j), 0)`.
@@ -370,6 +373,7 @@ def tap_hessian(measure: Ising, m: np.ndarray) -> np.ndarray:
     return H
 
 
+@_cites
 def tap_stability(measure: Ising, v: np.ndarray) -> float:
     r"""Plefka's stability eigenvalue of a TAP solution with unit variances v (any units).
 

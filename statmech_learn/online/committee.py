@@ -39,6 +39,7 @@ from scipy.integrate import solve_ivp
 from .._validation import as_rng, check_finite, check_int, check_nonnegative, check_positive
 from ..results import Result
 from .averages import Activation, make_activation
+from ..citations import _cites
 
 __all__ = ["OverlapState", "OverlapTrajectory", "TwoLayer", "SoftCommittee"]
 
@@ -99,6 +100,7 @@ class OverlapTrajectory(Result):
 _BLOWUP = 1e6
 
 
+@_cites
 class TwoLayer:
     """Online SGD of a two-layer network (both layers learned when ``lr_second > 0``).
 

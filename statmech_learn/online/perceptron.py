@@ -86,6 +86,7 @@ from scipy.integrate import solve_ivp
 
 from .._validation import as_rng, check_choice, check_finite, check_int, check_positive, check_tol
 from ..results import Result
+from ..citations import _cites
 
 __all__ = ["RULES", "Perceptron", "PerceptronTrajectory", "PerceptronSimulation", "simulate_perceptron"]
 
@@ -256,6 +257,7 @@ class PerceptronSimulation(Result):
     steps_per_second: float
 
 
+@_cites
 @dataclass(frozen=True)
 class Perceptron:
     r"""Online learning rule of a perceptron student for a sign teacher.
@@ -458,6 +460,7 @@ def _teacher_student(N: int, n_seeds: int, R0: float, Q0: float, rng: np.random.
     return B, J
 
 
+@_cites
 def simulate_perceptron(perc: Perceptron, N: int, alpha_max: float | None = None, n_seeds: int = 8, rng=None, *,
                         R0: float = 0.0, Q0: float = 1e-2, alpha: ArrayLike | None = None,
                         progress: bool | None = None) -> PerceptronSimulation:

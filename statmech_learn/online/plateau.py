@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..results import Result
+from ..citations import _cites
 
 __all__ = ["Plateau", "plateau"]
 
@@ -52,6 +53,7 @@ class Plateau(Result):
     final_error: float
 
 
+@_cites
 def plateau(traj, *, flat: float = 0.05, spread: float = 0.5, min_duration: float = 0.0) -> Plateau:
     r"""Detect the plateau of ``traj`` (anything with ``t`` and ``eps_g``, optionally ``R``).
 

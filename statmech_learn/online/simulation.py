@@ -34,6 +34,7 @@ import numpy as np
 from .._validation import as_rng, check_choice, check_int, check_positive
 from ..results import Result
 from .committee import OverlapState, TwoLayer
+from ..citations import _cites
 
 __all__ = ["OnlineSimulation", "simulate"]
 
@@ -85,6 +86,7 @@ def _weights(model: TwoLayer, init: OverlapState, N: int, n_seeds: int, rng: np.
     return fields[:, K:], fields[:, :K]
 
 
+@_cites
 def simulate(model: TwoLayer, N: int, t_max: float, n_seeds: int = 4, rng=None, *, init: OverlapState | None = None,
              t=None, n_test: int = 0, progress: bool | None = None, method: str = "weights") -> OnlineSimulation:
     r"""Online SGD for ``model`` at input dimension ``N`` up to time ``t_max`` (steps / N).

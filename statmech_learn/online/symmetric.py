@@ -42,6 +42,7 @@ from scipy.optimize import root
 from ..errors import ConvergenceError
 from ..results import Result
 from .committee import TwoLayer
+from ..citations import _cites
 
 __all__ = ["SymmetricPlateau", "symmetric_plateau", "small_lr_plateau_height"]
 
@@ -126,6 +127,7 @@ def _reduced_rhs(model: TwoLayer, x: np.ndarray) -> np.ndarray:
     return np.array([dq(0, 0), dq(0, 1), d_r])
 
 
+@_cites
 def symmetric_plateau(model: TwoLayer, *, tol: float = 1e-12, strict: bool = False) -> SymmetricPlateau:
     r"""The symmetric fixed point of a soft committee machine with an orthonormal teacher.
 

@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike
 from .._validation import as_rng, check_finite, check_int, check_nonnegative, check_positive
 from ..gaussian import activation_function, activation_moments
 from ..gibbs.spectra import Spectrum, marchenko_pastur
+from ..citations import _cites
 
 __all__ = ["Inputs", "StructuredInputs", "RandomFeatureMap", "GaussianCovariate", "FeatureInstance", "RandomFeatures"]
 
@@ -97,6 +98,7 @@ def _check_blocks(blocks) -> tuple[np.ndarray, np.ndarray]:
     return np.atleast_1d(frac), np.atleast_1d(var)
 
 
+@_cites
 class StructuredInputs(Inputs):
     r"""Block-diagonal input covariance: the salient and weak features model.
 
@@ -160,6 +162,7 @@ class StructuredInputs(Inputs):
         return f"StructuredInputs(blocks=[{blocks}], teacher_weights={self.teacher_weights.tolist()})"
 
 
+@_cites
 class RandomFeatureMap(Inputs):
     r"""Random features :math:`v = \sigma(Fx/\sqrt D)` of Gaussian inputs :math:`x\sim N(0, I_D)`.
 
@@ -243,6 +246,7 @@ def _check_matrix(name: str, M, shape: tuple[int, int] | None = None, symmetric:
     return M
 
 
+@_cites
 class GaussianCovariate(Inputs):
     r"""The Gaussian covariate model with given covariances.
 
@@ -395,6 +399,7 @@ class GaussianCovariate(Inputs):
         return f"GaussianCovariate(p={self.p}, d={self.d}, {teacher})"
 
 
+@_cites
 class RandomFeatures:
     r"""A random-features student learning a perceptron teacher, over a grid of P/D.
 

@@ -28,6 +28,7 @@ from ..results import Result
 from .amp import MAX_WEIGHTS, check_patterns
 from .glm import _generalization
 from .models import ERM, TeacherStudent
+from ..citations import _cites
 
 #: largest number of instances and of test samples per instance accepted
 MAX_INSTANCES = 10**6
@@ -36,6 +37,7 @@ MAX_TEST = 10**8
 __all__ = ["ERMSimulation", "erm_simulation", "ridge_test_error", "DataSimulation", "data_simulation"]
 
 
+@_cites
 def ridge_test_error(alpha: ArrayLike, l2: ArrayLike, noise_variance: ArrayLike, rho: float = 1.0):
     r"""Asymptotic test error of ridge regression on a Gaussian teacher (random-matrix theory).
 
@@ -345,6 +347,7 @@ def _simulate(model: TeacherStudent, make_instance, P: int, n_samples: int, seed
     return rows
 
 
+@_cites
 def erm_simulation(model, n: int | None = None, alpha: float | None = None, n_samples: int = 10, rng=None, *,
                    n_test: int = 10_000, tol: float = 1e-5, d: int | None = None,
                    features_ratio: ArrayLike | None = None) -> ERMSimulation:
@@ -509,6 +512,7 @@ class DataSimulation(Result):
     student: str
 
 
+@_cites
 def data_simulation(features, labels, student: ERM, n: ArrayLike, n_samples: int = 20, rng=None, *,
                     task: str = "regression", center: bool = True, tol: float = 1e-5) -> DataSimulation:
     r"""Train ``student`` on ``n`` resampled rows of a data set and measure its population error.

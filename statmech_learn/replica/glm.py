@@ -43,6 +43,7 @@ from ..gibbs.losses import HingeLoss, LossChannel, SquareLoss
 from ..results import Result
 from .models import ERM, Gibbs, TeacherStudent
 from .saddle import iterate
+from ..citations import _cites
 
 __all__ = ["ReplicaCurve", "FeaturesCurve", "Transitions", "solve", "solve_branches", "transitions"]
 
@@ -384,6 +385,7 @@ def _continuation(model, alpha, start, damping, tol, max_iter):
     return {k: np.concatenate([np.atleast_1d(o[k]) for o in outs]) for k in outs[0]}
 
 
+@_cites
 def solve_branches(model: TeacherStudent, alpha: ArrayLike, *, damping: float = 0.5, tol: float = 1e-10,
                    max_iter: int = 20_000, continuation: bool = False) -> dict[str, ReplicaCurve]:
     """Both branches of the RS equations: iterated from an uninformed and an informed start.
@@ -457,6 +459,7 @@ def _l2_of(model) -> float:
     return float(st.l2) if isinstance(st, ERM) and not st.optimal else float("nan")
 
 
+@_cites
 def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method: str = "auto",
           damping: float = 0.5, tol: float = 1e-10, max_iter: int = 20_000, continuation: bool = False,
           strict: bool = False) -> ReplicaCurve:
@@ -664,6 +667,7 @@ def check_alpha_range(alpha_range) -> tuple[float, float]:
     return lo, hi
 
 
+@_cites
 def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.01, 10.0), *,
                 xtol: float = 1e-6, strict: bool = False) -> Transitions:
     """First-order (information-theoretic) transition and both spinodals of a Bayes-optimal model.

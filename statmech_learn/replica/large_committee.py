@@ -102,6 +102,7 @@ from .._validation import check_choice, check_finite, check_int, check_positive,
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..gaussian import H, hazard, log_H, normal_nodes, phi
 from ..results import Result
+from ..citations import _cites
 
 __all__ = ["LargeCommitteeCurve", "LargeCommitteeTransition", "solve_large_committee",
            "large_committee_transition", "large_committee_channel", "large_committee_prior",
@@ -345,6 +346,7 @@ def _model_name(prior):
     return f"LargeCommittee(prior={prior!r}, activation='sign', output='sign', K=inf)"
 
 
+@_cites
 def solve_large_committee(prior: str, alpha_tilde: ArrayLike, *, init: str = "both", damping: float = 0.2,
                           tol: float = 1e-10, max_iter: int = 20_000, strict: bool = False) -> LargeCommitteeCurve:
     r"""Large-K replica fixed points of the Bayes-optimal sign committee machine (module docstring).
@@ -448,6 +450,7 @@ def _delta_phi_gaussian(log_e, psi_ns):
     return float(ev["phi"]) - a * psi_ns
 
 
+@_cites
 def large_committee_transition(prior: str, *, xtol: float = 1e-13) -> LargeCommitteeTransition:
     r"""Specialisation transition of the large-K Bayes-optimal sign committee (module docstring).
 

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from .._validation import check_nonnegative, check_positive
 from ..gibbs import Channel, ErrorCounting, L2Penalty, Prior, make_channel, make_prior
 from ..gibbs.losses import Loss, LossChannel, make_loss
+from ..citations import _cites
 
 __all__ = ["BayesOptimal", "Gibbs", "ERM", "TeacherStudent"]
 
 
+@_cites
 @dataclass(frozen=True)
 class BayesOptimal:
     """The student knows the teacher's prior and channel (Nishimori line)."""
@@ -28,6 +30,7 @@ class BayesOptimal:
         return "BayesOptimal()"
 
 
+@_cites
 @dataclass(frozen=True)
 class Gibbs:
     r"""Gibbs learning: sample :math:`p(\mathbf w)\propto P_0(\mathbf w)e^{-\beta\,\#\text{errors}}`,
@@ -41,6 +44,7 @@ class Gibbs:
         object.__setattr__(self, "temperature", float(check_positive("temperature", self.temperature)))
 
 
+@_cites
 @dataclass(frozen=True)
 class ERM:
     r"""Empirical risk minimisation :math:`\min_w \sum_\mu \ell(y_\mu, z_\mu) + \tfrac{\lambda}{2}|w|^2`.
@@ -67,6 +71,7 @@ class ERM:
         return isinstance(self.l2, str)
 
 
+@_cites
 @dataclass(frozen=True)
 class TeacherStudent:
     """A teacher (``prior``, ``channel``) and a ``student`` (default Bayes-optimal).

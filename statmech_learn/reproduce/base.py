@@ -165,7 +165,18 @@ class ReproductionResult:
             writer.writerows(rows)
         return path
 
+    def references(self) -> list[dict[str, str]]:
+        """The papers this reproduction reproduces, ``[{"key": ..., "bibtex": ...}, ...]``.
+
+        Looked up by name in :data:`statmech_learn.citations.REPRODUCTIONS`; empty for a name
+        not registered there.
+        """
+        from ..citations import ENTRIES, REPRODUCTIONS
+
+        return [{"key": key, "bibtex": ENTRIES[key]} for key in REPRODUCTIONS.get(self.name, [])]
+
     def metadata(self) -> dict:
+        """Everything of the result but the points, as written to ``NAME.json`` (with its ``references``)."""
         from .. import __version__
 
         return {
@@ -177,6 +188,7 @@ class ReproductionResult:
             "parameters": to_builtin(self.parameters),
             "timings_seconds": to_builtin(self.timings),
             "checks": to_builtin(self.checks),
+            "references": self.references(),
             "series": [
                 {"label": s.label, "kind": s.kind, "panel": s.panel, "n_points": int(s.x.size)} for s in self.series
             ],
