@@ -13,9 +13,8 @@ the one-line decorator :func:`_cites`, which records, at call (or construction) 
 object was used; its references are then looked up in :data:`REFERENCES`.  Calls made inside
 worker processes (a process-pool executor of :func:`statmech_learn.sweep`) are not seen by the
 parent process.  Some public objects are listed in :data:`REFERENCES` without being decorated
-(the priors, channels and losses of :mod:`statmech_learn.gibbs`, used by every solver, and
-:func:`~statmech_learn.replica.amp`, :func:`~statmech_learn.replica.state_evolution` and the
-committee solvers): ``cite(obj)`` gives their entries, ``cite()`` does not track them.
+(the priors, channels and losses of :mod:`statmech_learn.gibbs`, used by every solver):
+``cite(obj)`` gives their entries, ``cite()`` does not track them.
 
 An entry holds only the fields its author was confident of (the citing docstrings, and for the
 recent papers the publishers' pages); a missing volume or page range was not verified, it is
@@ -874,9 +873,9 @@ REFERENCES: dict[str, list[str]] = {
     f"{_SL}.replica.ReplicaCurve": _GLM,
     f"{_SL}.replica.FeaturesCurve": _GCM,
     f"{_SL}.replica.Transitions": _GLM + ["gyorgyi1990"],
-    f"{_SL}.replica.amp": _AMP,
+    f"{_SL}.replica.amp": _AMP + ["aubin2018"],  # committee AMP too
     f"{_SL}.replica.AMPRun": _AMP,
-    f"{_SL}.replica.state_evolution": _SE,
+    f"{_SL}.replica.state_evolution": _SE + ["aubin2018"],
     f"{_SL}.replica.StateEvolution": _SE,
     f"{_SL}.replica.CommitteeAMPRun": ["aubin2018"],
     f"{_SL}.replica.CommitteeStateEvolution": ["aubin2018"],

@@ -107,6 +107,13 @@ def _bvn_angle_term(h, k, r):
     e^{-(h^2 - 2hk\sin\theta + k^2)/(2\cos^2\theta)}d\theta`, by Gauss-Legendre in :math:`\theta` of the order
     ``_DW_ORDERS`` gives for the largest |r| (accurate to 4e-16 for :math:`|r|\le 0.925`, the range it is
     used on).  The term is even in (h, k) -> (-h, -k)."""
+    r = np.asarray(r, dtype=float)
+    shape = np.broadcast_shapes(np.shape(h), np.shape(k), r.shape)
+    if 4 * r.size <= int(np.prod(shape, dtype=int)):
+        # few correlations for many (h, k) (one covariance, many nodes): the angles once per correlation
+        top = np.max(np.abs(r), initial=0.0)
+        return _angle_integral(np.broadcast_to(h, shape), np.broadcast_to(k, shape), r,
+                               next(n for bound, n in _DW_ORDERS if top <= bound))
     h, k, r = np.broadcast_arrays(h, k, r)
     ar = np.abs(r)
     top = np.max(ar, initial=0.0)
@@ -124,13 +131,14 @@ def _bvn_angle_term(h, k, r):
 
 
 def _angle_integral(h, k, r, order):
+    """The angle integral of :func:`_bvn_angle_term` at one Gauss-Legendre order (r broadcasts against h, k)."""
     x, w = _gauss_legendre(order)
     a = np.arcsin(r)[..., None]
     th = 0.5 * a * (x + 1.0)
-    sn, c2 = np.sin(th), np.cos(th) ** 2
+    sn, inv = np.sin(th), 0.5 / np.cos(th) ** 2
     hh, kk = h[..., None], k[..., None]
-    f = np.exp(-(hh * hh + kk * kk - 2.0 * hh * kk * sn) / (2.0 * c2))
-    return a[..., 0] / (4.0 * np.pi) * (f @ w)
+    f = np.exp(-(hh * hh + kk * kk - 2.0 * hh * kk * sn) * inv)
+    return np.broadcast_to(a[..., 0], h.shape) / (4.0 * np.pi) * (f @ w)
 
 
 def _phi2(x, y, r):

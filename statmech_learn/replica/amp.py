@@ -52,6 +52,7 @@ from typing import Iterator
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..citations import _cites
 from .._validation import as_rng, check_choice, check_finite, check_int, check_positive, check_tol
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..results import Result
@@ -260,6 +261,7 @@ def _is_committee(model) -> bool:
     return isinstance(model.channel, VectorChannel)
 
 
+@_cites
 def state_evolution(model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, V0: ArrayLike | None = None, *,
                     tol: float = 1e-10) -> StateEvolution:
     r"""State evolution of Bayes-optimal GAMP, vectorised over ``alpha``.
@@ -392,8 +394,7 @@ def _psd(M: np.ndarray, upper: float | None = None) -> np.ndarray:
 
 def _gamp_committee(model: TeacherStudent, F: np.ndarray, y: np.ndarray, W: np.ndarray, C: np.ndarray,
                     damping: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    r"""Committee AMP: the iteration of :func:`_gamp` with K-vectors and K x K matrices
-    (Aubin et al. 2018, Algorithm 1),
+    r"""Committee AMP (Aubin et al. 2018, Algorithm 1): :func:`_gamp` with K-vectors and K x K matrices,
 
     .. math::
         V_\mu = \sum_i F_{\mu i}^2 \hat C_i,\quad \omega_\mu = \sum_i F_{\mu i}\hat w_i - V_\mu g_\mu^{old},\quad
@@ -404,29 +405,7 @@ def _gamp_committee(model: TeacherStudent, F: np.ndarray, y: np.ndarray, W: np.n
     then :math:`\hat w_i = f_a(B_i, \Lambda_i)` and :math:`\hat C_i = f_v(B_i, \Lambda_i)` (the vector prior's
     mean and covariance).  :math:`\Lambda_i` is projected onto the PSD cone, as the scalar code clips it at 0.
     """
-    prior, channel = model.prior, model.channel
-    P, n = F.shape
-    K = W.shape[1]
-    F2 = F * F
-    g = np.zeros((P, K))
-    eye = np.eye(K)
-    while True:
-        V = (F2 @ C.reshape(n, K * K)).reshape(P, K, K)
-        V = 0.5 * (V + np.swapaxes(V, -1, -2)) + _COMMITTEE_V_FLOOR * eye
-        omega = F @ W - np.einsum("pkl,pl->pk", V, g)
-        g = channel.g_out(y, omega, V)
-        dg = channel.dg_out(y, omega, V)
-        Lam = _psd((F2.T @ (-dg).reshape(P, K * K)).reshape(n, K, K))
-        B = F.T @ g + np.einsum("nkl,nl->nk", Lam, W)
-        W_new = prior.mean(B, Lam)
-        C_new = prior.covariance(B, Lam)
-        if damping:
-            W_new = (1 - damping) * W_new + damping * W
-            C_new = (1 - damping) * C_new + damping * C
-        if not (np.all(np.isfinite(W_new)) and np.all(np.isfinite(C_new)) and np.all(np.isfinite(g))):
-            return
-        W, C = W_new, _psd(C_new)
-        yield W, C
+    return _gamp_loop(model, F, y, W, C, damping, _MatrixArithmetic(F.shape, W.shape[1]))
 
 
 def _committee_amp(model, n, alpha, rng, n_iter, tol, damping, X, y, w_star, init, strict) -> CommitteeAMPRun:
@@ -513,35 +492,101 @@ def _instance(model: TeacherStudent, n: int, P: int, rng, X, y, w_star):
     return X, y, w_star
 
 
-def _gamp(model: TeacherStudent, F: np.ndarray, y: np.ndarray, w: np.ndarray, v: np.ndarray,
-          damping: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield the GAMP iterates (w_hat, v_hat), starting after the first iteration.
+class _ScalarArithmetic:
+    """The scalar GLM's algebra in the GAMP loop: variances are numbers, products elementwise."""
 
-    Stops (returns) when an iterate is not finite; the caller keeps the last
-    finite one.
-    """
+    def __init__(self, shape: tuple[int, int], v_floor: float) -> None:
+        self.g0 = np.zeros(shape[0])
+        self.v_floor = v_floor
+
+    def channel_variance(self, F2, v):
+        return np.maximum(F2 @ v, self.v_floor)
+
+    @staticmethod
+    def times(A, x):
+        return A * x
+
+    @staticmethod
+    def field_precision(F2, dg):
+        return np.maximum(F2.T @ (-dg), 0.0)
+
+    @staticmethod
+    def posterior_variance(prior, B, Lam):
+        return prior.variance(B, Lam)
+
+    @staticmethod
+    def clip(v):
+        return np.maximum(v, 0.0)
+
+
+class _MatrixArithmetic:
+    """The committee's algebra in the GAMP loop: K x K variances, matrix-vector products, PSD projections."""
+
+    def __init__(self, shape: tuple[int, int], K: int) -> None:
+        self.P, self.n = shape
+        self.K = K
+        self.g0 = np.zeros((self.P, K))
+
+    def channel_variance(self, F2, C):
+        K = self.K
+        V = (F2 @ C.reshape(self.n, K * K)).reshape(self.P, K, K)
+        return 0.5 * (V + np.swapaxes(V, -1, -2)) + _COMMITTEE_V_FLOOR * np.eye(K)
+
+    @staticmethod
+    def times(A, x):
+        return np.einsum("...kl,...l->...k", A, x)
+
+    def field_precision(self, F2, dg):
+        K = self.K
+        return _psd((F2.T @ (-dg).reshape(self.P, K * K)).reshape(self.n, K, K))
+
+    @staticmethod
+    def posterior_variance(prior, B, Lam):
+        return prior.covariance(B, Lam)
+
+    @staticmethod
+    def clip(C):
+        return _psd(C)
+
+
+def _gamp_loop(model: TeacherStudent, F: np.ndarray, y: np.ndarray, w: np.ndarray, v: np.ndarray, damping: float,
+               ops) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The GAMP iteration (module docstring), one loop for the perceptron and the committee: ``ops`` supplies the
+    algebra of the variances (numbers, or K x K matrices).  Yields the iterates (w_hat, v_hat), starting after the
+    first iteration; stops (returns) when an iterate is not finite, the caller keeping the last finite one."""
     prior, channel = model.prior, model.channel
-    v_floor = _VAR_FLOOR * model.rho
     F2 = F * F
-    g = np.zeros(F.shape[0])
+    g = ops.g0
     while True:
-        V = np.maximum(F2 @ v, v_floor)
-        omega = F @ w - V * g
+        V = ops.channel_variance(F2, v)
+        omega = F @ w - ops.times(V, g)
         g = channel.g_out(y, omega, V)
         dg = channel.dg_out(y, omega, V)
-        Lam = np.maximum(F2.T @ (-dg), 0.0)
-        B = F.T @ g + Lam * w
+        Lam = ops.field_precision(F2, dg)
+        B = F.T @ g + ops.times(Lam, w)
         w_new = prior.mean(B, Lam)
-        v_new = prior.variance(B, Lam)
+        v_new = ops.posterior_variance(prior, B, Lam)
         if damping:
             w_new = (1 - damping) * w_new + damping * w
             v_new = (1 - damping) * v_new + damping * v
         if not (np.all(np.isfinite(w_new)) and np.all(np.isfinite(v_new)) and np.all(np.isfinite(g))):
             return
-        w, v = w_new, np.maximum(v_new, 0.0)
+        w, v = w_new, ops.clip(v_new)
         yield w, v
 
 
+def _gamp(model: TeacherStudent, F: np.ndarray, y: np.ndarray, w: np.ndarray, v: np.ndarray,
+          damping: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield the GAMP iterates (w_hat, v_hat) of the scalar GLM, starting after the first iteration
+    (:func:`_gamp_loop`).
+
+    Stops (returns) when an iterate is not finite; the caller keeps the last
+    finite one.
+    """
+    return _gamp_loop(model, F, y, w, v, damping, _ScalarArithmetic(F.shape, _VAR_FLOOR * model.rho))
+
+
+@_cites
 def amp(model: TeacherStudent, n: int, alpha: float, rng=None, n_iter: int = 200, tol: float = 1e-8,
         damping: float = 0.0, X: ArrayLike | None = None, y: ArrayLike | None = None,
         w_star: ArrayLike | None = None, init: str = "uninformed", *, strict: bool = False) -> AMPRun:

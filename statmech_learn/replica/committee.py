@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..citations import _cites
 from .._validation import check_choice, check_int
 from ..results import Result
 from .glm import Transitions
@@ -340,6 +341,7 @@ def _accept(model, a, o, order) -> bool:
     return _symmetric_parts(o["q"])[0][0] >= 1.0 - 1e-6 or _radius(model, a, o["q"], order)[0] < 1.0
 
 
+@_cites
 def solve_committee(model, alpha: ArrayLike, *, init: str = "both", symmetric: bool = True, damping: float = 0.3,
                     tol: float = 1e-10, max_iter: int = 5000, order: int | None = None,
                     strict: bool = False) -> CommitteeCurve:
@@ -444,6 +446,7 @@ class CommitteeTransitions(Transitions):
     alpha_specialization: float
 
 
+@_cites
 def committee_transitions(model, alpha_range: tuple[float, float] = (0.5, 4.0), *, n_grid: int = 16,
                           xtol: float = 1e-4, strict: bool = False) -> CommitteeTransitions:
     r"""Specialisation, information-theoretic and algorithmic thresholds of a committee machine.
