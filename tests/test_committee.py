@@ -448,3 +448,24 @@ def test_k3_amp_against_state_evolution():
     for seed in range(2):
         run = sml.replica.amp(model, n=300, alpha=1.0, rng=seed)
         assert run.converged and abs(run.q_offdiagonal - se.q_offdiagonal) < 4 / np.sqrt(300)
+
+
+def test_binary_first_order_transition_per_unit_grows_towards_the_large_k_limit():
+    """alpha ~ K scaling (Aubin et al. 2018, sec. 4): for ±1 weights the first-order transition alpha_it (where the
+    non-specialised line's free entropy reaches -K log 2, that of perfect recovery) divided by K grows with K
+    (measured 0.773 at K = 2, 1.255 at K = 3) towards the K -> infinity value of the large-K equations (1.618),
+    computed by a separate module from the limiting equations."""
+    from scipy.optimize import brentq
+
+    from statmech_learn.replica.committee import _line
+
+    per_unit = []
+    for K in (2, 3):
+        model = sml.TeacherStudent("binary", sml.channels.Committee(K))
+
+        def gap(a, model=model, K=K):
+            return float(_line(model, np.array([a]), 0.3, 1e-12, 2000, None)["phi"][0]) + K * np.log(2)
+
+        per_unit.append(brentq(gap, 0.5 * K, 2.0 * K, xtol=1e-6) / K)
+    large = sml.replica.large_committee_transition("binary").alpha_tilde_spec
+    assert per_unit[0] < per_unit[1] < large
