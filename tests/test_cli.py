@@ -279,8 +279,8 @@ def test_locked_checkpoint_is_one_line_error(tmp_path, capsys, monkeypatch):
 # --------------------------------------------------------------------------- python -m statmech_learn
 
 
-@pytest.mark.parametrize("argv", [["list"], ["capacity", "--kappa", "0.5"], ["capacity", "--kappa", "-1"]],
-                         ids=["list", "capacity", "bad-value"])
+@pytest.mark.parametrize("argv", [["list"], pytest.param(["capacity", "--kappa", "0.5"], marks=pytest.mark.slow),
+                                  ["capacity", "--kappa", "-1"]], ids=["list", "capacity", "bad-value"])
 def test_python_dash_m_is_the_console_script(argv, capsys, tmp_path):
     import subprocess
     import sys

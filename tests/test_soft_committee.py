@@ -41,7 +41,8 @@ def _brute_force(ch, y, omega, V):
     return out[0], np.array(out[1:])
 
 
-@pytest.mark.parametrize("K, activation", [(1, "relu"), (1, "sign"), (1, "linear"), (2, "relu"), (2, "sign")])
+@pytest.mark.parametrize("K, activation", [(1, "relu"), (1, "sign"), (1, "linear"),
+                                           (2, "relu"), pytest.param(2, "sign", marks=pytest.mark.slow)])
 def test_output_partition_function_against_adaptive_quadrature(K, activation):
     """The closed form of Z_out and g_out (completing the square on each orthant) against adaptive quadrature
     over z."""
@@ -104,6 +105,7 @@ def test_channel_map_against_teacher_sampling():
     assert abs(out["error"] - sq.mean()) < 4 * sq.std() / np.sqrt(n)
 
 
+@pytest.mark.slow
 def test_quadrature_error_of_the_default_rules():
     """The default omega rule (panel order 4) and label rule (16 Gauss-Hermite nodes per orthant) against
     finer ones (panel order 5, 24 nodes; they agree with order 6, 48 nodes to 5e-9), at a nearly recovered
