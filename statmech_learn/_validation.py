@@ -7,6 +7,7 @@ received, e.g. ``ValueError: alpha must be > 0, got -1``.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Iterable
 
 import numpy as np
@@ -18,10 +19,12 @@ __all__ = [
     "check_int",
     "check_tol",
     "check_choice",
+    "check_bool",
     "check_probability",
     "check_margin",
     "from_registry",
     "as_rng",
+    "as_real",
 ]
 
 
@@ -31,28 +34,36 @@ def _fmt(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def check_finite(name: str, value):
+def check_finite(name: str, value, *, scalar: bool = False):
     """Return ``value`` as float / float array, raising if any entry is not finite.
 
-    Booleans are refused (``True`` is not a load or a penalty), as are strings
-    and other values that are not numbers.
+    Booleans are refused (``True`` is not a load or a penalty), as are strings,
+    complex numbers and other values that are not real numbers.  ``scalar=True``
+    also refuses arrays (of any shape but 0-d) and returns a float.
     """
     if isinstance(value, (bool, np.bool_)) or (isinstance(value, np.ndarray) and value.dtype.kind == "b"):
         raise ValueError(f"{name} must be a number, got {_fmt(value)}")
     if isinstance(value, str):
         raise ValueError(f"{name} must be a number, got {_fmt(value)}")
+    if isinstance(value, (complex, np.complexfloating)) or (isinstance(value, np.ndarray) and value.dtype.kind == "c"):
+        raise ValueError(f"{name} must be a real number, got {_fmt(value)}")
     try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)  # complex entries of a list
+            arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError, np.exceptions.ComplexWarning):
         raise ValueError(f"{name} must be a number or an array of numbers, got {_fmt(value)}") from None
+    if scalar and arr.ndim:
+        raise ValueError(f"{name} must be a single number, got an array of shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {_fmt(value)}")
     return arr if arr.ndim else float(arr)
 
 
-def check_positive(name: str, value):
-    """Return ``value`` as float(s) after checking that every entry is finite and > 0."""
-    arr = check_finite(name, value)
+def check_positive(name: str, value, *, scalar: bool = False):
+    """Return ``value`` as float(s) after checking that every entry is finite and > 0
+    (``scalar=True``: a single number, returned as float)."""
+    arr = check_finite(name, value, scalar=scalar)
     bad = np.asarray(arr) <= 0
     if np.any(bad):
         shown = np.asarray(arr)[bad].ravel()[0]
@@ -60,9 +71,10 @@ def check_positive(name: str, value):
     return arr
 
 
-def check_nonnegative(name: str, value, hint: str = ""):
-    """Return ``value`` as float(s) after checking that every entry is finite and >= 0."""
-    arr = check_finite(name, value)
+def check_nonnegative(name: str, value, hint: str = "", *, scalar: bool = False):
+    """Return ``value`` as float(s) after checking that every entry is finite and >= 0
+    (``scalar=True``: a single number, returned as float)."""
+    arr = check_finite(name, value, scalar=scalar)
     bad = np.asarray(arr) < 0
     if np.any(bad):
         shown = np.asarray(arr)[bad].ravel()[0]
@@ -114,6 +126,30 @@ def check_tol(name: str, value, floor: float = TOL_FLOOR, ceiling: float = 1.0) 
     return v
 
 
+def check_bool(name: str, value) -> bool:
+    """Return ``value`` as bool after checking it is True or False (a Python or numpy bool)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {_fmt(value)}")
+    return bool(value)
+
+
+def as_real(name: str, x) -> np.ndarray:
+    """``x`` as a float array, for the vectorised kernels that take NaN in and give NaN out.
+
+    No finiteness check; complex input raises ``ValueError`` naming ``name`` (numpy's cast
+    would drop the imaginary part with a ComplexWarning).
+    """
+    if type(x) is float:  # the common scalar case
+        return np.asarray(x)
+    a = np.asarray(x)
+    if a.dtype.kind == "c":
+        raise ValueError(f"{name} must be real, got a complex value")
+    try:
+        return a if a.dtype == np.float64 else a.astype(float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number or an array of real numbers, got {_fmt(x)}") from None
+
+
 def check_choice(name: str, value: str, choices: Iterable[str]) -> str:
     """Return ``value`` lower-cased after checking it is one of ``choices``."""
     choices = tuple(choices)
@@ -125,7 +161,7 @@ def check_choice(name: str, value: str, choices: Iterable[str]) -> str:
 
 def check_probability(name: str, value, upper: float = 1.0, closed_upper: bool = True) -> float:
     """Return ``value`` as float after checking 0 <= value <= upper (or < upper)."""
-    v = check_finite(name, value)
+    v = check_finite(name, value, scalar=True)
     ok = (v >= 0) and (v <= upper if closed_upper else v < upper)
     if not ok:
         bracket = "]" if closed_upper else ")"
@@ -139,7 +175,8 @@ def check_margin(kappa) -> float:
     Negative margins are refused: the RS solution of the storage problem is
     then unstable and the problem needs replica-symmetry breaking.
     """
-    return float(check_nonnegative("kappa", kappa, hint=" (negative margins need replica-symmetry breaking)"))
+    return float(check_nonnegative("kappa", kappa, hint=" (negative margins need replica-symmetry breaking)",
+                                   scalar=True))
 
 
 def from_registry(name: str, value, base: type, registry: dict):
@@ -154,6 +191,14 @@ def from_registry(name: str, value, base: type, registry: dict):
     raise ValueError(f"{name} must be a {base.__name__} or one of {', '.join(map(repr, registry))}, got {value!r}")
 
 
-def as_rng(rng) -> np.random.Generator:
-    """Normalise ``rng`` (None, int seed, SeedSequence or Generator) to a Generator."""
-    return np.random.default_rng(rng)
+def as_rng(rng, name: str = "rng") -> np.random.Generator:
+    """Normalise ``rng`` (None, int seed, SeedSequence or Generator) to a Generator.
+
+    Anything else (a negative or non-integer seed, a string, ...) raises
+    ``ValueError: <name> must be None, ...`` naming the parameter.
+    """
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be None, a non-negative integer seed, a SeedSequence or a "
+                         f"numpy Generator, got {_fmt(rng)}") from None

@@ -1158,7 +1158,7 @@ def cite(obj: Any = None, *, format: str = "bibtex") -> str:
     >>> cite("saad-solla", format="keys")
     'saad1995pre,saad1995prl,biehl1996'
     """
-    if format not in ("bibtex", "keys"):
+    if not isinstance(format, str) or format not in ("bibtex", "keys"):
         raise ValueError(f"format must be 'bibtex' or 'keys', got {format!r}")
     if obj is None:
         index = _index()

@@ -73,7 +73,10 @@ class SweepError(StatmechLearnError, RuntimeError):
 
     def __init__(self, message: str, failed: Any = (), table: Any = None) -> None:
         super().__init__(message)
-        self.failed = list(failed)
+        try:
+            self.failed = list(failed)
+        except TypeError:
+            raise TypeError(f"failed must be an iterable of failed records, got {failed!r}") from None
         self.table = table
 
 

@@ -22,12 +22,16 @@ Gauss-Legendre rule whose panels are refined around the feature.
 
 from __future__ import annotations
 
+import functools
+import warnings
 from functools import lru_cache
 from typing import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
+
+from ._validation import as_real, check_finite, check_int
 
 __all__ = [
     "H",
@@ -54,9 +58,22 @@ _SQRT2PI = np.sqrt(2.0 * np.pi)
 _SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
 
 
+def _quiet_overflow(func):
+    """Run a vectorised kernel without numpy's overflow and invalid-value warnings: a value beyond
+    the double range (|x| > ~1.3e154 squared, say) comes out as the rounded +-inf, and infinite
+    arguments give the limit or NaN, quietly (NaN in, NaN out is the kernels' convention)."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_quiet_overflow
 def phi(x: ArrayLike) -> np.ndarray:
     r"""Standard normal density :math:`\phi(x) = e^{-x^2/2}/\sqrt{2\pi}`."""
-    x = np.asarray(x, dtype=float)
+    x = as_real("x", x)
     return np.exp(-0.5 * x * x) / _SQRT2PI
 
 
@@ -66,26 +83,30 @@ def H(x: ArrayLike) -> np.ndarray:
     Accurate in relative terms for every real ``x`` (it underflows to 0 only
     below ~1e-308, i.e. x > 37.5; use :func:`log_H` there).
     """
-    x = np.asarray(x, dtype=float)
+    x = as_real("x", x)
     return 0.5 * special.erfc(x / _SQRT2)
 
 
+@_quiet_overflow
 def log_H(x: ArrayLike) -> np.ndarray:
-    r"""Logarithm of the Gaussian tail, :math:`\log H(x)`, finite for all finite x.
+    r"""Logarithm of the Gaussian tail, :math:`\log H(x)`, finite for every finite x below ~1.9e154
+    (beyond, :math:`-x^2/2` is -inf in double precision, returned without a warning).
 
     For :math:`x \ge 0`, :math:`\log H(x) = \log(\tfrac12\,\mathrm{erfcx}(x/\sqrt2)) - x^2/2`
     (no underflow: at x = 40 the value is -804.608...).  For :math:`x < 0`,
     :math:`\log H(x) = \mathrm{log1p}(-H(-x))`, accurate as :math:`H(x) \to 1`.
     """
-    x = np.asarray(x, dtype=float)
+    x = as_real("x", x)
     pos = x >= 0
     xp = np.where(pos, x, 0.0)
     xn = np.where(pos, 0.0, x)
-    out_pos = np.log(0.5 * special.erfcx(xp / _SQRT2)) - 0.5 * xp * xp
+    with np.errstate(divide="ignore"):  # erfcx underflows to 0 beyond ~1e308: log H = -inf there
+        out_pos = np.log(0.5 * special.erfcx(xp / _SQRT2)) - 0.5 * xp * xp
     out_neg = np.log1p(-0.5 * special.erfc(-xn / _SQRT2))
     return np.where(pos, out_pos, out_neg)
 
 
+@_quiet_overflow
 def hazard(x: ArrayLike) -> np.ndarray:
     r"""Ratio :math:`\phi(x)/H(x) = -\tfrac{d}{dx}\log H(x)` (inverse Mills ratio).
 
@@ -93,11 +114,12 @@ def hazard(x: ArrayLike) -> np.ndarray:
     behaves like x for large x without overflow, and directly for x < 0 where
     H >= 1/2.
     """
-    x = np.asarray(x, dtype=float)
+    x = as_real("x", x)
     pos = x >= 0
     xp = np.where(pos, x, 0.0)
     xn = np.where(pos, 0.0, x)
-    out_pos = _SQRT_2_OVER_PI / special.erfcx(xp / _SQRT2)
+    # r(x) = x + 1/x - ... : beyond 1e150 it is x in double precision (erfcx underflows near 1e308)
+    out_pos = np.where(xp > 1e150, xp, _SQRT_2_OVER_PI / special.erfcx(np.minimum(xp, 1e150) / _SQRT2))
     out_neg = phi(xn) / (0.5 * special.erfc(xn / _SQRT2))
     return np.where(pos, out_pos, out_neg)
 
@@ -130,7 +152,7 @@ def hazard_gap(x: ArrayLike) -> np.ndarray:
     ~1e-13 for every x (tests/test_kernel_domains.py, against mpmath); it
     underflows to 0 below x ~ -38.  NaN in, NaN out.
     """
-    x = np.asarray(x, dtype=float)
+    x = as_real("x", x)
     big = x > _GAP_SWITCH
     xd = np.clip(x, -50.0, _GAP_SWITCH)  # hazard_gap(-50) = 3e-542 underflows to 0; keeps NaN
     r = hazard(xd)
@@ -147,9 +169,15 @@ def tail_second_moment(a: ArrayLike) -> np.ndarray:
 
     Closed form (integrate by parts twice).  It is Gardner's margin integral,
     :math:`\alpha_c(\kappa) = 1/\text{tail\_second\_moment}(\kappa)`.
+    It tends to 0 as a -> -inf (returned as 0 once :math:`H(-a)` underflows, also where
+    :math:`1 + a^2` would overflow) and grows like :math:`a^2`: ``inf`` beyond
+    :math:`a \approx 1.3\times10^{154}`, without a floating-point warning.  NaN in, NaN out.
     """
-    a = np.asarray(a, dtype=float)
-    return (1.0 + a * a) * H(-a) + a * phi(a)
+    a = as_real("a", a)
+    with np.errstate(over="ignore", invalid="ignore"):  # 1 + a^2 = inf for |a| > 1.3e154; a phi(a) at a = inf
+        tail = H(-a)
+        first = np.where(tail > 0, (1.0 + a * a) * np.where(tail > 0, tail, 1.0), 0.0)
+        return first + np.where(np.isinf(a), 0.0, a * phi(a))
 
 
 @lru_cache(maxsize=64)
@@ -161,15 +189,21 @@ def _gauss_hermite(order: int) -> tuple[np.ndarray, np.ndarray]:
     return nodes, weights
 
 
+#: largest quadrature order accepted (an eigenproblem of this size; far beyond any use here)
+MAX_ORDER = 2000
+
+
 def gauss_hermite(order: int = 64) -> tuple[np.ndarray, np.ndarray]:
     r"""Nodes and weights of the ``order``-point rule for :math:`\int Dz\, f(z)`.
 
     Probabilists' Gauss-Hermite nodes; weights normalised to sum to one, so
     :math:`\mathbb{E} f(z) \approx \sum_i w_i f(z_i)`.  Exact for polynomials of
-    degree up to ``2*order - 1``.  Cached and read-only.
+    degree up to ``2*order - 1``.  Cached and read-only.  ``order`` in [1, :data:`MAX_ORDER`].
     """
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
         raise ValueError(f"order must be an integer >= 1, got {order!r}")
+    if order > MAX_ORDER:
+        raise ValueError(f"order must be <= {MAX_ORDER}, got {order!r}")
     return _gauss_hermite(int(order))
 
 
@@ -186,6 +220,7 @@ def expect_normal(func: Callable[[np.ndarray], np.ndarray], order: int = 64) -> 
     |a| <= 5, |b| <= 2 (tests/test_gaussian.py); for integrands varying on a
     scale w << 1 use :func:`normal_expectation`.
     """
+    _check_callable("func", func)
     z, w = gauss_hermite(order)
     return np.asarray(func(z)) @ w
 
@@ -204,9 +239,10 @@ def expect_normal_2d(
     them.  Exact for polynomials of total degree <= 2*order - 1.
     ``cov`` must be symmetric positive semi-definite.
     """
-    cov = np.asarray(cov, dtype=float)
-    if cov.shape != (2, 2) or not np.allclose(cov, cov.T) or not np.all(np.isfinite(cov)):
-        raise ValueError(f"cov must be a finite symmetric 2x2 matrix, got {cov.tolist()}")
+    _check_callable("func", func)
+    cov = check_finite("cov", cov)
+    if np.shape(cov) != (2, 2) or not np.allclose(cov, cov.T):
+        raise ValueError(f"cov must be a finite symmetric 2x2 matrix, got {np.asarray(cov).tolist()}")
     a = cov[0, 0]
     if a < 0:
         raise ValueError(f"cov must be positive semi-definite, got {cov.tolist()}")
@@ -241,7 +277,9 @@ def gauss_hermite_nd(dim: int, order: int = 40) -> tuple[np.ndarray, np.ndarray]
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1 or isinstance(order, bool) \
             or not isinstance(order, (int, np.integer)) or order < 1:
         raise ValueError(f"dim and order must be integers >= 1, got {dim!r} and {order!r}")
-    if order**dim > 5_000_000:
+    if dim > 64 or order > MAX_ORDER:  # before order**dim, which is astronomically slow for a huge dim
+        raise ValueError(f"dim must be <= 64 and order <= {MAX_ORDER}, got {dim!r} and {order!r}")
+    if int(order)**int(dim) > 5_000_000:
         raise ValueError(f"order**dim must be <= 5e6 nodes, got {order}**{dim}")
     return _gauss_hermite_nd(int(dim), int(order))
 
@@ -251,6 +289,29 @@ def gauss_hermite_nd(dim: int, order: int = 40) -> tuple[np.ndarray, np.ndarray]
 _CUTOFF = 12.0  # 2 H(12) = 3.6e-33: mass of the Gaussian measure beyond the cut
 _GLOBAL_BREAKS = np.linspace(-_CUTOFF, _CUTOFF, 17)  # panels of width 1.5
 _LOCAL_BREAKS = np.array([-64, -32, -16, -8, -4, -2, -1, -0.5, 0, 0.5, 1, 2, 4, 8, 16, 32, 64], dtype=float)
+
+
+def _check_callable(name: str, func) -> None:
+    if not callable(func):
+        raise TypeError(f"{name} must be a callable, got {func!r}")
+
+
+def _check_panel_order(panel_order) -> int:
+    """``panel_order`` as int after checking 1 <= panel_order <= MAX_ORDER (the hot path: one type check)."""
+    if type(panel_order) is int and 1 <= panel_order <= MAX_ORDER:
+        return panel_order
+    return check_int("panel_order", panel_order, minimum=1, maximum=MAX_ORDER)
+
+
+def _broadcast_center_width(center, width, cname: str, wname: str):
+    """``center`` and ``width`` as float arrays broadcast together (ValueError naming them otherwise)."""
+    center = as_real(cname, center)
+    width = as_real(wname, width)
+    try:
+        return np.broadcast_arrays(center, width)
+    except ValueError:
+        raise ValueError(f"{cname} and {wname} must broadcast together, got shapes {center.shape} and "
+                         f"{width.shape}") from None
 
 
 @lru_cache(maxsize=8)
@@ -273,23 +334,29 @@ def normal_nodes(
     ``extra_breaks`` (trailing axis of breakpoints, broadcast against the
     others) adds panel boundaries at further kinks of the integrand.
     """
-    center = np.asarray(center, dtype=float)
-    width = np.asarray(width, dtype=float)
-    center, width = np.broadcast_arrays(center, width)
+    center, width = _broadcast_center_width(center, width, "center", "width")
     shape = center.shape
-    parts = [np.broadcast_to(_GLOBAL_BREAKS, shape + _GLOBAL_BREAKS.shape),
-             center[..., None] + width[..., None] * _LOCAL_BREAKS]
-    if extra_breaks is not None:
-        extra = np.asarray(extra_breaks, dtype=float)
-        parts.append(np.broadcast_to(extra, shape + extra.shape[-1:]))
-    breaks = np.sort(np.clip(np.concatenate(parts, axis=-1), -_CUTOFF, _CUTOFF), axis=-1)
-    lo = breaks[..., :-1]
-    hi = breaks[..., 1:]
-    half = 0.5 * (hi - lo)
-    mid = 0.5 * (hi + lo)
-    x, w = _gauss_legendre(int(panel_order))
-    nodes = (mid[..., None] + half[..., None] * x).reshape(shape + (-1,))
-    weights = (half[..., None] * w).reshape(shape + (-1,)) * phi(nodes)
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite centre or width: NaN nodes, no warning
+        parts = [np.broadcast_to(_GLOBAL_BREAKS, shape + _GLOBAL_BREAKS.shape),
+                 center[..., None] + width[..., None] * _LOCAL_BREAKS]
+        if extra_breaks is not None:
+            extra = as_real("extra_breaks", extra_breaks)
+            try:
+                if extra.ndim == 0:
+                    raise ValueError
+                parts.append(np.broadcast_to(extra, shape + extra.shape[-1:]))
+            except ValueError:
+                raise ValueError(f"extra_breaks must have a trailing axis of breakpoints broadcasting against "
+                                 f"center and width (shape {shape}), got shape {extra.shape}") from None
+        breaks = np.sort(np.clip(np.concatenate(parts, axis=-1), -_CUTOFF, _CUTOFF), axis=-1)
+        lo = breaks[..., :-1]
+        hi = breaks[..., 1:]
+        half = 0.5 * (hi - lo)
+        mid = 0.5 * (hi + lo)
+        x, w = _gauss_legendre(_check_panel_order(panel_order))
+        n_nodes = half.shape[-1] * x.size  # explicit: an empty batch has no -1 to infer
+        nodes = (mid[..., None] + half[..., None] * x).reshape(shape + (n_nodes,))
+        weights = (half[..., None] * w).reshape(shape + (n_nodes,)) * phi(nodes)
     return nodes, weights
 
 
@@ -306,12 +373,14 @@ def feature_nodes(
     K = 1 this is :func:`normal_nodes`.  Returns ``(t, w)`` of shape
     ``batch_shape + (n_nodes,)``.
     """
-    centers, widths = np.broadcast_arrays(np.asarray(centers, dtype=float), np.asarray(widths, dtype=float))
+    centers, widths = _broadcast_center_width(centers, widths, "centers", "widths")
     if centers.ndim == 0 or centers.shape[-1] < 1:
         raise ValueError(f"centers must have a trailing axis of features, got shape {centers.shape}")
     extra = None
     if centers.shape[-1] > 1:
-        extra = (centers[..., 1:, None] + widths[..., 1:, None] * _LOCAL_BREAKS).reshape(centers.shape[:-1] + (-1,))
+        with np.errstate(invalid="ignore", over="ignore"):  # non-finite centres or widths: NaN nodes
+            extra = centers[..., 1:, None] + widths[..., 1:, None] * _LOCAL_BREAKS
+        extra = extra.reshape(centers.shape[:-1] + (extra.shape[-2] * extra.shape[-1],))
     return normal_nodes(centers[..., 0], widths[..., 0], panel_order, extra_breaks=extra)
 
 
@@ -337,6 +406,7 @@ def normal_expectation(
     :math:`\mathbb E[\tanh^2(\sqrt{\hat q} t)]` for 1 - q down to 1e-12 and
     :math:`\hat q` up to 1e12.
     """
+    _check_callable("func", func)
     nodes, weights = normal_nodes(center, width, panel_order)
     vals = np.asarray(func(nodes))
     # empty panels (clipped duplicates) have zero weight; guard 0 * inf
@@ -356,7 +426,13 @@ ACTIVATIONS = {
 def activation_function(activation) -> Callable[[np.ndarray], np.ndarray]:
     """The function behind an activation name (``ACTIVATIONS``) or a callable, checked to be vectorised."""
     if callable(activation):
-        probe = np.asarray(activation(np.linspace(-1.0, 1.0, 5)), dtype=float)
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                probe = np.asarray(activation(np.linspace(-1.0, 1.0, 5)), dtype=float)
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise ValueError(f"activation must map an array elementwise to finite numbers, got {activation!r} "
+                             f"({type(exc).__name__}: {exc})") from None
         if probe.shape != (5,) or not np.all(np.isfinite(probe)):
             raise ValueError(f"activation must map an array elementwise to finite numbers, got {activation!r}")
         return activation
@@ -407,16 +483,16 @@ def compact_normal_nodes(center: ArrayLike = 0.0, width: ArrayLike = 1.0,
     K-dimensional rules of :mod:`statmech_learn.gibbs.committee`; its error on the committee
     integrands is measured in tests/test_committee.py.
     """
-    center = np.asarray(center, dtype=float)
-    width = np.asarray(width, dtype=float)
-    center, width = np.broadcast_arrays(center, width)
+    center, width = _broadcast_center_width(center, width, "center", "width")
     shape = center.shape
-    breaks = np.concatenate([np.broadcast_to(_COMPACT_GLOBAL, shape + _COMPACT_GLOBAL.shape),
-                             center[..., None] + width[..., None] * _COMPACT_LOCAL], axis=-1)
-    breaks = np.sort(np.clip(breaks, -_COMPACT_CUTOFF, _COMPACT_CUTOFF), axis=-1)
-    lo, hi = breaks[..., :-1], breaks[..., 1:]
-    half, mid = 0.5 * (hi - lo), 0.5 * (hi + lo)
-    x, w = _gauss_legendre(int(panel_order))
-    nodes = (mid[..., None] + half[..., None] * x).reshape(shape + (-1,))
-    weights = (half[..., None] * w).reshape(shape + (-1,)) * phi(nodes)
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite centre or width: NaN nodes, no warning
+        breaks = np.concatenate([np.broadcast_to(_COMPACT_GLOBAL, shape + _COMPACT_GLOBAL.shape),
+                                 center[..., None] + width[..., None] * _COMPACT_LOCAL], axis=-1)
+        breaks = np.sort(np.clip(breaks, -_COMPACT_CUTOFF, _COMPACT_CUTOFF), axis=-1)
+        lo, hi = breaks[..., :-1], breaks[..., 1:]
+        half, mid = 0.5 * (hi - lo), 0.5 * (hi + lo)
+        x, w = _gauss_legendre(_check_panel_order(panel_order))
+        n_nodes = half.shape[-1] * x.size  # explicit: an empty batch has no -1 to infer
+        nodes = (mid[..., None] + half[..., None] * x).reshape(shape + (n_nodes,))
+        weights = (half[..., None] * w).reshape(shape + (n_nodes,)) * phi(nodes)
     return nodes, weights

@@ -52,7 +52,7 @@ from typing import Iterator
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_rng, check_choice, check_finite, check_int, check_positive, check_probability
+from ._validation import as_rng, check_bool, check_choice, check_finite, check_int, check_positive, check_probability
 from .results import Result
 from .citations import _cites
 
@@ -89,6 +89,11 @@ def _as_samples(name: str, value: ArrayLike, min_size: int = 1) -> np.ndarray:
     if arr.size < min_size:
         what = "must not be empty" if min_size == 1 else f"must have at least {min_size} samples"
         raise ValueError(f"{name} {what}, got {arr.size}")
+    with np.errstate(over="ignore"):
+        spread = float(np.max(arr) - np.min(arr))
+    if not math.isfinite(spread):  # max - min is the largest log-weight ratio: it must be a double
+        raise ValueError(f"{name} must span less than the double range (max - min overflows), got values from "
+                         f"{float(np.min(arr)):.3g} to {float(np.max(arr)):.3g}")
     return arr
 
 
@@ -102,6 +107,15 @@ def _per_sample(name: str, value: ArrayLike, n: int, ndim_one: bool) -> np.ndarr
     if arr.shape[0] != n:
         raise ValueError(f"{name} has {arr.shape[0]} samples but delta_h has {n}")
     return arr
+
+
+def _root_sum_squares(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """sqrt(sum_j w_j x_j^2) over axis 0 (no ``w``: the plain sum), computed on x / max|x| where x^2
+    would overflow."""
+    big = float(np.max(np.abs(x))) if x.size else 0.0
+    y, factor = (x, 1.0) if big <= 1e150 else (x / big, big)
+    total = np.sum(y ** 2, axis=0) if w is None else np.tensordot(w, y ** 2, axes=(0, 0))
+    return factor * np.sqrt(total)
 
 
 def _logsumexp(a: np.ndarray) -> float:
@@ -120,7 +134,8 @@ def _normalized(dh: np.ndarray) -> np.ndarray:
 
 def _log_ess(dh: np.ndarray) -> float:
     b = float(np.min(dh)) - dh  # -DeltaH shifted to max 0: the ESS is shift invariant, and nothing cancels
-    return 2.0 * _logsumexp(b) - _logsumexp(2.0 * b)
+    with np.errstate(over="ignore"):  # 2 b = -inf: exp(2 b) = 0, as it should
+        return 2.0 * _logsumexp(b) - _logsumexp(2.0 * b)
 
 
 def _ess(dh: np.ndarray) -> float:
@@ -153,7 +168,7 @@ def log_weights(delta_h: ArrayLike, normalize: bool = False) -> np.ndarray:
     ndarray, shape (n,)
     """
     dh = _as_samples("delta_h", delta_h)
-    if not normalize:
+    if not check_bool("normalize", normalize):
         return -dh
     b = float(np.min(dh)) - dh  # -DeltaH shifted to max 0 first: subtracting a large log-sum-exp would cost digits
     return b - _logsumexp(b)
@@ -197,7 +212,7 @@ def weights(delta_h: ArrayLike, normalize: bool = False) -> np.ndarray:
     See the module docstring, [1].
     """
     dh = _as_samples("delta_h", delta_h)
-    if normalize:
+    if check_bool("normalize", normalize):
         return _normalized(dh)
     with np.errstate(over="ignore"):
         w = np.exp(-dh)
@@ -314,7 +329,7 @@ def reweighted_loss(per_sample_loss: ArrayLike, delta_h: ArrayLike, *, normalize
     """
     dh = _as_samples("delta_h", delta_h)
     loss = _per_sample("per_sample_loss", per_sample_loss, dh.size, ndim_one=True)
-    return float(_weighted_mean(loss, dh, normalize))
+    return float(_weighted_mean(loss, dh, check_bool("normalize", normalize)))
 
 
 @_cites
@@ -345,7 +360,7 @@ def reweighted_gradient(per_sample_grads: ArrayLike, delta_h: ArrayLike, normali
     """
     dh = _as_samples("delta_h", delta_h)
     grads = _per_sample("per_sample_grads", per_sample_grads, dh.size, ndim_one=False)
-    return np.asarray(_weighted_mean(grads, dh, normalize))
+    return np.asarray(_weighted_mean(grads, dh, check_bool("normalize", normalize)))
 
 
 # --------------------------------------------------------------------------- error-carry batches
@@ -459,7 +474,7 @@ class AdjustedBatchSampler:
             w = _normalized(dh) * dh.size
         if np.ndim(target) != 0:
             raise ValueError(f"target must be a number, got {target!r}")
-        target = float(check_positive("target", target))
+        target = check_positive("target", target, scalar=True)
         try:
             total = math.fsum(w)
         except OverflowError:
@@ -480,8 +495,8 @@ class AdjustedBatchSampler:
         self.weights = w
         self.target = target
         self.total_weight = total
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
+        self.shuffle = check_bool("shuffle", shuffle)
+        self.drop_last = check_bool("drop_last", drop_last)
         self._rng = as_rng(rng)
         self.err = 0.0
         self._sizes: list[float] = []
@@ -641,8 +656,12 @@ def free_energy_shift(delta_h: ArrayLike) -> FreeEnergyShift:
     n = dh.size
     r = _normalized(dh) * n
     stderr = math.sqrt(float(np.sum((r - 1.0) ** 2)) / (n - 1) / n)
-    mean = float(np.mean(dh))
-    var = float(np.mean((dh - mean) ** 2))
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(np.mean(dh))
+        var = float(np.mean((dh - mean) ** 2))
+    if not (math.isfinite(var) and math.isfinite(mean)):
+        raise ValueError(f"delta_h is too spread for its variance to be a double (|delta_h - mean| up to "
+                         f"{float(np.max(np.abs(dh - mean))):.3g}; keep it below ~1e154)")
     return FreeEnergyShift(
         delta_f=-_log_mean_weight(dh),
         stderr=stderr,
@@ -741,17 +760,25 @@ def linear_response(observable: ArrayLike, delta_h: ArrayLike) -> LinearResponse
     n = dh.size
     a = _per_sample("observable", observable, n, ndim_one=False)
     shape = (n,) + (1,) * (a.ndim - 1)
-    dhc = (dh - dh.mean()).reshape(shape)
-    mean = a.mean(axis=0)
-    ac = a - mean
-    prod = ac * dhc
-    cov = prod.mean(axis=0)
-    first = mean - cov
-    psi = ac - (prod - cov)
-    first_se = np.sqrt(np.sum(psi ** 2, axis=0) / (n - 1) / n)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
+        dhc = (dh - dh.mean()).reshape(shape)
+        mean = a.mean(axis=0)
+        ac = a - mean
+        prod = ac * dhc
+        cov = prod.mean(axis=0)
+        first = mean - cov
+        psi = ac - (prod - cov)
+    if not (np.all(np.isfinite(psi)) and np.all(np.isfinite(first))):
+        raise ValueError("the means and covariance of observable and delta_h overflow double precision "
+                         f"(|observable| up to {float(np.max(np.abs(a))):.3g}, |delta_h| up to "
+                         f"{float(np.max(np.abs(dh))):.3g})")
+    if psi.size == 0 or np.max(np.abs(psi)) <= 1e150:
+        first_se = np.sqrt(np.sum(psi ** 2, axis=0) / (n - 1) / n)
+    else:  # psi^2 would overflow
+        first_se = _root_sum_squares(psi) / np.sqrt(n - 1) / np.sqrt(n)
     wn = _normalized(dh)
     rw = np.tensordot(wn, a, axes=(0, 0))
-    rw_se = np.sqrt(np.tensordot(wn ** 2, (a - rw) ** 2, axes=(0, 0)))
+    rw_se = _root_sum_squares(a - rw, wn ** 2)
     return LinearResponse(
         mean=_out(mean), covariance=_out(cov), first_order=_out(first), first_order_stderr=_out(first_se),
         reweighted=_out(rw), reweighted_stderr=_out(rw_se), ess=_ess(dh), n_samples=n,

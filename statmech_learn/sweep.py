@@ -404,7 +404,13 @@ class SweepTable:
     """
 
     def __init__(self, records: Sequence[Mapping[str, Any]], function: str | None = None) -> None:
-        self._records = [dict(r) for r in records]
+        try:
+            self._records = [dict(r) for r in records]
+        except (TypeError, ValueError):
+            raise ValueError(f"records must be a sequence of dicts (one flat record per point), got {records!r}") \
+                from None
+        if function is not None and not isinstance(function, str):
+            raise ValueError(f"function must be None or the qualified name of a function, got {function!r}")
         self.function = function
         self._columns = list(dict.fromkeys(k for r in self._records for k in r))
 

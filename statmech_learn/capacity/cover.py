@@ -185,8 +185,8 @@ def cover_transition_width(n: int, low: float = 0.1, high: float = 0.9) -> float
     from scipy.stats import norm
 
     n = check_int("n", n, minimum=1)
-    low = float(check_finite("low", low))
-    high = float(check_finite("high", high))
+    low = check_finite("low", low, scalar=True)
+    high = check_finite("high", high, scalar=True)
     for name, value in (("low", low), ("high", high)):
         if not 0.0 < value < 1.0:
             raise ValueError(f"{name} must be in (0, 1), got {value:g}")

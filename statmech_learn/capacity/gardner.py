@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
-from .._validation import check_choice, check_int, check_margin, check_positive, check_tol
+from .._validation import check_bool, check_choice, check_int, check_margin, check_positive, check_tol
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..gaussian import tail_second_moment
 from ..gibbs import GibbsPosterior, Margin
@@ -106,12 +106,12 @@ class GardnerVolume(Result):
 def margin_moment(kappa: ArrayLike) -> np.ndarray | float:
     r""":math:`I(\kappa) = \int_{-\kappa}^\infty Dt\,(t+\kappa)^2 = (1+\kappa^2)H(-\kappa) + \kappa\,\phi(\kappa)`.
 
-    Finite for :math:`|\kappa|` up to about 1.3e154; ``inf`` (without a
+    Finite for every finite :math:`\kappa` below about 1.3e154; ``inf`` (without a
     floating-point warning) beyond, where :math:`1 + \kappa^2` exceeds the
-    largest double.
+    largest double; it tends to 0 as :math:`\kappa \to -\infty`.  A vectorised kernel:
+    NaN in, NaN out (no validation).
     """
-    with np.errstate(over="ignore"):
-        out = tail_second_moment(kappa)
+    out = tail_second_moment(kappa)
     return float(out) if out.ndim == 0 else out
 
 
@@ -346,6 +346,7 @@ def gardner_volume(
     weights = check_choice("weights", weights, WEIGHTS)
     xtol = check_tol("xtol", xtol, floor=_TOL_FLOOR, ceiling=_TOL_CEILING)
     max_iter = check_int("max_iter", max_iter, minimum=1, maximum=_MAX_ITER)
+    strict = check_bool("strict", strict)
     alpha_in = check_positive("alpha", alpha)
     alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
     if weights == "spherical":

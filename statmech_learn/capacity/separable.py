@@ -190,7 +190,7 @@ _LOW_BITS = 12
 # Results
 # ---------------------------------------------------------------------------
 def _wilson(p: np.ndarray | float, n_samples: int, z: float):
-    z = float(check_positive("z", z))
+    z = check_positive("z", z, scalar=True)
     z2n = z * z / n_samples
     center = (p + z2n / 2) / (1 + z2n)
     half = z / (1 + z2n) * np.sqrt(p * (1 - p) / n_samples + z2n / (4 * n_samples))
@@ -325,22 +325,43 @@ def _check_weights(weights: str, n: int) -> str:
     return weights
 
 
-def _n_patterns(alpha: float, n: int) -> int:
+#: largest number of entries P * n of one instance (4 GB of float64), as for the replica simulations
+MAX_ENTRIES = 5 * 10**8
+#: largest number of instances of one call
+MAX_SAMPLES = 10**7
+#: largest number of worker processes
+MAX_WORKERS = 1024
+
+
+def _n_patterns(alpha: float, n: int, name: str = "alpha") -> int:
+    """round(alpha n), after checking that an instance of that many patterns fits in memory."""
+    if alpha * n * n > MAX_ENTRIES:
+        raise ValueError(f"{name} * n^2 = {alpha * n * n:.3g} input entries exceed {MAX_ENTRIES:.0e} (4 GB): "
+                         f"got {name} = {alpha:g}, n = {n}")
     return int(round(alpha * n))
 
 
 def _signed_patterns(X: ArrayLike, y: ArrayLike) -> np.ndarray:
     """Validate one instance and return the rows G_mu = y_mu x_mu."""
-    X = np.asarray(X, dtype=float)
+    X = np.asarray(check_finite("X", X), dtype=float)
     if X.ndim != 2 or X.shape[1] < 1:
         raise ValueError(f"X must be a 2-D array of shape (P, n) with n >= 1, got shape {X.shape}")
-    check_finite("X", X)
-    y = np.asarray(y, dtype=float)
+    y = np.asarray(check_finite("y", y), dtype=float)
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got shape {y.shape}")
     if not np.all(np.abs(y) == 1):
         raise ValueError(f"y must contain only labels -1 and +1, got {np.unique(y)[:6]}")
     return X * y[:, None]
+
+
+def _rescaled(G: np.ndarray, kappa: float) -> tuple[np.ndarray, float]:
+    """``(G / c, kappa / c)`` with c = max |G|, when c is so large (or small) that the least-distance
+    program would overflow (or underflow); every decision is invariant under this scaling."""
+    c = float(np.max(np.abs(G))) if G.size else 0.0
+    if c == 0.0 or 1e-100 <= c <= 1e100:
+        return G, kappa
+    with np.errstate(over="ignore"):  # kappa / c = inf for a tiny c: nothing is stored with that margin
+        return G / c, kappa / c
 
 
 def _instance(seed: int, n_patterns: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -726,7 +747,7 @@ def is_separable(X: ArrayLike, y: ArrayLike, kappa: float = 0.0, weights: str = 
         If the LP solver returns a status other than optimal or infeasible.
     """
     kappa = _check_kappa(kappa)
-    G = _signed_patterns(X, y)
+    G, kappa = _rescaled(_signed_patterns(X, y), kappa)
     weights = _check_weights(weights, G.shape[1])
     if weights == "binary":
         return _binary_max_prefix(G, kappa) == G.shape[0]
@@ -774,7 +795,7 @@ def max_separable_prefix(X: ArrayLike, y: ArrayLike, kappa: float = 0.0, weights
         :math:`P^*`, between 0 and P.
     """
     kappa = _check_kappa(kappa)
-    G = _signed_patterns(X, y)
+    G, kappa = _rescaled(_signed_patterns(X, y), kappa)
     weights = _check_weights(weights, G.shape[1])
     if weights == "binary":
         return _binary_max_prefix(G, kappa)
@@ -825,8 +846,8 @@ def _run_tasks(jobs: list[tuple], workers: int) -> list[np.ndarray]:
     return [np.concatenate([part for part, o in zip(parts, owner) if o == j]) for j in range(len(jobs))]
 
 
-def _draw_seeds(rng, shape) -> np.ndarray:
-    return as_rng(rng).integers(2**63, size=shape)
+def _draw_seeds(rng, shape, name: str = "rng") -> np.ndarray:
+    return as_rng(rng, name).integers(2**63, size=shape)
 
 
 @_cites
@@ -872,12 +893,12 @@ def separability(
     -------
     SeparabilityEstimate
     """
-    alpha = float(check_positive("alpha", alpha))
-    n = check_int("n", n, 1)
-    n_samples = check_int("n_samples", n_samples, 1)
+    alpha = check_positive("alpha", alpha, scalar=True)
+    n = check_int("n", n, 1, maximum=MAX_ENTRIES)
+    n_samples = check_int("n_samples", n_samples, 1, maximum=MAX_SAMPLES)
     kappa = _check_kappa(kappa)
     weights = _check_weights(weights, n)
-    workers = check_int("workers", workers, 1)
+    workers = check_int("workers", workers, 1, maximum=MAX_WORKERS)
     n_patterns = _n_patterns(alpha, n)
     seeds = _draw_seeds(rng, n_samples)
     (decided,) = _run_tasks([("decide", seeds, n_patterns, n, kappa, weights)], workers)
@@ -951,12 +972,12 @@ def separability_curve(
     alphas = np.atleast_1d(check_positive("alphas", alphas)).astype(float)
     if alphas.ndim != 1 or alphas.size == 0:
         raise ValueError(f"alphas must be a non-empty 1-D array, got shape {alphas.shape}")
-    n = check_int("n", n, 1)
-    n_samples = check_int("n_samples", n_samples, 1)
+    n = check_int("n", n, 1, maximum=MAX_ENTRIES)
+    n_samples = check_int("n_samples", n_samples, 1, maximum=MAX_SAMPLES)
     kappa = _check_kappa(kappa)
     weights = _check_weights(weights, n)
-    workers = check_int("workers", workers, 1)
-    sizes = np.array([_n_patterns(a, n) for a in alphas], dtype=np.int64)
+    workers = check_int("workers", workers, 1, maximum=MAX_WORKERS)
+    sizes = np.array([_n_patterns(a, n, "alphas") for a in alphas], dtype=np.int64)
     if nested:
         seeds = _draw_seeds(rng, n_samples)
         (prefix,) = _run_tasks([("prefix", seeds, int(sizes.max()), n, kappa, weights)], workers)
@@ -1030,11 +1051,12 @@ def separable_prefixes(
     dict
         ``{"prefixes": [P*_1, ..., P*_k], "n_instances": k}``.
     """
-    n = check_int("n", n, 1)
+    n = check_int("n", n, 1, maximum=MAX_ENTRIES)
     p_max = check_int("p_max", p_max, 1)
-    n_instances = check_int("n_instances", n_instances, 1)
+    n_instances = check_int("n_instances", n_instances, 1, maximum=MAX_SAMPLES)
     kappa = _check_kappa(kappa)
     weights = _check_weights(weights, n)
-    seeds = _draw_seeds(seed, n_instances)
+    _n_patterns(p_max / n, n, "p_max / n")
+    seeds = _draw_seeds(seed, n_instances, "seed")
     prefixes = _run_chunk(("prefix", seeds, p_max, n, kappa, weights))
     return {"prefixes": [int(v) for v in prefixes], "n_instances": n_instances}

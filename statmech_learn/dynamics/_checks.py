@@ -6,6 +6,8 @@ value, in the style of :mod:`statmech_learn._validation`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._validation import check_finite, check_positive
@@ -26,14 +28,16 @@ def check_spd(name: str, value, dim: int | None = None) -> np.ndarray:
     """
     arr = check_finite(name, value)
     arr = np.atleast_2d(np.asarray(arr, dtype=float))
-    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-        raise ValueError(f"{name} must be a square matrix, got shape {np.shape(value)}")
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] < 1:
+        raise ValueError(f"{name} must be a non-empty square matrix, got shape {np.shape(value)}")
     if dim is not None and arr.shape[0] != dim:
         raise ValueError(f"{name} must have shape ({dim}, {dim}), got {arr.shape}")
     scale = float(np.max(np.abs(arr))) if arr.size else 0.0
-    if np.max(np.abs(arr - arr.T)) > SYMMETRY_RTOL * max(scale, 1e-300):
-        raise ValueError(f"{name} must be symmetric, got max |{name} - {name}^T| = {np.max(np.abs(arr - arr.T)):.3g}")
-    arr = 0.5 * (arr + arr.T)
+    with np.errstate(over="ignore"):  # an inf difference is an asymmetry too
+        asym = np.max(np.abs(arr - arr.T))
+    if asym > SYMMETRY_RTOL * max(scale, 1e-300):
+        raise ValueError(f"{name} must be symmetric, got max |{name} - {name}^T| = {asym:.3g}")
+    arr = 0.5 * arr + 0.5 * arr.T if scale > 1e307 else 0.5 * (arr + arr.T)
     lam_min = float(np.linalg.eigvalsh(arr)[0])
     if not lam_min > 0:
         raise ValueError(f"{name} must be positive definite, got smallest eigenvalue {lam_min:.6g}")
@@ -83,7 +87,9 @@ def check_lr(lr, hessian: np.ndarray, name: str = "lr") -> tuple[np.ndarray, str
     """
     P, kind = lr_matrix(name, lr, hessian.shape[0])
     root = spd_sqrt(P)
-    kappa = float(np.linalg.eigvalsh(root @ hessian @ root)[-1])
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge rate: refused below
+        M = root @ hessian @ root
+    kappa = float(np.linalg.eigvalsh(M)[-1]) if np.all(np.isfinite(M)) else math.inf
     if not kappa < 2.0:
         if kind == "scalar":
             bound = 2.0 / float(np.linalg.eigvalsh(hessian)[-1])

@@ -99,7 +99,7 @@ class GaussianEnergy:
 
     def covariance(self, temperature: float) -> np.ndarray:
         """Covariance :math:`T A^{-1}` of the Gibbs density at ``temperature``."""
-        return float(check_positive("temperature", temperature)) * np.linalg.inv(self.precision)
+        return check_positive("temperature", temperature, scalar=True) * np.linalg.inv(self.precision)
 
     def __repr__(self) -> str:
         return f"GaussianEnergy(d={self.dim})"
@@ -151,8 +151,8 @@ class TeacherStudentEnergy:
         if loss == "probit" and channel.labels != "binary":
             raise ValueError(f"loss 'probit' needs labels ±1: channel must be a classification channel, "
                              f"got {channel!r}")
-        vals = dict(X=X, y=y, teacher=w_star, loss=loss, l2=float(check_positive("l2", l2)),
-                    probit_variance=float(check_positive("probit_variance", probit_variance)),
+        vals = dict(X=X, y=y, teacher=w_star, loss=loss, l2=check_positive("l2", l2, scalar=True),
+                    probit_variance=check_positive("probit_variance", probit_variance, scalar=True),
                     prior=make_prior(prior), channel=channel)
         for k, v in vals.items():
             object.__setattr__(self, k, v)
@@ -163,7 +163,7 @@ class TeacherStudentEnergy:
         r"""A random instance: :math:`w^* \sim P_0^*`, :math:`P = \mathrm{round}(\alpha N)` inputs
         :math:`x_\mu \sim N(0, I_N)`, labels from the teacher's channel."""
         N = check_int("N", N, minimum=1, maximum=10**6)
-        alpha = float(check_positive("alpha", alpha))
+        alpha = check_positive("alpha", alpha, scalar=True)
         P = max(1, int(round(alpha * N)))
         rng = as_rng(rng)
         prior, channel = make_prior(prior), make_channel(channel)
@@ -248,7 +248,7 @@ class TeacherStudentEnergy:
         """
         from ..replica import BayesOptimal, TeacherStudent
 
-        T = float(check_positive("temperature", temperature))
+        T = check_positive("temperature", temperature, scalar=True)
         if self.loss == "square":
             channel = GaussianNoise(T)
         elif abs(T - 1.0) <= 1e-12:

@@ -136,7 +136,7 @@ def langevin(model, temperature: float, n_steps: int, rng=None, *, step="auto", 
         if not hasattr(model, attr):
             raise ValueError(f"model must expose dim, energy(W) and gradient(W), got {model!r} (no {attr!r})")
     d = check_int("model.dim", model.dim, minimum=1)
-    T = float(check_positive("temperature", temperature))
+    T = check_positive("temperature", temperature, scalar=True)
     n_steps = check_int("n_steps", n_steps, minimum=1, maximum=10**9)
     method = check_choice("method", method, ("mala", "ula"))
     n_chains = check_int("n_chains", n_chains, minimum=1, maximum=10**7)
@@ -161,7 +161,7 @@ def langevin(model, temperature: float, n_steps: int, rng=None, *, step="auto", 
         else:
             h = d ** (-1.0 / 3.0) / (kappa if np.isfinite(kappa) and kappa > 0 else 1.0)
     else:
-        h = float(check_positive("step", step))
+        h = check_positive("step", step, scalar=True)
         if method == "ula" and np.isfinite(kappa) and not h * kappa < 2.0:
             raise ValueError(f"step must be < 2/curvature = {2.0 / kappa:.6g} for ULA (beyond it the chain "
                              f"diverges), got {h:g}")

@@ -194,7 +194,7 @@ def least_squares(X: ArrayLike, y: ArrayLike, l2: float = 0.0, intercept: bool =
     A. E. Hoerl & R. W. Kennard, Technometrics 12, 55 (1970) for the ridge term.
     """
     X, y = _check_data(X, y)
-    l2 = float(check_nonnegative("l2", l2))
+    l2 = check_nonnegative("l2", l2, scalar=True)
     intercept = _check_bool("intercept", intercept)
     n, d = X.shape
     if intercept:
@@ -299,9 +299,9 @@ def gradient_flow(X: ArrayLike, y: ArrayLike, t: ArrayLike, w0: ArrayLike | None
     times = np.atleast_1d(np.asarray(check_nonnegative("t", t), dtype=float))
     if times.ndim != 1:
         raise ValueError(f"t must be a scalar or a 1-d array of times, got shape {np.shape(t)}")
-    l2 = float(check_nonnegative("l2", l2))
+    l2 = check_nonnegative("l2", l2, scalar=True)
     intercept = _check_bool("intercept", intercept)
-    b0 = float(check_finite("intercept0", intercept0))
+    b0 = check_finite("intercept0", intercept0, scalar=True)
     d = X.shape[1]
     w_init = _check_w0(w0, d)
     Z, mask = _design(X, intercept)
@@ -354,7 +354,7 @@ def stability_bound(X: ArrayLike, l2: float = 0.0, intercept: bool = False) -> f
     the seed (J. Pallister 2023, sec. 4) notes that too large a rate "misses the minimum".
     """
     X = _check_x(X)
-    l2 = float(check_nonnegative("l2", l2))
+    l2 = check_nonnegative("l2", l2, scalar=True)
     intercept = _check_bool("intercept", intercept)
     Z, mask = _design(X, intercept)
     hmax = float(np.linalg.eigvalsh(_hessian(Z, mask, l2))[-1])
@@ -442,13 +442,13 @@ def gradient_descent(X: ArrayLike, y: ArrayLike, lr: float, n_steps: int, w0: Ar
     Y. Nesterov, "Lectures on Convex Optimization" (2nd ed., 2018), sec. 1.2.3.
     """
     X, y = _check_data(X, y)
-    lr = float(check_positive("lr", lr))
+    lr = check_positive("lr", lr, scalar=True)
     n_steps = check_int("n_steps", n_steps, minimum=1, maximum=MAX_STEPS)
     record_every = check_int("record_every", record_every, minimum=1, maximum=MAX_STEPS)
-    l2 = float(check_nonnegative("l2", l2))
+    l2 = check_nonnegative("l2", l2, scalar=True)
     intercept = _check_bool("intercept", intercept)
     tol = check_tol("tol", tol)
-    b0 = float(check_finite("intercept0", intercept0))
+    b0 = check_finite("intercept0", intercept0, scalar=True)
     w_init = _check_w0(w0, X.shape[1])
     Z, mask = _design(X, intercept)
     n = Z.shape[0]
@@ -485,7 +485,8 @@ def gradient_descent(X: ArrayLike, y: ArrayLike, lr: float, n_steps: int, w0: Ar
                 steps.append(k)
                 coefs.append(w.copy())
                 costs.append(cost)
-    grad_norm = float(np.linalg.norm(gradient))
+    with np.errstate(over="ignore"):  # inf for the last finite gradient of a diverged run
+        grad_norm = float(np.linalg.norm(gradient))
     converged = (not diverged) and grad_norm <= tol * scale_g
     W = np.array(coefs)
     if intercept:
@@ -565,19 +566,29 @@ def gradient_flow_test_error(alpha: ArrayLike, t: ArrayLike, noise_variance: flo
     from ..gibbs.spectra import marchenko_pastur
 
     a = check_positive("alpha", alpha)
+    if np.any(np.asarray(a) < 1e-300):  # the Marchenko-Pastur ratio 1 / alpha must be a double
+        raise ValueError(f"alpha must be >= 1e-300, got {float(np.min(a)):g}")
     tt = check_nonnegative("t", t)
-    delta = float(check_nonnegative("noise_variance", noise_variance))
-    rho = float(check_nonnegative("rho", rho))
-    A, T = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(tt, dtype=float))
+    delta = check_nonnegative("noise_variance", noise_variance, scalar=True)
+    rho = check_nonnegative("rho", rho, scalar=True)
+    try:
+        A, T = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(tt, dtype=float))
+    except ValueError:
+        raise ValueError(f"alpha and t must broadcast together, got shapes {np.shape(a)} and {np.shape(tt)}") from None
     out = np.empty(A.shape)
     flat_a, flat_t, flat_o = A.ravel(), T.ravel(), out.reshape(-1)
     values, inverse = np.unique(flat_a, return_inverse=True)
     for j, av in enumerate(values):
         sel = inverse.ravel() == j
         s, w, atom = marchenko_pastur(1.0 / av, level=MP_LEVEL)
-        ts = flat_t[sel][:, None] * s[None, :]
+        with np.errstate(over="ignore"):  # t s = inf: the t -> inf limits exp(-2ts) = 0, 1 - exp(-ts) = 1
+            ts = flat_t[sel][:, None] * s[None, :]
         one_minus = -np.expm1(-ts)
-        bias = rho * (np.exp(-2.0 * ts) @ w + atom)
-        variance = delta / av * ((one_minus * one_minus / s) @ w)
-        flat_o[sel] = delta + bias + variance
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
+            bias = rho * (np.exp(-2.0 * ts) @ w + atom)
+            variance = delta / av * ((one_minus * one_minus / s) @ w)
+            flat_o[sel] = delta + bias + variance
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"the test error overflows double precision: noise_variance = {delta:g} and rho = {rho:g} "
+                         f"are too large")
     return out

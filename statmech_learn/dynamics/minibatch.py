@@ -159,7 +159,7 @@ class LinearRegression:
         d = check_int("d", d, minimum=1, maximum=10**4)
         if n < d:
             raise ValueError(f"n must be >= d = {d} (H = X^T X / n must be positive definite), got {n}")
-        noise = float(check_nonnegative("noise", noise))
+        noise = check_nonnegative("noise", noise, scalar=True)
         rng = as_rng(rng)
         w0 = rng.standard_normal(d) / np.sqrt(d) if teacher is None else np.asarray(check_finite("teacher", teacher))
         X = rng.standard_normal((n, d))

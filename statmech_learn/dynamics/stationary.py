@@ -85,6 +85,27 @@ def _sym(a: np.ndarray) -> np.ndarray:
     return 0.5 * (a + a.T)
 
 
+def _discrete_lyapunov(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    r"""C solving :math:`C = (I-A)C(I-A)^\top + Q`, i.e. :math:`AC + CA^\top - ACA^\top = Q`.
+
+    :func:`scipy.linalg.solve_discrete_lyapunov` works with :math:`I - A` and loses
+    :math:`\epsilon/|A|` in relative accuracy to the cancellation in :math:`1 - (1-a)^2`
+    (garbage for :math:`|A| \lesssim 10^{-15}`, e.g. lr -> 0); below :math:`|A| = 10^{-4}` the
+    expanded form is solved instead, by the continuous equation
+    :math:`AC + CA^\top = Q + ACA^\top` iterated from :math:`ACA^\top = 0` (contraction
+    factor about :math:`|A|/2`, so a few iterations reach double precision)."""
+    if np.linalg.norm(A, 2) >= 1e-4:
+        return solve_discrete_lyapunov(np.eye(A.shape[0]) - A, Q)
+    C = solve_continuous_lyapunov(A, Q)
+    for _ in range(50):
+        C_new = solve_continuous_lyapunov(A, Q + A @ C @ A.T)
+        done = np.max(np.abs(C_new - C)) <= 4.0 * np.finfo(float).eps * np.max(np.abs(C_new))
+        C = C_new
+        if done:
+            break
+    return C
+
+
 def _temperatures(C: np.ndarray, h_root: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (ascending) and eigenvectors of H^{1/2} C H^{1/2}."""
     return np.linalg.eigh(_sym(h_root @ C @ h_root))
@@ -195,8 +216,15 @@ def sgd_stationary(hessian, noise_cov, lr, *, rtol: float = 1e-6) -> SGDStationa
     P, kind, kappa = check_lr(lr, H)
     A = P @ H
     Q = _sym(P @ S @ P)
-    C = _sym(solve_discrete_lyapunov(np.eye(d) - A, Q))
-    C0 = _sym(solve_continuous_lyapunov(A, Q))
+    if np.linalg.norm(A, 2) < 1e-150:  # P Sigma P ~ lr^2 underflows: the covariance would come out 0
+        raise ValueError(f"lr is too small: |lr H| = {np.linalg.norm(A, 2):.3g} < 1e-150, and the noise term "
+                         f"P Sigma P ~ lr^2 underflows double precision")
+    try:
+        C = _sym(_discrete_lyapunov(A, Q))
+        C0 = _sym(solve_continuous_lyapunov(A, Q))
+    except np.linalg.LinAlgError:  # I - PH = I to rounding: the equation is singular in double precision
+        raise ValueError(f"lr is too small for the Lyapunov equations to be solved in double precision: "
+                         f"lr * lambda_min(H) = {float(np.min(np.linalg.eigvalsh(_sym(A)))):.3g}") from None
     h_root = spd_sqrt(H)
     T, U = _temperatures(C, h_root)
     T0, _ = _temperatures(C0, h_root)
@@ -291,7 +319,7 @@ def hessian_normalised(hessian, noise_cov, lr) -> HessianNormalised:
     """
     H = check_spd("hessian", hessian)
     S = check_spd("noise_cov", noise_cov, H.shape[0])
-    lr = float(check_positive("lr", lr))
+    lr = check_positive("lr", lr, scalar=True)
     if not lr < 2.0:
         raise ValueError(f"lr must satisfy 0 < lr < 2/lambda_max(I) = 2 in Hessian-normalised coordinates "
                          f"(beyond it SGD diverges), got {lr:g}")
@@ -334,16 +362,21 @@ def gibbs_learning_rates(noise_var, base_lr, hessian=None) -> np.ndarray:
     ndarray
         (d,) rates or (d, d) preconditioner.
     """
-    base_lr = float(check_positive("base_lr", base_lr))
+    base_lr = check_positive("base_lr", base_lr, scalar=True)
     arr = np.asarray(check_finite("noise_var", noise_var), dtype=float)
     if arr.ndim == 1 and arr.size >= 1:
         check_positive("noise_var", arr)
-        out = base_lr / arr
+        with np.errstate(over="ignore"):  # refused below
+            out = base_lr / arr
     elif arr.ndim == 2:
         S = check_spd("noise_var", arr)
-        out = _sym(base_lr * np.linalg.inv(S))
+        with np.errstate(over="ignore", invalid="ignore"):  # refused below
+            out = _sym(base_lr * np.linalg.inv(S))
     else:
         raise ValueError(f"noise_var must be a (d,) array of variances or a (d, d) covariance, got shape {arr.shape}")
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"base_lr / noise_var overflows double precision, got base_lr = {base_lr:g} and noise_var "
+                         f"down to {float(np.min(np.abs(arr))):g}")
     if hessian is not None:
         H = check_spd("hessian", hessian, out.shape[0])
         try:

@@ -51,8 +51,9 @@ from numpy.typing import ArrayLike
 
 from scipy.special import erfcx
 
-from .._validation import as_rng, check_margin, check_positive, check_probability, from_registry
-from ..gaussian import gauss_hermite, hazard, hazard_gap, log_H, normal_expectation, normal_nodes, tail_second_moment
+from .._validation import as_real, as_rng, check_margin, check_positive, check_probability, from_registry
+from ..gaussian import (_quiet_overflow, gauss_hermite, hazard, hazard_gap, log_H, normal_expectation, normal_nodes,
+                        tail_second_moment)
 
 __all__ = [
     "Channel",
@@ -69,7 +70,7 @@ _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 
 
 def _arrays(*xs):
-    return [np.asarray(x, dtype=float) for x in xs]
+    return [as_real("input", x) for x in xs]
 
 
 def _positive_V(V):
@@ -244,6 +245,7 @@ class Margin(Channel):
         y, z = _arrays(y, z)
         return np.where(y * z >= self.kappa, 0.0, -np.inf)
 
+    @_quiet_overflow
     def log_partition(self, y, omega, V):
         r"""At V = 0: :math:`\log\theta(y\omega - \kappa)` (0, -inf, and log(1/2) on the boundary)."""
         x, _, a, V, _, pos = self._x(y, omega, V)
@@ -256,6 +258,7 @@ class Margin(Channel):
 
         return _by_domain(pos, V, lz, limit)
 
+    @_quiet_overflow
     def g_out(self, y, omega, V):
         r"""At V = 0: 0 where :math:`y\omega > \kappa`, :math:`+\infty\cdot y` where :math:`y\omega \le \kappa`."""
         x, y, a, V, Vp, pos = self._x(y, omega, V)
@@ -263,6 +266,7 @@ class Margin(Channel):
             g = y * hazard(x) / np.sqrt(Vp)
         return _by_domain(pos, V, g, lambda: np.where(a > 0, 0.0, np.where(a <= 0, np.copysign(np.inf, y), np.nan)))
 
+    @_quiet_overflow
     def dg_out(self, y, omega, V):
         r""":math:`-r(r-x)/V` by :func:`~statmech_learn.gaussian.hazard_gap` (no cancellation for
         large x); at V = 0: 0 where :math:`y\omega > \kappa`, -inf where :math:`y\omega \le \kappa`."""
@@ -366,6 +370,7 @@ class _MixedSign(Channel):
         r"""Where the V -> 0 limit :math:`a + b\,\theta(y\omega)` of :math:`Z_{out}` is singular in omega."""
         return s <= 0 if self._a == 0 else s == 0
 
+    @_quiet_overflow
     def log_partition(self, y, omega, V):
         r"""At V = 0: :math:`\log(a + b\,\theta(y\omega))`, with :math:`\theta(0) = 1/2`."""
         _, _, s, _, _, _, lz, V, pos = self._parts(y, omega, V)
@@ -376,6 +381,7 @@ class _MixedSign(Channel):
 
         return _by_domain(pos, V, lz, limit)
 
+    @_quiet_overflow
     def g_out(self, y, omega, V):
         r"""At V = 0: :math:`+\infty\cdot y` where the limit of :math:`Z_{out}` jumps
         (:math:`y\omega = 0`, or :math:`y\omega \le 0` if a = 0), 0 elsewhere."""
@@ -385,6 +391,7 @@ class _MixedSign(Channel):
         return _by_domain(pos, V, g, lambda: np.where(self._jump(s), np.copysign(np.inf, y),
                                                       np.where(np.isnan(s), np.nan, 0.0)))
 
+    @_quiet_overflow
     def dg_out(self, y, omega, V):
         r""":math:`\rho(x - \rho)/V` with :math:`\rho = b\phi(x)/Z_{out}`.
 
@@ -444,7 +451,7 @@ class ErrorCounting(_MixedSign):
     name = "error-counting"
 
     def __init__(self, beta: float) -> None:
-        self.beta = float(check_positive("beta", beta))
+        self.beta = check_positive("beta", beta, scalar=True)
         self._a = float(np.exp(-self.beta))
         self._b = float(-np.expm1(-self.beta))
 
@@ -463,19 +470,22 @@ class Probit(Channel):
     name = "probit"
 
     def __init__(self, variance: float = 0.1) -> None:
-        self.variance = float(check_positive("variance", variance))
+        self.variance = check_positive("variance", variance, scalar=True)
         self._sign = Sign()
 
     def log_likelihood(self, y, z):
         y, z = _arrays(y, z)
         return log_H(-y * z / np.sqrt(self.variance))
 
+    @_quiet_overflow
     def log_partition(self, y, omega, V):
         return self._sign.log_partition(y, omega, _nonnegative_V(np.asarray(V, dtype=float)) + self.variance)
 
+    @_quiet_overflow
     def g_out(self, y, omega, V):
         return self._sign.g_out(y, omega, _nonnegative_V(np.asarray(V, dtype=float)) + self.variance)
 
+    @_quiet_overflow
     def dg_out(self, y, omega, V):
         return self._sign.dg_out(y, omega, _nonnegative_V(np.asarray(V, dtype=float)) + self.variance)
 
@@ -502,7 +512,7 @@ class GaussianNoise(Channel):
     labels = "real"
 
     def __init__(self, variance: float = 1.0) -> None:
-        self.variance = float(check_positive("variance", variance))
+        self.variance = check_positive("variance", variance, scalar=True)
 
     def sample(self, z, rng=None):
         z = np.asarray(z, dtype=float)
@@ -523,16 +533,19 @@ class GaussianNoise(Channel):
         d = y - z
         return -0.5 * d * d / self.variance - 0.5 * np.log(2 * np.pi * self.variance)
 
+    @_quiet_overflow
     def log_partition(self, y, omega, V):
         y, omega, V = _arrays(y, omega, V)
         s = _nonnegative_V(V) + self.variance
         d = y - omega
         return -0.5 * d * d / s - 0.5 * np.log(2 * np.pi * s)
 
+    @_quiet_overflow
     def g_out(self, y, omega, V):
         y, omega, V = _arrays(y, omega, V)
         return (y - omega) / (_nonnegative_V(V) + self.variance)
 
+    @_quiet_overflow
     def dg_out(self, y, omega, V):
         y, omega, V = _arrays(y, omega, V)
         return np.broadcast_to(-1.0 / (_nonnegative_V(V) + self.variance), np.broadcast(y, omega, V).shape).copy()

@@ -503,7 +503,7 @@ class Committee(VectorChannel):
         if isinstance(output, str) and output.lower() == "linear":
             from .soft_committee import SoftCommittee
 
-            if tie not in ("auto", None):
+            if not (tie is None or (isinstance(tie, str) and tie == "auto")):
                 raise ValueError(f"tie must be 'auto' or None with a linear output (the labels are real), got {tie!r}")
             return SoftCommittee(K, activation, 0.1 if noise is None else noise)
         return super().__new__(cls)
@@ -512,7 +512,9 @@ class Committee(VectorChannel):
                  noise: float | None = None) -> None:
         self.K = check_int("K", K, minimum=1, maximum=MAX_SIGN_K)
         self.output = check_choice("output", output, ("sign", "linear"))
-        if activation != "sign" and isinstance(activation, str) and activation.lower() in ("relu", "linear"):
+        if tie is not None and not isinstance(tie, str):
+            raise ValueError(f"tie must be 'auto', 'zero' or None, got {tie!r}")
+        if isinstance(activation, str) and activation.lower() in ("relu", "linear"):
             raise ValueError(f"activation must be 'sign' with a sign output, got {activation!r} "
                              "(relu and linear hidden units need output='linear')")
         self.activation = check_choice("activation", activation, ("sign",))

@@ -24,15 +24,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit, log1p
 
-from .._validation import from_registry
-from ..gaussian import normal_nodes
+from .._validation import as_real, from_registry
+from ..gaussian import _quiet_overflow, normal_nodes
 from .channels import Channel, _by_domain, _positive_V
 
 __all__ = ["Loss", "SquareLoss", "LogisticLoss", "HingeLoss", "LossChannel", "make_loss"]
 
 
 def _arrays(*xs):
-    return [np.asarray(x, dtype=float) for x in xs]
+    return [as_real("input", x) for x in xs]
 
 
 class Loss(ABC):
@@ -85,14 +85,17 @@ class SquareLoss(Loss):
 
     name = "square"
 
+    @_quiet_overflow
     def value(self, y, z):
         y, z = _arrays(y, z)
         return 0.5 * (y - z) ** 2
 
+    @_quiet_overflow
     def derivative(self, y, z):
         y, z = _arrays(y, z)
         return z - y
 
+    @_quiet_overflow
     def prox(self, y, omega, V):
         y, omega, V = _arrays(y, omega, V)
         p = (omega + V * y) / (1.0 + V)
@@ -123,15 +126,18 @@ class LogisticLoss(Loss):
 
     name = "logistic"
 
+    @_quiet_overflow
     def value(self, y, z):
         y, z = _arrays(y, z)
         t = -y * z
         return np.maximum(t, 0.0) + log1p(np.exp(-np.abs(t)))
 
+    @_quiet_overflow
     def derivative(self, y, z):
         y, z = _arrays(y, z)
         return -y * expit(-y * z)
 
+    @_quiet_overflow
     def prox(self, y, omega, V, tol: float = 1e-14, max_iter: int = 100):
         y, omega, V = np.broadcast_arrays(*_arrays(y, omega, V))
         shape = y.shape
@@ -141,18 +147,20 @@ class LogisticLoss(Loss):
         u = np.where(root_nonneg, np.maximum(a, 0.0), np.minimum(a + Vf, 0.0))
         idx = np.arange(u.size)
         ui, ai, Vi = u, a, Vf
-        for _ in range(max_iter):
-            s = expit(-ui)
-            step = (ui - ai - Vi * s) / (1.0 + Vi * s * (1.0 - s))
-            ui = ui - step
-            u[idx] = ui
-            todo = np.abs(step) > tol * (1.0 + np.abs(ui))
-            if not np.any(todo):
-                break
-            idx, ui, ai, Vi = idx[todo], ui[todo], ai[todo], Vi[todo]
-        u = u.reshape(shape)
-        s = expit(-u)
-        return y * u, 1.0 / (1.0 + V * s * (1.0 - s))
+        # outside the domain (infinite omega or V, V < 0) the steps are NaN, quietly: NaN out
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for _ in range(max_iter):
+                s = expit(-ui)
+                step = (ui - ai - Vi * s) / (1.0 + Vi * s * (1.0 - s))
+                ui = ui - step
+                u[idx] = ui
+                todo = np.abs(step) > tol * (1.0 + np.abs(ui))
+                if not np.any(todo):
+                    break
+                idx, ui, ai, Vi = idx[todo], ui[todo], ai[todo], Vi[todo]
+            u = u.reshape(shape)
+            s = expit(-u)
+            return y * u, 1.0 / (1.0 + V * s * (1.0 - s))
 
     def kinks(self, V):
         V = np.asarray(V, dtype=float)
@@ -169,14 +177,17 @@ class HingeLoss(Loss):
 
     name = "hinge"
 
+    @_quiet_overflow
     def value(self, y, z):
         y, z = _arrays(y, z)
         return np.maximum(0.0, 1.0 - y * z)
 
+    @_quiet_overflow
     def derivative(self, y, z):
         y, z = _arrays(y, z)
         return np.where(y * z < 1.0, -y, 0.0)
 
+    @_quiet_overflow
     def prox(self, y, omega, V):
         y, omega, V = np.broadcast_arrays(*_arrays(y, omega, V))
         a = y * omega
@@ -267,6 +278,7 @@ class LossChannel(Channel):
     def log_likelihood(self, y, z):
         return -self.loss.value(y, z)
 
+    @_quiet_overflow
     def log_partition(self, y, omega, V):
         r""":math:`-\ell(y, p) - (p - \omega)^2/(2V)`, the square as :math:`(p-\omega) g_{out}/2`.
         At V = 0: :math:`-\ell(y, \omega)`."""
@@ -285,6 +297,7 @@ class LossChannel(Channel):
             return _nan_if_nan(np.where(y * p == 1.0, (p - omega) / Vp, -self.loss.derivative(y, p)), p)
         return (p - omega) / Vp
 
+    @_quiet_overflow
     def g_out(self, y, omega, V):
         r""":math:`(p - \omega)/V`, which is :math:`-\partial_z\ell(y, p)` for the smooth built-in
         losses (square, logistic) and for the hinge off its kink (evaluated so, without
@@ -296,6 +309,7 @@ class LossChannel(Channel):
         g = self._g(y, omega, Vp, p)
         return _by_domain(pos, V, g, lambda: _nan_if_nan(-self.loss.derivative(y, omega), y * omega))
 
+    @_quiet_overflow
     def dg_out(self, y, omega, V):
         r""":math:`(\partial p - 1)/V`, which is :math:`-\ell''(p)/(1 + V\ell''(p))` for the smooth
         built-in losses (evaluated so).  At V = 0: :math:`-\partial_z^2\ell(y, \omega)`

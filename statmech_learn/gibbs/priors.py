@@ -60,8 +60,8 @@ from abc import ABC, abstractmethod
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import as_rng, check_nonnegative, check_positive, check_probability, from_registry
-from ..gaussian import feature_nodes, gauss_hermite, normal_expectation
+from .._validation import as_real, as_rng, check_nonnegative, check_positive, check_probability, from_registry
+from ..gaussian import _quiet_overflow, feature_nodes, gauss_hermite, normal_expectation
 
 __all__ = [
     "Prior",
@@ -76,7 +76,17 @@ __all__ = [
 
 
 def _b(B: ArrayLike, Lam: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    return np.asarray(B, dtype=float), np.asarray(Lam, dtype=float)
+    return as_real("B", B), as_real("Lam", Lam)
+
+
+def _half_square_over(B, prec):
+    """B^2 / (2 prec), also where B^2 and prec both overflow (as B (B / prec) / 2 there)."""
+    with np.errstate(invalid="ignore"):  # inf / inf: redone below
+        out = B * B / (2.0 * prec)
+    if not np.all(np.isfinite(out)):
+        with np.errstate(invalid="ignore"):
+            out = np.where(np.isnan(out) & ~np.isnan(B) & ~np.isnan(prec), 0.5 * B * (B / prec), out)
+    return out
 
 
 def _mask(ok):
@@ -123,6 +133,7 @@ class Prior(ABC):
     def variance(self, B: ArrayLike, Lam: ArrayLike) -> np.ndarray:
         r""":math:`f_v = \partial^2_B A`: variance of :math:`w` under the same tilted measure."""
 
+    @_quiet_overflow
     def mean_variance(self, B: ArrayLike, Lam: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """:math:`(f_a, f_v)` together (message-passing loops need both; subclasses may share work)."""
         return self.mean(B, Lam), self.variance(B, Lam)
@@ -281,26 +292,29 @@ class GaussianPrior(Prior):
     name = "gaussian"
 
     def __init__(self, variance: float = 1.0) -> None:
-        self.variance_ = float(check_positive("variance", variance))
+        self.variance_ = check_positive("variance", variance, scalar=True)
         self.norm = self.variance_
 
     def _prec(self, Lam):
         return Lam + 1.0 / self.variance_
 
+    @_quiet_overflow
     def log_partition(self, B, Lam):
         r"""+inf where the integral diverges, :math:`\Lambda + 1/\sigma^2 \le 0`."""
         B, Lam = _b(B, Lam)
         prec = self._prec(Lam)
         Lc, ok = _convergent(Lam, prec > 0)
-        out = B * B / (2.0 * self._prec(Lc)) - 0.5 * np.log1p(Lc * self.variance_)
+        out = _half_square_over(B, self._prec(Lc)) - 0.5 * np.log1p(Lc * self.variance_)
         return _inf_unless(out, ok, B, prec <= 0)
 
+    @_quiet_overflow
     def mean(self, B, Lam):
         r"""NaN where the integral diverges."""
         B, Lam = _b(B, Lam)
         prec = self._prec(Lam)
         return B / _nan_unless(prec, _mask(prec > 0))
 
+    @_quiet_overflow
     def variance(self, B, Lam):
         r"""NaN where the integral diverges."""
         B, Lam = _b(B, Lam)
@@ -356,15 +370,18 @@ class BinaryPrior(Prior):
     name = "binary"
     norm = 1.0
 
+    @_quiet_overflow
     def log_partition(self, B, Lam):
         B, Lam = _b(B, Lam)
         a = np.abs(B)
         return a + np.log1p(np.exp(-2.0 * a)) - np.log(2.0) - 0.5 * Lam
 
+    @_quiet_overflow
     def mean(self, B, Lam):
         B, Lam = _b(B, Lam)
         return np.broadcast_to(np.tanh(B), np.broadcast(B, Lam).shape).copy()
 
+    @_quiet_overflow
     def variance(self, B, Lam):
         B, Lam = _b(B, Lam)
         t = np.tanh(B)
@@ -439,12 +456,14 @@ class BernoulliPrior(Prior):
     def _logit(self) -> float:
         return float(np.log(self.p) - np.log1p(-self.p))
 
+    @_quiet_overflow
     def mean_variance(self, B, Lam):
         from scipy.special import expit
 
         m = expit(self._x(B, Lam))
         return m, m * (1.0 - m)
 
+    @_quiet_overflow
     def log_partition(self, B, Lam):
         x = self._x(B, Lam)
         # log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}): NaN in, NaN out, no warning
@@ -460,11 +479,13 @@ class BernoulliPrior(Prior):
         x += np.log1p(-self.p)
         return x
 
+    @_quiet_overflow
     def mean(self, B, Lam):
         from scipy.special import expit
 
         return expit(self._x(B, Lam))
 
+    @_quiet_overflow
     def variance(self, B, Lam):
         from scipy.special import expit
 
@@ -513,12 +534,15 @@ class SphericalPrior(Prior):
     def __init__(self) -> None:
         self._g = GaussianPrior(1.0)
 
+    @_quiet_overflow
     def log_partition(self, B, Lam):
         return self._g.log_partition(B, Lam)
 
+    @_quiet_overflow
     def mean(self, B, Lam):
         return self._g.mean(B, Lam)
 
+    @_quiet_overflow
     def variance(self, B, Lam):
         return self._g.variance(B, Lam)
 
@@ -595,6 +619,7 @@ class GaussBernoulliPrior(Prior):
         log_spike = np.log1p(-self.rho) if self.rho < 1 else -np.inf
         return log_spike, log_slab, B, s, ok
 
+    @_quiet_overflow
     def log_partition(self, B, Lam):
         r"""+inf where the slab's integral diverges, :math:`1 + \Lambda \le 0`."""
         log_spike, log_slab, B, _, ok = self._log_terms(B, Lam)
@@ -606,17 +631,23 @@ class GaussBernoulliPrior(Prior):
         log_spike, log_slab, B, s, ok = self._log_terms(B, Lam)
         with np.errstate(invalid="ignore"):  # logaddexp warns on NaN input
             pi = np.exp(log_slab - np.logaddexp(log_spike, log_slab))
+            if np.any(np.isposinf(log_slab)):  # B^2/s overflowed: the slab takes all the mass
+                pi = np.where(np.isposinf(log_slab), 1.0, pi)
         return pi, B, s, ok
 
+    @_quiet_overflow
     def mean(self, B, Lam):
         r"""NaN where the integral diverges."""
         pi, B, s, ok = self._pi(B, Lam)
         return _nan_unless(pi * B / s, ok)
 
+    @_quiet_overflow
     def variance(self, B, Lam):
         r"""NaN where the integral diverges."""
         pi, B, s, ok = self._pi(B, Lam)
-        return _nan_unless(pi / s + pi * (1.0 - pi) * (B / s) ** 2, ok)
+        mix = pi * (1.0 - pi)
+        spread = np.where(mix == 0.0, 0.0, mix * (B / s) ** 2)  # 0 * inf where one component has all the mass
+        return _nan_unless(pi / s + spread, ok)
 
     def mixture(self):
         if self.rho == 1.0:
@@ -660,25 +691,28 @@ class L2Penalty(Prior):
     name = "l2"
 
     def __init__(self, l2: float = 0.0) -> None:
-        self.l2 = float(check_nonnegative("l2", l2))
+        self.l2 = check_nonnegative("l2", l2, scalar=True)
 
+    @_quiet_overflow
     def log_partition(self, B, Lam):
         r"""+inf where the maximum is unbounded: :math:`\Lambda + \lambda < 0`, or
         :math:`\Lambda + \lambda = 0` and :math:`B \ne 0` (0 at B = 0)."""
         B, Lam = _b(B, Lam)
         prec = Lam + self.l2
         Lc, ok = _convergent(Lam, prec > 0)
-        out = B * B / (2.0 * (Lc + self.l2))
+        out = _half_square_over(B, Lc + self.l2)
         if ok is None:
             return out
         return np.where((prec == 0) & (B == 0), 0.0, _inf_unless(out, ok, B, prec <= 0))
 
+    @_quiet_overflow
     def mean(self, B, Lam):
         r"""NaN where :math:`\Lambda + \lambda \le 0` (no unique maximiser)."""
         B, Lam = _b(B, Lam)
         prec = Lam + self.l2
         return B / _nan_unless(prec, _mask(prec > 0))
 
+    @_quiet_overflow
     def variance(self, B, Lam):
         r"""NaN where :math:`\Lambda + \lambda \le 0`."""
         B, Lam = _b(B, Lam)

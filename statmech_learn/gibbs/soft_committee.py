@@ -87,7 +87,7 @@ class SoftCommittee(VectorChannel):
     def __init__(self, K: int = 2, activation: str = "relu", noise: float = 0.1) -> None:
         self.K = check_int("K", K, minimum=1, maximum=MAX_SIGN_K)
         self.activation = check_choice("activation", activation, ("relu", "sign", "linear"))
-        self.noise = float(check_positive("noise", noise))
+        self.noise = check_positive("noise", noise, scalar=True)
         if self.noise > MAX_NOISE:
             raise ValueError(f"noise must be <= {MAX_NOISE:g}, got {noise!r}")
         K = self.K

@@ -96,7 +96,7 @@ class Spectrum(Result):
             raise ValueError(f"weight must be >= 0 with 0 < sum <= 1, got sum {wt.sum():g}")
         if np.any(te < 0):
             raise ValueError(f"teacher must be >= 0, got {te[te < 0][0]:g}")
-        rho = float(check_positive("rho", self.rho))
+        rho = check_positive("rho", self.rho, scalar=True)
         if self.explained_variance(om, wt, te) > rho * (1.0 + 1e-6) + 1e-12:
             raise ValueError(f"the teacher power the student can see, sum_k weight tau/omega = "
                              f"{self.explained_variance(om, wt, te):.6g}, exceeds rho = {rho:.6g}: the joint "
@@ -245,7 +245,9 @@ def tanh_sinh(a: float, b: float, level: int = 5) -> tuple[np.ndarray, np.ndarra
     integrates the Marchenko-Pastur resolvent sums to ~1e-13 (tests/test_gaussian_covariate.py,
     against mpmath).
     """
-    lo, hi, w = _tanh_sinh(int(level))
+    a = check_finite("a", a, scalar=True)
+    b = check_finite("b", b, scalar=True)
+    lo, hi, w = _tanh_sinh(check_int("level", level, minimum=1, maximum=12))
     half = 0.5 * (b - a)
     x = np.where(lo < hi, a + half * lo, b - half * hi)
     return x, half * w
@@ -260,10 +262,13 @@ def marchenko_pastur(ratio: float, level: int = 5) -> tuple[np.ndarray, np.ndarr
     c > 1 (Marchenko & Pastur 1967).  Returns the nodes and weights of the continuous part
     (tanh-sinh, :func:`tanh_sinh`) and the mass of the atom at zero.
     """
-    c = float(check_positive("ratio", ratio))
+    c = check_positive("ratio", ratio, scalar=True)
     level = check_int("level", level, minimum=2, maximum=9)
     a, b = (1.0 - np.sqrt(c)) ** 2, (1.0 + np.sqrt(c)) ** 2
     s, w = tanh_sinh(a, b, level)
-    dens = np.sqrt(np.maximum((b - s) * (s - a), 0.0)) / (2.0 * np.pi * c * s)
+    if c < 1e100:
+        dens = np.sqrt(np.maximum((b - s) * (s - a), 0.0)) / (2.0 * np.pi * c * s)
+    else:  # (b - s)(s - a) ~ c^2 would overflow
+        dens = (np.sqrt(np.maximum(b - s, 0.0)) / s) * (np.sqrt(np.maximum(s - a, 0.0)) / (2.0 * np.pi * c))
     keep = dens > 0
     return s[keep], (w * dens)[keep], max(0.0, 1.0 - 1.0 / c)

@@ -34,7 +34,7 @@ def digits(binarize: bool = True, threshold: float = 8.0) -> tuple[np.ndarray, n
     """
     if not isinstance(binarize, (bool, np.bool_)):
         raise ValueError(f"binarize must be True or False, got {binarize!r}")
-    threshold = float(check_finite("threshold", threshold))
+    threshold = check_finite("threshold", threshold, scalar=True)
     if not 0 < threshold <= 16:
         raise ValueError(f"threshold must be in (0, 16], got {threshold}")
     try:

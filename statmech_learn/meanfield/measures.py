@@ -29,6 +29,19 @@ __all__ = ["Ising", "Ising2D", "SK", "Bipartite", "UNITS"]
 UNITS = ("binary", "bernoulli", "gaussian")
 
 
+#: largest coupling magnitude accepted: its square (the J^2 of the Onsager terms) stays finite
+MAX_COUPLING = 1e150
+
+
+def _check_couplings(name: str, value) -> np.ndarray:
+    """``value`` as a finite float array whose entries are at most :data:`MAX_COUPLING` in magnitude."""
+    arr = np.asarray(check_finite(name, value), dtype=float)
+    if arr.size and np.max(np.abs(arr)) > MAX_COUPLING:
+        raise ValueError(f"{name} entries must be <= {MAX_COUPLING:g} in magnitude (their squares enter the "
+                         f"mean-field equations), got {np.max(np.abs(arr)):g}")
+    return arr
+
+
 class Ising:
     r"""A pairwise measure :math:`p(s) \propto \prod_i P_0(s_i)\, e^{\beta(s^\top J s/2 + h^\top s)}`.
 
@@ -48,7 +61,7 @@ class Ising:
     def __init__(self, J: ArrayLike, h: ArrayLike = 0.0, beta: float = 1.0, units: str | Prior = "binary") -> None:
         if isinstance(J, (bool, str)) or J is None:
             raise ValueError(f"J must be a square array of couplings, got {J!r}")
-        J = np.asarray(check_finite("J", J), dtype=float)
+        J = _check_couplings("J", J)
         if J.ndim != 2 or J.shape[0] != J.shape[1] or J.shape[0] < 1:
             raise ValueError(f"J must be a square (n, n) array with n >= 1, got shape {J.shape}")
         scale = max(float(np.max(np.abs(J))), 1e-300)
@@ -64,7 +77,7 @@ class Ising:
             raise ValueError(f"h must be a scalar or have shape ({n},), got shape {h.shape}")
         self.J = 0.5 * (J + J.T)
         self.h = h
-        self.beta = float(check_positive("beta", beta))
+        self.beta = check_positive("beta", beta, scalar=True)
         if isinstance(units, str) and units not in UNITS:
             raise ValueError(f"units must be one of {', '.join(map(repr, UNITS))} or a Prior, got {units!r}")
         self.prior: Prior = make_prior(units, "units")
@@ -114,7 +127,7 @@ class Ising:
         """The same couplings, fields and units at another inverse temperature."""
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
-        new.beta = float(check_positive("beta", beta))
+        new.beta = check_positive("beta", beta, scalar=True)
         return new
 
     def __repr__(self) -> str:
@@ -140,7 +153,7 @@ class SK(Ising):
 
     def __init__(self, n: int, beta: float = 1.0, field: float = 0.0, rng=None, units: str | Prior = "binary") -> None:
         n = check_int("n", n, minimum=2, maximum=100_000)
-        field = float(check_finite("field", field))
+        field = check_finite("field", field, scalar=True)
         rng = as_rng(rng)
         G = rng.standard_normal((n, n)) / np.sqrt(n)
         J = np.triu(G, 1)
@@ -181,7 +194,9 @@ class Ising2D(Ising):
     def __init__(self, L: int, beta: float = 1.0, field: float = 0.0, coupling: float = 1.0, periodic: bool = True,
                  units: str | Prior = "binary") -> None:
         L = check_int("L", L, minimum=2, maximum=300)
-        coupling = float(check_finite("coupling", coupling))
+        coupling = check_finite("coupling", coupling, scalar=True)
+        if abs(coupling) > MAX_COUPLING / 2:  # L = 2 doubles it
+            raise ValueError(f"coupling must be <= {MAX_COUPLING / 2:g} in magnitude, got {coupling:g}")
         if not isinstance(periodic, (bool, np.bool_)):
             raise ValueError(f"periodic must be True or False, got {periodic!r}")
         n = L * L
@@ -196,7 +211,7 @@ class Ising2D(Ising):
                 a, b = idx[np.broadcast_to(mask, (L, L))], nb[np.broadcast_to(mask, (L, L))]
             np.add.at(J, (a, b), coupling)
             np.add.at(J, (b, a), coupling)
-        super().__init__(J, float(check_finite("field", field)), beta, units)
+        super().__init__(J, check_finite("field", field, scalar=True), beta, units)
         self.L, self.field, self.coupling, self.periodic = L, float(field), coupling, bool(periodic)
 
     def __repr__(self) -> str:
@@ -234,7 +249,7 @@ class Bipartite:
                  visible: str | Prior = "bernoulli", hidden: str | Prior = "bernoulli") -> None:
         if isinstance(W, (bool, str)) or W is None:
             raise ValueError(f"W must be an (n_visible, n_hidden) array of couplings, got {W!r}")
-        W = np.asarray(check_finite("W", W), dtype=float)
+        W = _check_couplings("W", W)
         if W.ndim != 2 or min(W.shape) < 1:
             raise ValueError(f"W must be a 2-D (n_visible, n_hidden) array with both sizes >= 1, got shape {W.shape}")
         nv, nh = W.shape
@@ -250,7 +265,7 @@ class Bipartite:
             if isinstance(u, str) and u not in UNITS:
                 raise ValueError(f"{name} must be one of {', '.join(map(repr, UNITS))} or a Prior, got {u!r}")
         self.W, self.b, self.c = W, b, c
-        self.beta = float(check_positive("beta", beta))
+        self.beta = check_positive("beta", beta, scalar=True)
         self.visible_prior: Prior = make_prior(visible, "visible")
         self.hidden_prior: Prior = make_prior(hidden, "hidden")
         self.n_visible, self.n_hidden, self.n = nv, nh, nv + nh
@@ -328,7 +343,7 @@ class Bipartite:
         """The same couplings, fields and units at another inverse temperature."""
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
-        new.beta = float(check_positive("beta", beta))
+        new.beta = check_positive("beta", beta, scalar=True)
         return new
 
     def as_ising(self) -> Ising:

@@ -80,7 +80,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import as_rng, check_choice, check_finite, check_int, check_positive
+from .._validation import as_rng, check_bool, check_choice, check_finite, check_int, check_positive
 from ..results import Result
 from .measures import Bipartite, Ising
 from ..citations import _cites
@@ -215,12 +215,15 @@ def integrated_autocorrelation_time(series: ArrayLike, c: float = 5.0) -> tuple[
         The window M, or -1 if no M <= T - 1 satisfies the rule (``tau`` is then the
         sum over the whole series and underestimates: run longer).
     """
-    x = np.asarray(series, dtype=float)
+    x = np.asarray(check_finite("series", series), dtype=float)
+    scale = float(np.max(np.abs(x))) if x.size else 0.0
+    if scale > 1e100 or 0.0 < scale < 1e-100:  # tau is scale invariant: keep the squares finite and normal
+        x = x / scale
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 1 or not np.all(np.isfinite(x)):
         raise ValueError(f"series must be a finite (T,) or (T, n_chains) array with T >= 2, got shape {x.shape}")
-    c = float(check_positive("c", c))
+    c = check_positive("c", c, scalar=True)
     T = x.shape[0]
     y = x - x.mean(axis=0)
     scale = float(np.max(np.abs(x)))
@@ -425,7 +428,7 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
     dot, sign, subtract, heaviside = np.dot, np.sign, np.subtract, np.heaviside
     decide = sign if units == "binary" else (lambda x, out: heaviside(x, 1.0, out))
     discrete = units != "gaussian"
-    show = sys.stderr.isatty() if progress is None else bool(progress)
+    show = sys.stderr.isatty() if progress is None else check_bool("progress", progress)
     t0 = last_print = time.perf_counter()
     printed = False
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from .._validation import as_rng, check_choice, check_finite, check_int
+from .._validation import as_real, as_rng, check_bool, check_choice, check_finite, check_int
 from ..results import Result
 from .measures import Bipartite
 from ..citations import _cites
@@ -112,10 +112,11 @@ def _enumerated_layer(measure: Bipartite) -> str:
     sizes = {"visible": measure.n_visible, "hidden": measure.n_hidden}
     options = [k for k in ("hidden", "visible") if disc[k]]
     if not options:
-        raise ValueError(f"exact summation needs one discrete layer, got units={measure.units!r}")
+        raise ValueError(f"exact summation needs one discrete layer, got measure units={measure.units!r}")
     layer = min(options, key=lambda k: sizes[k])
     if sizes[layer] > MAX_EXACT_LAYER:
-        raise ValueError(f"exact summation enumerates the smaller discrete layer, here {sizes[layer]} {layer} units; "
+        raise ValueError(f"exact summation enumerates the smaller discrete layer, here the measure has {sizes[layer]} "
+                         f"{layer} units; "
                          f"at most {MAX_EXACT_LAYER} are supported (2^{MAX_EXACT_LAYER} configurations); use "
                          "method='ais' (annealed importance sampling, with an error bar) or method='tap'")
     return layer
@@ -159,6 +160,7 @@ def exact_log_partition(measure: Bipartite, *, counting: bool = False) -> LogPar
         When the smaller discrete layer has more than :data:`MAX_EXACT_LAYER` units (use AIS or TAP).
     """
     _check(measure)
+    counting = check_bool("counting", counting)
     layer = _enumerated_layer(measure)
     vals, logw, own, coupling, other, other_field = _layer_terms(measure, layer)
     k = coupling.shape[0]
@@ -175,9 +177,13 @@ def exact_log_partition(measure: Bipartite, *, counting: bool = False) -> LogPar
 def log_marginal_visible(measure: Bipartite, V: np.ndarray, *, counting: bool = False) -> np.ndarray:
     r"""Unnormalised log-marginal :math:`\log p^*(v) = \beta b^\top v + \sum_\mu A_h(\beta(c + W^\top v)_\mu, 0)`
     of each row of V (shape (m, n_visible)), i.e. :math:`-F(v)`; with ``counting=True`` the
-    machine-learning convention (hidden units counted, :math:`-|v|^2/2` for Gaussian visible units)."""
+    machine-learning convention (hidden units counted, :math:`-|v|^2/2` for Gaussian visible units).
+    V is not checked for finiteness (NaN in, NaN out)."""
     _check(measure)
-    V = np.asarray(V, dtype=float)
+    counting = check_bool("counting", counting)
+    V = as_real("V", V)
+    if V.ndim not in (1, 2) or V.shape[-1] != measure.n_visible:
+        raise ValueError(f"V must have shape (m, {measure.n_visible}) or ({measure.n_visible},), got {V.shape}")
     beta = measure.beta
     hp = measure.hidden_prior
     out = beta * (V @ measure.b) + np.sum(hp.log_partition(beta * (measure.c + V @ measure.W), 0.0), axis=-1)
@@ -270,7 +276,7 @@ def ais(measure: Bipartite, *, n_runs: int = 100, n_betas: int = 10_000, base_fi
     _check(measure)
     n_runs = check_int("n_runs", n_runs, minimum=2, maximum=100_000)
     n_betas = check_int("n_betas", n_betas, minimum=10, maximum=10**6)
-    counting = bool(counting)
+    counting = check_bool("counting", counting)
     rng = as_rng(rng)
     vp, hp = measure.visible_prior, measure.hidden_prior
     if _atoms(hp) is None or len(_atoms(hp)[0]) != 2:

@@ -48,7 +48,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from .._validation import as_rng, check_choice, check_finite, check_int, check_nonnegative, check_positive, check_tol
+from .._validation import (as_real, as_rng, check_bool, check_choice, check_finite, check_int, check_nonnegative,
+                           check_positive, check_tol)
 from ..errors import ConvergenceWarning
 from ..results import Result
 from .measures import Bipartite
@@ -137,9 +138,16 @@ def mean_field_gradient(measure: Bipartite, m: np.ndarray, v: np.ndarray, *, ons
         \partial_{b_i}\Phi = \langle m_i\rangle,\qquad \partial_{c_\mu}\Phi = \langle m_\mu\rangle
 
     (the W v v term only with ``onsager``; Gabrie, Tramel & Krzakala 2015, eq. 10).  Returns
-    ``(dW, db, dc)`` with dW of shape (n_visible, n_hidden)."""
-    m = np.atleast_2d(m)
-    v = np.atleast_2d(v)
+    ``(dW, db, dc)`` with dW of shape (n_visible, n_hidden); m and v are not checked for finiteness
+    (NaN in, NaN out)."""
+    if not isinstance(measure, Bipartite):
+        raise ValueError(f"measure must be a Bipartite measure (an RBM), got {measure!r}")
+    m = np.atleast_2d(as_real("m", m))
+    v = np.atleast_2d(as_real("v", v))
+    if m.ndim != 2 or m.shape[1] != measure.n or m.shape[0] < 1 or v.shape != m.shape:
+        raise ValueError(f"m and v must have the same shape (n,) or (k, n) with n = {measure.n} and k >= 1, "
+                         f"got {m.shape} and {v.shape}")
+    onsager = check_bool("onsager", onsager)
     nv = measure.n_visible
     k = m.shape[0]
     mv, mh = m[:, :nv], m[:, nv:]
@@ -252,11 +260,11 @@ class RBM:
         p = {
             "n_hidden": check_int("n_hidden", self.n_hidden, minimum=1, maximum=100_000),
             "method": check_choice("method", self.method, METHODS),
-            "learning_rate": float(check_positive("learning_rate", self.learning_rate)),
+            "learning_rate": check_positive("learning_rate", self.learning_rate, scalar=True),
             "n_iter": check_int("n_iter", self.n_iter, minimum=1, maximum=10**6),
             "batch_size": check_int("batch_size", self.batch_size, minimum=1, maximum=10**7),
             "k": check_int("k", self.k, minimum=1, maximum=10**5),
-            "l2": float(check_nonnegative("l2", self.l2)),
+            "l2": check_nonnegative("l2", self.l2, scalar=True),
             "visible": check_choice("visible", self.visible, ("bernoulli", "gaussian")),
             "tap_tol": check_tol("tap_tol", self.tap_tol),
             "tap_max_iter": check_int("tap_max_iter", self.tap_max_iter, minimum=1, maximum=10**6),
@@ -264,20 +272,23 @@ class RBM:
         }
         p["n_chains"] = p["batch_size"] if self.n_chains is None else check_int("n_chains", self.n_chains, minimum=1,
                                                                                 maximum=10**6)
-        damping = float(check_finite("tap_damping", self.tap_damping))
+        damping = check_finite("tap_damping", self.tap_damping, scalar=True)
         if not 0 <= damping < 1:
             raise ValueError(f"tap_damping must be in [0, 1), got {damping}")
         p["tap_damping"] = damping
         if p["learning_rate"] > 1e3:
             raise ValueError(f"learning_rate must be <= 1e3, got {p['learning_rate']}")
+        if p["learning_rate"] * p["l2"] >= 2.0:  # the decay step W <- (1 - lr l2) W would grow W geometrically
+            raise ValueError(f"l2 * learning_rate must be < 2 (the weight decay diverges beyond), got "
+                             f"l2 = {p['l2']:g}, learning_rate = {p['learning_rate']:g}")
         return p
 
     def _check_X(self, X, fitted: bool, visible: str | None = None) -> np.ndarray:
         if X is None or isinstance(X, (str, bool)):
             raise ValueError(f"X must be a 2-D array of samples, got {X!r}")
         X = np.asarray(X)
-        if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
-            raise ValueError(f"X must be numeric, got dtype {X.dtype}")
+        if X.dtype == object or X.dtype.kind == "c" or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
+            raise ValueError(f"X must be real numbers, got dtype {X.dtype}")
         X = X.astype(float)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")

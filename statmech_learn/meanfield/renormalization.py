@@ -421,7 +421,7 @@ def rg_vs_kl(model: str = "ising2d", L: int = 4, temperature: float = 2.5, n_hid
     rng : seed or Generator
         Draws the common starting point.
     init_scale : float
-        Standard deviation of the starting parameters (> 0; :math:`\lambda = 0` is a stationary point of KL
+        Standard deviation of the starting parameters (in (0, 1e3]; :math:`\lambda = 0` is a stationary point of KL
         when the field is 0).
     tol : float
         ``gtol`` of L-BFGS-B (max-norm of the projected gradient).  ``ftol`` is 0, so a run stops only when
@@ -446,10 +446,15 @@ def rg_vs_kl(model: str = "ising2d", L: int = 4, temperature: float = 2.5, n_hid
         raise ValueError(f"L must be an integer from 2 to 4 (all 2^(L^2) states must be enumerated: L = 4 is "
                          f"65536 states), got {L!r}")
     L = int(L)
-    temperature = float(check_positive("temperature", temperature))
+    temperature = check_positive("temperature", temperature, scalar=True)
     n_hidden = check_int("n_hidden", n_hidden, minimum=1, maximum=MAX_HIDDEN)
-    field = float(check_finite("field", field))
-    init_scale = float(check_positive("init_scale", init_scale))
+    field = check_finite("field", field, scalar=True)
+    if (1.0 + abs(field)) / temperature > 1e150:  # beta E enters squared in the free-energy objective
+        raise ValueError(f"(1 + |field|) / temperature must be <= 1e150 (the squared free-energy gap overflows "
+                         f"beyond), got field = {field:g}, temperature = {temperature:g}")
+    init_scale = check_positive("init_scale", init_scale, scalar=True)
+    if init_scale > 1e3:  # couplings far beyond the saturated regime; their squares overflow near 1e154
+        raise ValueError(f"init_scale must be <= 1e3, got {init_scale:g}")
     tol = check_tol("tol", tol)
     max_iter = check_int("max_iter", max_iter, minimum=1, maximum=10**6)
     rng = as_rng(rng)

@@ -397,7 +397,18 @@ def replica_sk(
     field_in = check_finite("field", field)
     tol = check_tol("tol", tol)
     max_iter = check_int("max_iter", max_iter, minimum=1, maximum=_MAX_ITER)
-    b, f = np.broadcast_arrays(np.asarray(beta_in, dtype=float), np.asarray(field_in, dtype=float))
+    try:
+        b, f = np.broadcast_arrays(np.asarray(beta_in, dtype=float), np.asarray(field_in, dtype=float))
+    except ValueError:
+        raise ValueError(f"beta and field must broadcast together, got shapes {np.shape(beta_in)} and "
+                         f"{np.shape(field_in)}") from None
+    if b.size == 0:
+        raise ValueError(f"beta and field must hold at least one value, got shapes {np.shape(beta_in)} and "
+                         f"{np.shape(field_in)}")
+    with np.errstate(over="ignore"):
+        bh = b * np.abs(f)
+    if np.any(bh > 1e300):  # the free entropy ~ beta |h| would overflow
+        raise ValueError(f"beta * |field| must be <= 1e300 (the free entropy grows like it), got {float(np.max(bh)):g}")
     shape = b.shape
     b, f = b.ravel().copy(), f.ravel().copy()
     sol = _solve(b, f, tol, max_iter)

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_rng, check_finite, check_int, check_tol
+from .._validation import as_real, as_rng, check_bool, check_finite, check_int, check_tol
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..results import Result
 from .measures import Bipartite, Ising
@@ -147,10 +147,11 @@ def tap_free_entropy(measure, m: np.ndarray, v: np.ndarray, *, onsager: bool = T
     ``measure`` is an :class:`~statmech_learn.meanfield.measures.Ising` or
     :class:`~statmech_learn.meanfield.measures.Bipartite` measure; m and v have shape (n,) (a float is
     returned) or (k, n) (k values).  ``order=3`` adds the third Plefka order of ±1 units
-    (:func:`_third_order`)."""
+    (:func:`_third_order`).  The moments are not checked for finiteness: NaN in, NaN out."""
     _check_measure(measure)
-    m = np.asarray(m, dtype=float)
-    v = np.asarray(v, dtype=float)
+    m = as_real("m", m)
+    v = as_real("v", v)
+    onsager = check_bool("onsager", onsager)
     if m.shape[-1:] != (measure.n,) or v.shape != m.shape or m.ndim > 2:
         raise ValueError(f"m and v must have the same shape (n,) or (k, n) with n = {measure.n}, "
                          f"got {m.shape} and {v.shape}")
@@ -245,7 +246,7 @@ def _solve(measure, onsager: bool, damping: float, tol: float, max_iter: int, in
            strict: bool, rng, order: int = 2) -> MeanFieldResult:
     _check_measure(measure)
     order = _check_order(measure, order, onsager)
-    damping = float(check_finite("damping", damping))
+    damping = check_finite("damping", damping, scalar=True)
     if not 0 <= damping < 1:
         raise ValueError(f"damping must be in [0, 1), got {damping}")
     tol = check_tol("tol", tol)
@@ -362,8 +363,10 @@ def tap_hessian(measure: Ising, m: np.ndarray) -> np.ndarray:
     touches zero at :math:`\beta = 1` and is negative on both sides.  The quantity that changes
     sign at T = 1 (and on the AT line) is :func:`tap_stability` (Plefka 1982).
     """
+    if not isinstance(measure, Ising):
+        raise ValueError(f"measure must be an Ising or SK measure, got {measure!r}")
     if measure.prior.name != "binary":
-        raise ValueError(f"tap_hessian is written for 'binary' (±1) units, got units={measure.units!r}")
+        raise ValueError(f"tap_hessian is written for 'binary' (±1) units, got measure units={measure.units!r}")
     m = np.asarray(check_finite("m", m), dtype=float)
     if m.shape != (measure.n,) or np.any(np.abs(m) >= 1):
         raise ValueError(f"m must have shape ({measure.n},) with |m_i| < 1")
@@ -392,6 +395,7 @@ def tap_stability(measure: Ising, v: np.ndarray) -> float:
     The TAP Hessian (:func:`tap_hessian`) only *touches* zero there: its largest eigenvalue at
     m = 0 is :math:`-(1-\beta)^2` on both sides.
     """
+    _check_measure(measure)
     v = np.asarray(check_finite("v", v), dtype=float)
     if v.shape != (measure.n,) or np.any(v < 0):
         raise ValueError(f"v must have shape ({measure.n},) with v_i >= 0, got shape {v.shape}")

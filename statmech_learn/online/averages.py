@@ -46,6 +46,8 @@ BUILTIN_ACTIVATIONS = ("erf", "linear", "relu", "sigmoid")
 #: Gauss-Hermite points per dimension used for the quadrature averages, keyed
 #: by the dimension of the Gaussian (2 for I2/J2, 3 for I3, 4 for I4).
 DEFAULT_ORDERS: Dict[int, int] = {2: 40, 3: 24, 4: 16}
+#: largest number of nodes of a d-dimensional tensor rule accepted in ``orders`` (order**d)
+_MAX_NODES = 10**7
 
 _SQRT2 = math.sqrt(2.0)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -358,7 +360,7 @@ class Activation:
                 raise _bad_activation(func)
             if derivative is not None:
                 raise ValueError(f"derivative must not be given for the built-in activation {func!r}")
-            if name is not None and name != func:
+            if name is not None and (not isinstance(name, str) or name != func):
                 raise ValueError(f"name of a built-in activation must be {func!r}, got {name!r}")
             self._name = func
             self._func, self._deriv = _BUILTIN_FUNCS[func]
@@ -379,11 +381,16 @@ class Activation:
             raise _bad_activation(func)
         merged = dict(DEFAULT_ORDERS)
         if orders is not None:
+            if not isinstance(orders, Mapping):
+                raise ValueError(f"orders must be a mapping {{2: int, 3: int, 4: int}}, got {orders!r}")
             for d, n in dict(orders).items():
                 if d not in DEFAULT_ORDERS:
                     raise ValueError(f"orders keys must be 2, 3 or 4, got {d!r}")
                 if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
                     raise ValueError(f"orders[{d}] must be an integer >= 1, got {n!r}")
+                if n**d > _MAX_NODES:  # a tensor rule of n^d nodes per covariance
+                    raise ValueError(f"orders[{d}] must be <= {int(_MAX_NODES ** (1 / d))} ({d}-d rules of at most "
+                                     f"{_MAX_NODES:.0e} nodes), got {n!r}")
                 merged[d] = int(n)
         self._orders = merged
 

@@ -34,14 +34,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
+from scipy.integrate import OdeSolver, solve_ivp
 
-from .._validation import as_rng, check_finite, check_int, check_nonnegative, check_positive
+from .._validation import as_rng, check_finite, check_int, check_nonnegative, check_positive, check_tol
 from ..results import Result
 from .averages import Activation, make_activation
 from ..citations import _cites
 
 __all__ = ["OverlapState", "OverlapTrajectory", "TwoLayer", "SoftCommittee"]
+
+
+#: longest integration time accepted by :meth:`TwoLayer.integrate` (about a day of RK45 steps)
+MAX_TIME = 1e8
+_ODE_METHODS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
 
 
 @dataclass(frozen=True, repr=False)
@@ -125,9 +130,9 @@ class TwoLayer:
         self.K = check_int("K", K, minimum=1, maximum=1000)
         self.M = check_int("M", M, minimum=1, maximum=1000)
         self.activation: Activation = make_activation(activation)
-        self.lr = float(check_positive("lr", lr))
-        self.lr_second = float(check_nonnegative("lr_second", lr_second))
-        self.noise = float(check_nonnegative("noise", noise))
+        self.lr = check_positive("lr", lr, scalar=True)
+        self.lr_second = check_nonnegative("lr_second", lr_second, scalar=True)
+        self.noise = check_nonnegative("noise", noise, scalar=True)
         vs = np.ones(self.M) if v_star is None else np.asarray(check_finite("v_star", v_star), dtype=float)
         if vs.shape != (self.M,):
             raise ValueError(f"v_star must have shape ({self.M},), got {vs.shape}")
@@ -144,7 +149,7 @@ class TwoLayer:
         overlaps (so that Q, R, T form a valid Gram matrix).  v defaults to ones
         (the soft committee) or, for a learned second layer, to small random values.
         """
-        overlap = float(check_positive("overlap", overlap))
+        overlap = check_positive("overlap", overlap, scalar=True)
         rng = as_rng(rng)
         if Q is None or R is None:
             n_dim = 10_000
@@ -156,12 +161,15 @@ class TwoLayer:
         T = np.eye(self.M) if T is None else T
         if v is None:
             v = np.ones(self.K) if self.lr_second == 0 else 1e-3 * rng.standard_normal(self.K) + 0.5
-        state = OverlapState(Q=np.array(Q, dtype=float), R=np.array(R, dtype=float), T=np.array(T, dtype=float),
-                             v=np.array(v, dtype=float), v_star=self.v_star.copy())
+        Q, R, T, v = (np.array(check_finite(name, x), dtype=float) for name, x in (("Q", Q), ("R", R), ("T", T),
+                                                                                 ("v", v)))
+        state = OverlapState(Q=Q, R=R, T=T, v=v, v_star=self.v_star.copy())
         self._check_state(state)
         return state
 
-    def _check_state(self, s: OverlapState) -> None:
+    def _check_state(self, s: OverlapState, name: str = "init") -> None:
+        if not isinstance(s, OverlapState):
+            raise ValueError(f"{name} must be an OverlapState (e.g. model.initial_state()), got {s!r}")
         shapes = {"Q": (self.K, self.K), "R": (self.K, self.M), "T": (self.M, self.M), "v": (self.K,)}
         for name, shape in shapes.items():
             x = getattr(s, name)
@@ -226,11 +234,22 @@ class TwoLayer:
                   method: str = "RK45") -> OverlapTrajectory:
         """Integrate the ODEs from ``init`` to ``t_max`` (``scipy.integrate.solve_ivp``).
 
-        Output on ``t`` (default: 400 points, linear in t).  A blow-up (an
+        Output on ``t`` (default: 400 points, linear in t); ``t_max`` at most :data:`MAX_TIME`.  A blow-up (an
         overlap beyond 1e6, lr beyond stability) stops the integration with
         ``blew_up=True`` and its time; the arrays end there.
         """
-        t_max = float(check_positive("t_max", t_max))
+        t_max = check_positive("t_max", t_max, scalar=True)
+        if t_max > MAX_TIME:
+            raise ValueError(f"t_max must be <= {MAX_TIME:g} (the ODEs take about one step per unit of time), "
+                             f"got {t_max:g}")
+        rtol = check_tol("rtol", rtol, floor=1e-13)
+        atol = check_positive("atol", atol)
+        if np.any(np.asarray(atol) > 1.0):  # the overlaps are O(1): a larger tolerance is no tolerance
+            raise ValueError(f"atol must be <= 1, got {atol}")
+        if not ((isinstance(method, str) and method in _ODE_METHODS)
+                or (isinstance(method, type) and issubclass(method, OdeSolver))):
+            raise ValueError(f"method must be one of {', '.join(map(repr, _ODE_METHODS))} or an OdeSolver class, "
+                             f"got {method!r}")
         self._check_state(init)
         grid = np.linspace(0.0, t_max, 401) if t is None else np.asarray(check_finite("t", t), dtype=float)
         if grid.ndim != 1 or grid.size < 1 or np.any(np.diff(grid) <= 0) or grid[0] < 0 or grid[-1] > t_max:

@@ -84,7 +84,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
 
-from .._validation import as_rng, check_choice, check_finite, check_int, check_positive, check_tol
+from .._validation import as_rng, check_bool, check_choice, check_finite, check_int, check_positive, check_tol
 from ..results import Result
 from ..citations import _cites
 
@@ -155,13 +155,13 @@ def _default_grid(alpha_max: float, n_points: int = 200) -> np.ndarray:
 
 def _check_grid(alpha, alpha_max: float | None) -> tuple[np.ndarray, float]:
     if alpha is None:
-        a_max = 1000.0 if alpha_max is None else float(check_positive("alpha_max", alpha_max))
+        a_max = 1000.0 if alpha_max is None else check_positive("alpha_max", alpha_max, scalar=True)
         return _default_grid(a_max), a_max
     grid = np.asarray(check_finite("alpha", alpha), dtype=float)
     if grid.ndim != 1 or grid.size < 1 or grid[0] < 0 or np.any(np.diff(grid) <= 0):
         raise ValueError(f"alpha must be a strictly increasing 1-d grid of values >= 0, got {grid}")
     if alpha_max is not None:
-        a_max = float(check_positive("alpha_max", alpha_max))
+        a_max = check_positive("alpha_max", alpha_max, scalar=True)
         if grid[-1] > a_max:
             raise ValueError(f"alpha must lie in [0, alpha_max = {a_max:g}], got a last value {grid[-1]:g}")
     if grid[-1] <= 0:
@@ -170,11 +170,15 @@ def _check_grid(alpha, alpha_max: float | None) -> tuple[np.ndarray, float]:
 
 
 def _check_init(R0, Q0) -> tuple[float, float]:
-    Q0 = float(check_positive("Q0", Q0))
-    R0 = float(check_finite("R0", R0))
+    Q0 = check_positive("Q0", Q0, scalar=True)
+    R0 = check_finite("R0", R0, scalar=True)
     if not R0 * R0 < Q0:
         raise ValueError(f"R0 must satisfy R0**2 < Q0 = {Q0:g} (student not parallel to the teacher), got {R0!r}")
     return R0, Q0
+
+
+#: largest load accepted by :meth:`Perceptron.integrate`
+MAX_ALPHA = 1e20
 
 
 @dataclass(frozen=True, repr=False)
@@ -287,7 +291,7 @@ class Perceptron:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rule", check_choice("rule", self.rule, RULES))
-        object.__setattr__(self, "lr", float(check_positive("lr", self.lr)))
+        object.__setattr__(self, "lr", check_positive("lr", self.lr, scalar=True))
 
     # -- the rule --------------------------------------------------------------
     def modulation(self, h: ArrayLike, b: ArrayLike) -> np.ndarray:
@@ -348,6 +352,15 @@ class Perceptron:
         """
         eta = self.lr
         s, c = math.sin(phi), math.cos(phi)
+        if self.rule != "adatron" and log_Q > 700.0:  # Q = e^log_Q overflows: the same terms via 1/sqrt(Q), 1/Q
+            inv_sq, inv_q = math.exp(-0.5 * log_Q), math.exp(-log_Q)
+            if self.rule == "hebb":
+                return (-eta * _SQRT_2_OVER_PI * s * inv_sq + eta * eta * c / (2.0 * s) * inv_q,
+                        2.0 * eta * _SQRT_2_OVER_PI * c * inv_sq + eta * eta * inv_q)
+            ratio = phi / s if phi > 1e-8 else 1.0 + phi * phi / 6.0
+            one_minus_rho = 2.0 * math.sin(0.5 * phi) ** 2
+            return (-eta * _INV_SQRT_2PI * s * inv_sq + eta * eta * c * ratio / (2.0 * math.pi) * inv_q,
+                    -2.0 * eta * _INV_SQRT_2PI * one_minus_rho * inv_sq + eta * eta * phi / math.pi * inv_q)
         if self.rule != "adatron":
             Q = math.exp(log_Q)
         if self.rule == "hebb":
@@ -402,7 +415,8 @@ class Perceptron:
             tabula rasa :math:`J = 0` is the limit :math:`Q_0 \to 0`, which any
             small :math:`Q_0` such as 1e-12 approaches).
         alpha_max : float, optional
-            Last :math:`\alpha` (default 1000, or the last value of ``alpha``).
+            Last :math:`\alpha` (default 1000, or the last value of ``alpha``), at most
+            :data:`MAX_ALPHA` = 1e20.
         alpha : array_like, optional
             Output grid, strictly increasing in :math:`[0, \alpha_{max}]`.  Default:
             0 and 200 log-spaced points from min(1e-2, alpha_max/100) to alpha_max.
@@ -421,7 +435,14 @@ class Perceptron:
         R0, Q0 = _check_init(R0, Q0)
         grid, a_end = _check_grid(alpha, alpha_max)
         rtol = check_tol("rtol", rtol, floor=1e-13, ceiling=1e-2)
-        a_c = min(1.0, Q0 / self.lr**2)
+        if a_end > MAX_ALPHA:
+            raise ValueError(f"alpha_max must be <= {MAX_ALPHA:g} (the angle, of order 1/alpha or less, falls below "
+                             f"the solver's absolute tolerance beyond), got {a_end:g}")
+        log_ac = min(0.0, math.log(Q0) - 2.0 * math.log(self.lr))
+        if math.log(a_end) - log_ac > 690.0:  # the time s = log(1 + alpha / alpha_c) and exp(s) must stay finite
+            raise ValueError(f"alpha_max / min(1, Q0 / lr^2) must be below 1e300 (the integration time log(1 + "
+                             f"alpha / alpha_c) overflows), got alpha_max = {a_end:g}, Q0 = {Q0:g}, lr = {self.lr:g}")
+        a_c = min(1.0, Q0 / self.lr**2) if self.lr < 1e150 else math.exp(log_ac)  # lr**2 overflows beyond
 
         def fun(s, y):
             a = a_c * math.expm1(s)
@@ -431,11 +452,14 @@ class Perceptron:
             return [jac * dphi, jac * dlogq]
 
         s_grid = np.log1p(grid / a_c)
+        if s_grid[-1] < 1e-100:  # LSODA cannot take steps that short (it never returns)
+            raise ValueError(f"alpha_max must be >= 1e-100 alpha_c (alpha_c = min(1, Q0 / lr^2) = {a_c:g}), "
+                             f"got alpha_max = {a_end:g}")
         phi0 = math.acos(R0 / math.sqrt(Q0))
         sol = solve_ivp(fun, (0.0, float(s_grid[-1])), [phi0, math.log(Q0)], method="LSODA", t_eval=s_grid,
                         rtol=rtol, atol=rtol * 1e-2)
         n = sol.y.shape[1] if sol.y.size else 0
-        phi = sol.y[0] if n else np.zeros(0)
+        phi = np.clip(sol.y[0], 0.0, math.pi) if n else np.zeros(0)  # rounding at the atol level stays in [0, pi]
         with np.errstate(over="ignore", invalid="ignore"):  # the AdaTron's Q grows like exp(c alpha) for lr > 2
             Q = np.exp(sol.y[1]) if n else np.zeros(0)
             R = np.sqrt(Q) * np.cos(phi)
@@ -509,7 +533,7 @@ def simulate_perceptron(perc: Perceptron, N: int, alpha_max: float | None = None
     step_scale = perc.lr / sq
     chunk = max(1, min(4096, int(4e6 // (n_seeds * N))))
     rec_R, rec_Q = [], []
-    show = sys.stderr.isatty() if progress is None else bool(progress)
+    show = sys.stderr.isatty() if progress is None else check_bool("progress", progress)
     t0 = time.perf_counter()
     last = t0
     i_rec = 0

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import check_finite, check_nonnegative
 from ..results import Result
 from ..citations import _cites
 
@@ -69,12 +70,17 @@ def plateau(traj, *, flat: float = 0.05, spread: float = 0.5, min_duration: floa
     min_duration : float
         Shortest stretch (in t) accepted as a plateau.
     """
-    t = np.asarray(traj.t, dtype=float)
-    eps = np.asarray(traj.eps_g, dtype=float)
+    if not (hasattr(traj, "t") and hasattr(traj, "eps_g")):
+        raise ValueError(f"traj must have attributes t and eps_g (a trajectory or a simulation), got {traj!r}")
+    t = np.asarray(check_finite("traj.t", traj.t), dtype=float)
+    eps = np.asarray(check_finite("traj.eps_g", traj.eps_g), dtype=float)
     if t.ndim != 1 or eps.shape != t.shape or t.size < 3:
         raise ValueError(f"traj must have 1-d t and eps_g of the same length >= 3, got {t.shape} and {eps.shape}")
+    flat = check_finite("flat", flat, scalar=True)
     if not 0 < flat < 1:
         raise ValueError(f"flat must be in (0, 1), got {flat}")
+    spread = check_nonnegative("spread", spread, scalar=True)
+    min_duration = check_nonnegative("min_duration", min_duration, scalar=True)
     nan = float("nan")
     pos = (t > 0) & (eps > 0)
     found, height, entry, exit_ = False, nan, nan, nan

@@ -31,12 +31,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_rng, check_choice, check_int, check_positive
+from .._validation import as_rng, check_bool, check_choice, check_int, check_positive
 from ..results import Result
 from .committee import OverlapState, TwoLayer
 from ..citations import _cites
 
 __all__ = ["OnlineSimulation", "simulate"]
+
+
+#: largest number of SGD steps of one simulation (each is one iteration of a Python loop)
+MAX_STEPS = 10**9
 
 
 @dataclass(frozen=True, repr=False)
@@ -117,17 +121,20 @@ def simulate(model: TwoLayer, N: int, t_max: float, n_seeds: int = 4, rng=None, 
     if not isinstance(model, TwoLayer):
         raise ValueError(f"model must be a TwoLayer or SoftCommittee, got {model!r}")
     N = check_int("N", N, minimum=1, maximum=10**7)
-    t_max = float(check_positive("t_max", t_max))
+    t_max = check_positive("t_max", t_max, scalar=True)
     n_seeds = check_int("n_seeds", n_seeds, minimum=1, maximum=10**5)
     n_test = check_int("n_test", n_test, minimum=0, maximum=10**7)
     method = check_choice("method", method, ("weights", "overlaps"))
-    n_steps = int(round(t_max * N))
+    n_steps = int(round(t_max * N)) if t_max * N < 1e18 else 10**18
     if n_steps < 1:
         raise ValueError(f"t_max * N must be at least one step, got t_max={t_max:g}, N={N}")
     work = n_steps * n_seeds * (N if method == "weights" else (model.K + model.M) ** 2)
     if work > 5e13:
         raise ValueError(f"t_max * N * n_seeds * {'N' if method == 'weights' else '(K + M)^2'} = {work:.3g} "
                          "operations is too large")
+    if n_steps > MAX_STEPS:  # one Python-level iteration per step
+        raise ValueError(f"t_max * N = {t_max * N:.3g} steps is too large (at most {MAX_STEPS:.0e}), "
+                         f"got t_max={t_max:g}, N={N}")
     rng = as_rng(rng)
     init = model.initial_state(rng=rng) if init is None else init
     model._check_state(init)
@@ -149,7 +156,7 @@ def simulate(model: TwoLayer, N: int, t_max: float, n_seeds: int = 4, rng=None, 
     lr, lr_v, sigma = model.lr, model.lr_second, model.noise
     sq = np.sqrt(N)
     rec_Q, rec_R, rec_v, rec_test = [], [], [], []
-    show = sys.stderr.isatty() if progress is None else bool(progress)
+    show = sys.stderr.isatty() if progress is None else check_bool("progress", progress)
     t0 = time.perf_counter()
     last_print = t0
 
@@ -240,7 +247,7 @@ def _simulate_overlaps(model: TwoLayer, init: OverlapState, N: int, n_steps: int
     g, dg = model.activation.g, model.activation.dg
     lr, lr_v, sigma = model.lr, model.lr_second, model.noise
     rec_Q, rec_R, rec_v, rec_test = [], [], [], []
-    show = sys.stderr.isatty() if progress is None else bool(progress)
+    show = sys.stderr.isatty() if progress is None else check_bool("progress", progress)
     t0 = last_print = time.perf_counter()
     block = 2048
     df = N - width  # chi2_{N-D} = chi2_{N-width} + sum of the squares of the width - D spare normals

@@ -315,7 +315,13 @@ def state_evolution(model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, 
     if V0 is None:
         V = np.full(alpha_arr.shape, rho)
     else:
-        V = np.broadcast_to(check_positive("V0", V0), alpha_arr.shape).astype(float)
+        try:
+            V = np.broadcast_to(check_positive("V0", V0), alpha_arr.shape).astype(float)
+        except ValueError as exc:
+            if str(exc).startswith("V0"):
+                raise
+            raise ValueError(f"V0 must be a number or an array of the shape of alpha {alpha_arr.shape}, "
+                             f"got shape {np.shape(V0)}") from None
         if np.any(V > rho * (1 + 1e-12)):
             raise ValueError(f"V0 must be in (0, rho = {rho:g}], got {V0}")
     x = V.copy()
@@ -471,21 +477,21 @@ def _instance(model: TeacherStudent, n: int, P: int, rng, X, y, w_star):
         w_star = model.prior.sample(n, rng) if w_star is None else w_star
         X = rng.standard_normal((P, n))
     else:
-        X = np.asarray(X, dtype=float)
+        X = np.asarray(check_finite("X", X))
         if X.shape != (P, n):
             raise ValueError(f"X must have shape (round(alpha * n), n) = {(P, n)}, got {X.shape}")
         check_finite("X", X)
         if y is None and w_star is None:
             w_star = model.prior.sample(n, rng)
     if w_star is not None:
-        w_star = np.asarray(w_star, dtype=float)
+        w_star = np.asarray(check_finite("w_star", w_star))
         shape = (n, model.K) if _is_committee(model) else (n,)
         if w_star.shape != shape:
             raise ValueError(f"w_star must have shape {shape}, got {w_star.shape}")
         check_finite("w_star", w_star)
     if y is None:
         y = model.channel.sample(X @ w_star / np.sqrt(n), rng)
-    y = np.asarray(y, dtype=float)
+    y = np.asarray(check_finite("y", y))
     if y.shape != (P,):
         raise ValueError(f"y must have shape ({P},), got {y.shape}")
     check_finite("y", y)
@@ -658,10 +664,10 @@ def amp(model: TeacherStudent, n: int, alpha: float, rng=None, n_iter: int = 200
     """
     model = _check_bayes_optimal(model)
     n = check_int("n", n, minimum=1, maximum=MAX_WEIGHTS)
-    alpha = float(check_positive("alpha", alpha))
+    alpha = check_positive("alpha", alpha, scalar=True)
     n_iter = check_int("n_iter", n_iter, minimum=1, maximum=MAX_ITER_LIMIT)
     tol = check_tol("tol", tol)
-    damping = float(check_finite("damping", damping))
+    damping = check_finite("damping", damping, scalar=True)
     if not 0.0 <= damping < 1.0:
         raise ValueError(f"damping must be in [0, 1), got {damping}")
     init = check_choice("init", init, ("uninformed", "informed"))

@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..citations import _cites
-from .._validation import check_choice, check_int
+from .._validation import check_bool, check_choice, check_int
 from ..results import Result
 from .glm import Transitions
 
@@ -342,6 +342,17 @@ def _accept(model, a, o, order) -> bool:
 
 
 @_cites
+def _check_committee_model(model):
+    """``model`` after checking it is a teacher-student model with a committee channel."""
+    from ..gibbs.committee import VectorChannel
+    from .models import TeacherStudent
+
+    if not isinstance(model, TeacherStudent) or not isinstance(model.channel, VectorChannel):
+        raise ValueError(f"model must be a TeacherStudent with a committee channel (gibbs.Committee or "
+                         f"gibbs.SoftCommittee), got {model!r}")
+    return model
+
+
 def solve_committee(model, alpha: ArrayLike, *, init: str = "both", symmetric: bool = True, damping: float = 0.3,
                     tol: float = 1e-10, max_iter: int = 5000, order: int | None = None,
                     strict: bool = False) -> CommitteeCurve:
@@ -372,6 +383,7 @@ def solve_committee(model, alpha: ArrayLike, *, init: str = "both", symmetric: b
     """
     from .glm import _check_alpha, _check_options, report_convergence
 
+    model = _check_committee_model(model)
     alpha_in = _check_alpha(alpha)
     init = check_choice("init", init, ("both", "uninformed", "informed"))
     tol, max_iter, damping = _check_options(tol, max_iter, damping, False, strict)
@@ -465,6 +477,8 @@ def committee_transitions(model, alpha_range: tuple[float, float] = (0.5, 4.0), 
     from ..errors import ConvergenceError
     from .glm import check_alpha_range
 
+    model = _check_committee_model(model)
+    strict = check_bool("strict", strict)
     if model.K < 2:
         raise ValueError(f"committee_transitions needs K >= 2 hidden units, got K = {model.K}: use transitions()")
     lo, hi = check_alpha_range(alpha_range)

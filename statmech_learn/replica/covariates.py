@@ -86,9 +86,10 @@ class Inputs:
 
 def _check_blocks(blocks) -> tuple[np.ndarray, np.ndarray]:
     try:
-        arr = np.asarray(blocks, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"blocks must be a list of (fraction, variance) pairs, got {blocks!r}") from None
+        arr = np.asarray(check_finite("blocks", blocks), dtype=float)
+    except ValueError:
+        raise ValueError(f"blocks must be a list of (fraction, variance) pairs of finite numbers, got {blocks!r}") \
+            from None
     if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] < 1:
         raise ValueError(f"blocks must be a list of (fraction, variance) pairs, got {blocks!r}")
     frac = check_positive("block fractions", arr[:, 0])
@@ -193,7 +194,7 @@ class RandomFeatureMap(Inputs):
     def __init__(self, activation="relu", ratio: float = 1.0, level: int = 5) -> None:
         self.activation = activation
         self.function = activation_function(activation)
-        self.ratio = float(check_positive("features_ratio", ratio))
+        self.ratio = check_positive("features_ratio", ratio, scalar=True)
         if self.ratio > 1e4:
             raise ValueError(f"features_ratio must be <= 1e4, got {self.ratio:g}")
         self.level = check_int("level", level, minimum=2, maximum=9)
@@ -237,8 +238,9 @@ class RandomFeatureMap(Inputs):
 
 def _check_matrix(name: str, M, shape: tuple[int, int] | None = None, symmetric: bool = False) -> np.ndarray:
     M = np.asarray(check_finite(name, M), dtype=float)
-    if M.ndim != 2 or (shape is not None and M.shape != shape):
-        raise ValueError(f"{name} must be a matrix of shape {shape if shape else '(k, k)'}, got shape {M.shape}")
+    if M.ndim != 2 or (shape is not None and M.shape != shape) or M.size == 0:
+        raise ValueError(f"{name} must be a non-empty matrix of shape {shape if shape else '(k, k)'}, "
+                         f"got shape {M.shape}")
     if symmetric:
         if M.shape[0] != M.shape[1] or not np.allclose(M, M.T, rtol=1e-10, atol=1e-12 * np.max(np.abs(M))):
             raise ValueError(f"{name} must be a symmetric matrix, got one with asymmetry "
@@ -296,7 +298,7 @@ class GaussianCovariate(Inputs):
         self.p, self.d = p, d
         self.ratio = d / p
         self.matched = matched
-        self.noise_variance = float(check_nonnegative("noise_variance", noise_variance))
+        self.noise_variance = check_nonnegative("noise_variance", noise_variance, scalar=True)
         self._eig = np.linalg.eigh(Omega)
         self._joint_chol = None
 

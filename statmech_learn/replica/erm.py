@@ -21,7 +21,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 
-from .._validation import as_rng, check_choice, check_finite, check_int, check_nonnegative, check_positive, check_tol
+from .._validation import (as_rng, check_bool, check_choice, check_finite, check_int, check_nonnegative,
+                           check_positive, check_tol)
 from ..errors import ConvergenceWarning
 from ..gibbs.losses import HingeLoss, Loss, SquareLoss
 from ..results import Result
@@ -78,13 +79,14 @@ def ridge_test_error(alpha: ArrayLike, l2: ArrayLike, noise_variance: ArrayLike,
     alpha = np.asarray(check_positive("alpha", alpha), dtype=float)
     lam = np.asarray(check_nonnegative("l2", l2), dtype=float)
     delta = np.asarray(check_nonnegative("noise_variance", noise_variance), dtype=float)
-    rho = float(check_positive("rho", rho))
+    rho = check_positive("rho", rho, scalar=True)
     alpha, lam, delta = np.broadcast_arrays(alpha, lam, delta)
     b = 1.0 - alpha - lam
-    D = np.sqrt(b * b + 4.0 * lam)
+    D = np.hypot(b, 2.0 * np.sqrt(lam))  # sqrt(b^2 + 4 lam) without overflow of b^2 at huge loads
     with np.errstate(divide="ignore", invalid="ignore"):
         lam_g = np.where(b >= 0, 0.5 * (b + D), 2.0 * lam / np.where(D - b > 0, D - b, 1.0))
-        err = delta + (rho * (lam + (1.0 - alpha) * lam_g) + delta * (1.0 - lam_g)) / D
+        # each term divided by D before the products: no overflow at huge alpha, l2 or rho
+        err = delta + rho * ((lam + (1.0 - alpha) * lam_g) / D) + delta * ((1.0 - lam_g) / D)
     err = np.where(D > 0, err, np.inf)
     return err if err.ndim else float(err)
 
@@ -412,7 +414,7 @@ def erm_simulation(model, n: int | None = None, alpha: float | None = None, n_sa
         raise ValueError("alpha must be given (the load)")
     if size is None and not (isinstance(model, TeacherStudent) and isinstance(model.inputs, GaussianCovariate)):
         raise ValueError("n (or d) must be given: the dimension of the instances")
-    alpha = float(check_positive("alpha", alpha))
+    alpha = check_positive("alpha", alpha, scalar=True)
     n_samples = check_int("n_samples", n_samples, minimum=1, maximum=MAX_INSTANCES)
     n_test = check_int("n_test", n_test, minimum=1, maximum=MAX_TEST)
     tol = check_tol("tol", tol, floor=1e-12)
@@ -553,11 +555,12 @@ def data_simulation(features, labels, student: ERM, n: ArrayLike, n_samples: int
     if not isinstance(student, ERM) or student.optimal:
         raise ValueError(f"student must be an ERM student with a numeric l2, got {student!r}")
     task = check_choice("task", task, ("regression", "classification"))
+    center = check_bool("center", center)
     if task == "classification" and not np.all(np.abs(y) == 1):
         raise ValueError("labels must be ±1 for task='classification'")
     if student.l2 <= 0 and not isinstance(student.loss_, SquareLoss):
         raise ValueError(f"l2 must be > 0 for the {student.loss} loss, got {student.l2:g}")
-    sizes = np.atleast_1d(np.asarray(n))
+    sizes = np.atleast_1d(np.asarray(check_finite("n", n)))
     sizes = np.array([check_int("n", int(k) if float(k).is_integer() else k, minimum=1, maximum=MAX_WEIGHTS)
                       for k in sizes])
     n_samples = check_int("n_samples", n_samples, minimum=1, maximum=MAX_INSTANCES)

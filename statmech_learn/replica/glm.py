@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import check_choice, check_int, check_positive, check_tol
+from .._validation import check_bool, check_choice, check_int, check_positive, check_tol
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..gibbs.losses import HingeLoss, LossChannel, SquareLoss
 from ..results import Result
@@ -58,14 +58,15 @@ class ReplicaCurve(Result):
     ----------
     alpha : load P/N.
     m, q, V : teacher-student overlap, student overlap, student variance
-        (for ERM, V is the rescaled :math:`\\beta(Q - q)`).
-    Q : student self-overlap q + V (Gibbs and Bayes-optimal students).
+        (for ERM, V is the rescaled :math:`\\beta(Q - q)`: ``inf`` for the square loss at ``l2 = 0``
+        and :math:`\\alpha \\le 1`, and q is ``inf`` at the interpolation peak :math:`\\alpha = 1`).
+    Q : student self-overlap q + V (Gibbs and Bayes-optimal students; NaN for ERM).
     mhat, qhat, Vhat : conjugate parameters (``inf`` on the perfect-recovery branch
         of a discrete prior, where V = 0 exactly).
     free_entropy : RS free entropy per weight (ERM: minus the regularised training loss).
     generalization_error : 0-1 error for classification, test MSE for regression.
     train_loss : ERM only: mean training loss per sample (NaN otherwise).
-    train_error : ERM classification only: fraction of misclassified training samples.
+    train_error : ERM classification only: fraction of misclassified training samples (NaN otherwise).
     converged, n_iter, residual : per alpha.
     branch : the start ('uninformed' or 'informed') whose fixed point each point is,
         or 'unique' where both starts reach the same fixed point (always for ERM).
@@ -193,6 +194,8 @@ ALPHA_MIN, ALPHA_MAX = 1e-10, 1e10
 def _check_alpha(alpha):
     alpha_in = check_positive("alpha", alpha)
     a = np.asarray(alpha_in)
+    if a.size == 0:
+        raise ValueError(f"alpha must hold at least one load, got an empty array of shape {a.shape}")
     if np.any((a < ALPHA_MIN) | (a > ALPHA_MAX)):
         bad = a[(a < ALPHA_MIN) | (a > ALPHA_MAX)].ravel()[0]
         raise ValueError(f"alpha must be in [{ALPHA_MIN:g}, {ALPHA_MAX:g}] (the range the saddle-point "
@@ -661,7 +664,10 @@ def check_alpha_range(alpha_range) -> tuple[float, float]:
     """An increasing pair (low, high) of loads > 0."""
     if isinstance(alpha_range, str) or np.ndim(alpha_range) != 1 or len(alpha_range) != 2:
         raise ValueError(f"alpha_range must be a pair (low, high), got {alpha_range!r}")
-    lo, hi = (float(_check_alpha(a)) for a in alpha_range)
+    try:
+        lo, hi = (float(_check_alpha(a)) for a in alpha_range)
+    except ValueError as exc:
+        raise ValueError(f"alpha_range: {exc}") from None
     if not lo < hi:
         raise ValueError(f"alpha_range must be increasing, got {alpha_range}")
     return lo, hi
@@ -692,6 +698,7 @@ def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.01,
     from .bayes import bayes_transitions
 
     model = _check_model(model)
+    strict = check_bool("strict", strict)
     if model.committee:
         from .committee import committee_transitions
 

@@ -129,7 +129,8 @@ class LargeCommitteeCurve(Result):
     ----------
     alpha_tilde : examples per weight, :math:`P/(NK)`.
     q_diagonal, q_offdiagonal : :math:`q_d` and :math:`q_a = 1 - q_d` of :math:`q = q_d I + q_a 11^T/K`.
-    qhat_diagonal : :math:`\hat q_d` (the off-diagonal conjugate diverges like K).
+    qhat_diagonal : :math:`\hat q_d` (the off-diagonal conjugate diverges like K); ``inf`` at perfect
+        recovery (:math:`q_d = 1`, the specialised branch of binary weights).
     effective_overlap : :math:`Q = \tfrac2\pi(q_a + \arcsin q_d)` of the equivalent sign perceptron.
     free_entropy : RS free entropy per weight (divided by NK), module docstring.
     generalization_error : misclassification rate of the Bayes-optimal classifier, :math:`\arccos(\sqrt Q)/\pi`.
@@ -335,6 +336,8 @@ def _iterate(prior, a, e0, damping, tol, max_iter):
 def _check_alpha_tilde(alpha_tilde):
     at = check_positive("alpha_tilde", alpha_tilde)
     arr = np.asarray(at)
+    if arr.ndim > 1 or arr.size == 0:
+        raise ValueError(f"alpha_tilde must be a number or a non-empty 1-d array, got shape {arr.shape}")
     bad = (arr < ALPHA_TILDE_MIN) | (arr > ALPHA_TILDE_MAX)
     if np.any(bad):
         raise ValueError(f"alpha_tilde must be in [{ALPHA_TILDE_MIN:g}, {ALPHA_TILDE_MAX:g}], got "

@@ -41,7 +41,7 @@ class Gibbs:
     temperature: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "temperature", float(check_positive("temperature", self.temperature)))
+        object.__setattr__(self, "temperature", check_positive("temperature", self.temperature, scalar=True))
 
 
 @_cites
@@ -63,7 +63,7 @@ class ERM:
             if self.l2 != "optimal":
                 raise ValueError(f"l2 must be a number >= 0 or 'optimal', got {self.l2!r}")
         else:
-            object.__setattr__(self, "l2", float(check_nonnegative("l2", self.l2)))
+            object.__setattr__(self, "l2", check_nonnegative("l2", self.l2, scalar=True))
 
     @property
     def optimal(self) -> bool:

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_positive
 from ..gibbs.losses import LossChannel, SquareLoss
 from ..gibbs.priors import L2Penalty
 from ..gibbs.spectra import SpectralPrior, Spectrum
@@ -67,6 +68,8 @@ __all__ = ["ridge_applicable", "ridge_saddle_point"]
 def ridge_applicable(model: TeacherStudent) -> bool:
     """True for a square-loss ERM student with an l2 penalty and a teacher channel whose
     label moments are known in closed form."""
+    if not isinstance(model, TeacherStudent):
+        raise ValueError(f"model must be a TeacherStudent, got {model!r}")
     sp = model.student_prior
     penalty = isinstance(sp, L2Penalty) or (isinstance(sp, SpectralPrior) and isinstance(sp.base, L2Penalty))
     return (isinstance(model.student, ERM) and isinstance(model.student.loss_, SquareLoss)
@@ -80,12 +83,13 @@ def ridge_saddle_point(model: TeacherStudent, alpha: np.ndarray) -> dict[str, np
     Returns the raw dict of :mod:`statmech_learn.replica.glm` (m, q, V, conjugates,
     ``phi``, ``converged``, ``n_iter`` = 0, ``residual`` = 0).  ``l2 = 0`` is the
     least-squares / least-norm limit; at :math:`\alpha = 1` with ``l2 = 0`` the norm
-    diverges (q = inf: the interpolation peak).
+    diverges (q = inf: the interpolation peak), and for :math:`\alpha \le 1` with ``l2 = 0``
+    V = inf (the loss is flat along the null space of the data).
     """
     if not ridge_applicable(model):
-        raise ValueError(f"the closed form needs a square-loss ERM student and a teacher channel with label "
-                         f"moments, got {model!r}")
-    alpha = np.asarray(alpha, dtype=float)
+        raise ValueError(f"model must have a square-loss ERM student and a teacher channel with label moments "
+                         f"(the closed form), got {model!r}")
+    alpha = np.asarray(check_positive("alpha", alpha), dtype=float)
     lam = model.student_prior.l2 if isinstance(model.student_prior, L2Penalty) else model.student_prior.base.l2
     rho = model.rho
     k1, k2 = model.channel.label_moments(rho)
