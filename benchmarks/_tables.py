@@ -21,8 +21,11 @@ def markdown(header: tuple[str, ...], rows: list[tuple[str, ...]], left: int = 1
     widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
 
     def line(cells):
-        return "| " + " | ".join(c.ljust(w) if k < left else c.rjust(w)
-                                 for k, (c, w) in enumerate(zip(cells, widths))) + " |"
+        return (
+            "| "
+            + " | ".join(c.ljust(w) if k < left else c.rjust(w) for k, (c, w) in enumerate(zip(cells, widths)))
+            + " |"
+        )
 
     rule = "|" + "|".join(("-" * (w + 2)) if k < left else ("-" * (w + 1) + ":") for k, w in enumerate(widths)) + "|"
     return "\n".join([line(header), rule, *(line(r) for r in rows)])

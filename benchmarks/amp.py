@@ -32,8 +32,8 @@ try:
 except ImportError:  # running from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from statmech_learn.errors import ConvergenceWarning  # noqa: E402
-from statmech_learn.replica import TeacherStudent, amp, state_evolution  # noqa: E402
+from statmech_learn.errors import ConvergenceWarning
+from statmech_learn.replica import TeacherStudent, amp, state_evolution
 
 ALPHAS = (1.0, 1.35, 1.6, 2.0)
 
@@ -63,9 +63,11 @@ def main(argv=None) -> None:
                 failed += not run.converged
             ms = np.array(ms)
             err = ms.std(ddof=1) / np.sqrt(ms.size) if ms.size > 1 else float("nan")
-            print(f"{n:>6} {alpha:>6.2f} {se.q[k]:>8.4f} {ms.mean():>8.4f} ± {err:<6.4f} "
-                  f"{int(np.sum(ms > 0.99)):>4}/{n_seeds:<2} {np.mean(iters):>6.1f} "
-                  f"{np.mean(times):>7.2f} {failed:>9}")
+            print(
+                f"{n:>6} {alpha:>6.2f} {se.q[k]:>8.4f} {ms.mean():>8.4f} ± {err:<6.4f} "
+                f"{int(np.sum(ms > 0.99)):>4}/{n_seeds:<2} {np.mean(iters):>6.1f} "
+                f"{np.mean(times):>7.2f} {failed:>9}"
+            )
 
 
 if __name__ == "__main__":

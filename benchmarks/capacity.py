@@ -82,9 +82,11 @@ class Counter:
 
     def __enter__(self):
         for name, f in self._orig.items():
+
             def wrapped(*a, _f=f, _name=name, **k):
                 self.counts[_name] += 1
                 return _f(*a, **k)
+
             setattr(sep, name, wrapped)
         return self
 
@@ -106,8 +108,10 @@ def main(argv=None) -> int:
     alphas = np.round(np.linspace(1.0, 3.0, 21), 10)
     sizes = [int(round(a * n)) for a in alphas]
     p_max = max(sizes)
-    print(f"n = {n}, {len(alphas)} alphas in [1, 3] (P = {sizes[0]}..{p_max}), {n_samples} instances, "
-          f"seed {seed}; scipy {scipy.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs")
+    print(
+        f"n = {n}, {len(alphas)} alphas in [1, 3] (P = {sizes[0]}..{p_max}), {n_samples} instances, "
+        f"seed {seed}; scipy {scipy.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs"
+    )
 
     data = list(instances(seed, n_samples, p_max, n))
     rows = []
@@ -123,8 +127,9 @@ def main(argv=None) -> int:
         dt = time.perf_counter() - t
     mine = (np.array(sizes)[None, :] <= prefix[:, None]).astype(np.int8)
     same = int(np.sum(mine == ref))
-    rows.append(("max_separable_prefix, 1 process", c.counts["linprog"], c.counts["nnls"], dt,
-                 (same, ref.size, "decisions")))
+    rows.append(
+        ("max_separable_prefix, 1 process", c.counts["linprog"], c.counts["nnls"], dt, (same, ref.size, "decisions"))
+    )
 
     ref_counts = (ref == 1).sum(axis=0)
     for workers in (1, args.workers):
@@ -135,13 +140,19 @@ def main(argv=None) -> int:
         lp = c.counts["linprog"] if c else "as above"
         nn = c.counts["nnls"] if c else "as above"
         agree = int(np.sum(curve.n_separable == ref_counts))
-        rows.append((f"separability_curve nested, workers={workers}", lp, nn, dt,
-                     (agree, len(alphas), "alpha counts")))
+        rows.append((f"separability_curve nested, workers={workers}", lp, nn, dt, (agree, len(alphas), "alpha counts")))
 
     header = ("method", "LP solves", "NNLS solves", "wall time", "instances/s", "speed-up", "agreement")
     table = [header] + [
-        (name, str(lp), str(nn), f"{dt:.2f} s", f"{n_samples / dt:.1f}", f"{t_ref / dt:.1f}x",
-         "reference" if agree is None else f"{agree[0]}/{agree[1]} {agree[2]}")
+        (
+            name,
+            str(lp),
+            str(nn),
+            f"{dt:.2f} s",
+            f"{n_samples / dt:.1f}",
+            f"{t_ref / dt:.1f}x",
+            "reference" if agree is None else f"{agree[0]}/{agree[1]} {agree[2]}",
+        )
         for name, lp, nn, dt, agree in rows
     ]
     widths = [max(len(r[k]) for r in table) for k in range(len(header))]
@@ -149,8 +160,10 @@ def main(argv=None) -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)))
         if k == 0:
             print("  ".join("-" * w for w in widths))
-    print(f"reference: {resolves} LPs returned HiGHS status 4 and were re-solved by interior point; "
-          f"{undecided} stayed undecided")
+    print(
+        f"reference: {resolves} LPs returned HiGHS status 4 and were re-solved by interior point; "
+        f"{undecided} stayed undecided"
+    )
     all_same = undecided == 0 and all(r[4][0] == r[4][1] for r in rows[1:])
     print("all decisions identical" if all_same else "DECISIONS DIFFER")
     return 0 if all_same else 1

@@ -24,9 +24,9 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _tables import best_of, markdown  # noqa: E402
+from _tables import best_of, markdown
 
-import statmech_learn as sml  # noqa: E402
+import statmech_learn as sml
 
 
 def main(quick: bool = False) -> str:
@@ -36,15 +36,22 @@ def main(quick: bool = False) -> str:
     for prior in ("gaussian", "binary"):
         model = sml.TeacherStudent(prior=prior, channel=sml.channels.Committee(K=2))
         for order in (None, 4):
+
             def run():
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     return sml.replica.solve_committee(model, alpha, order=order)
 
             t, c = best_of(run, repeats)
-            rows.append((f"K = 2, {prior}, 60 loads, panel order {order or 6}", f"{t:.1f} s", f"{1e3 * t / 60:.0f} ms",
-                         "< 10 s " + ("PASS" if t < 10 else "MISS"),
-                         f"converged {int(np.sum(c.converged))}/60"))
+            rows.append(
+                (
+                    f"K = 2, {prior}, 60 loads, panel order {order or 6}",
+                    f"{t:.1f} s",
+                    f"{1e3 * t / 60:.0f} ms",
+                    "< 10 s " + ("PASS" if t < 10 else "MISS"),
+                    f"converged {int(np.sum(c.converged))}/60",
+                )
+            )
     alpha3 = np.linspace(0.1, 12.0, 60)  # below the load (~13) where the K = 3 line loses stability
     model = sml.TeacherStudent(prior="binary", channel=sml.channels.Committee(K=3))
 
@@ -54,13 +61,21 @@ def main(quick: bool = False) -> str:
             return sml.replica.solve_committee(model, alpha3)
 
     t, c = best_of(run3, repeats)
-    rows.append(("K = 3, binary, 60 loads in [0.1, 12]", f"{t:.1f} s", f"{1e3 * t / 60:.0f} ms",
-                 "< 60 s " + ("PASS" if t < 60 else "MISS"), f"converged {int(np.sum(c.converged))}/60"))
+    rows.append(
+        (
+            "K = 3, binary, 60 loads in [0.1, 12]",
+            f"{t:.1f} s",
+            f"{1e3 * t / 60:.0f} ms",
+            "< 60 s " + ("PASS" if t < 60 else "MISS"),
+            f"converged {int(np.sum(c.converged))}/60",
+        )
+    )
     relu = sml.channels.SoftCommittee(2, "relu", 0.1)
     q = np.array([[0.5, 0.2], [0.2, 0.5]])
     t, _ = best_of(lambda: relu.rs_bayes(q), repeats)
-    rows.append(("K = 2 relu committee (noise 0.1), one channel map", f"{t:.2f} s", "—", "—",
-                 "panel order 4, 16 y nodes"))
+    rows.append(
+        ("K = 2 relu committee (noise 0.1), one channel map", f"{t:.2f} s", "—", "—", "panel order 4, 16 y nodes")
+    )
     model = sml.TeacherStudent(prior="gaussian", channel=sml.channels.Committee(K=2))
     n = 1000 if quick else 2000
 
@@ -70,8 +85,15 @@ def main(quick: bool = False) -> str:
             return sml.replica.amp(model, n=n, alpha=3.0, rng=0, n_iter=600, tol=1e-7)
 
     t, r = best_of(amp, 1)
-    rows.append((f"committee AMP, n = {n}, alpha = 3", f"{t:.1f} s", f"{1e3 * t / max(r.n_iter, 1):.0f} ms/iter", "—",
-                 f"{r.n_iter} iterations, converged {r.converged}"))
+    rows.append(
+        (
+            f"committee AMP, n = {n}, alpha = 3",
+            f"{t:.1f} s",
+            f"{1e3 * t / max(r.n_iter, 1):.0f} ms/iter",
+            "—",
+            f"{r.n_iter} iterations, converged {r.converged}",
+        )
+    )
     return markdown(("case", "wall time", "per point", "target", "notes"), rows)
 
 

@@ -30,9 +30,9 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _tables import best_of, markdown  # noqa: E402
+from _tables import best_of, markdown
 
-import statmech_learn as sml  # noqa: E402
+import statmech_learn as sml
 
 
 def main(quick: bool = False) -> str:
@@ -45,17 +45,30 @@ def main(quick: bool = False) -> str:
         return sml.replica.solve(rf, 1.0)
 
     t, c = best_of(square, repeats)
-    rows.append(("double descent, square loss, 80 ratios (theory)", f"{t:.3f} s", f"{1e3 * t / 80:.1f} ms",
-                 "< 1 s " + ("PASS" if t < 1 else "MISS"), f"all converged: {bool(np.all(c.converged))}"))
+    rows.append(
+        (
+            "double descent, square loss, 80 ratios (theory)",
+            f"{t:.3f} s",
+            f"{1e3 * t / 80:.1f} ms",
+            "< 1 s " + ("PASS" if t < 1 else "MISS"),
+            f"all converged: {bool(np.all(c.converged))}",
+        )
+    )
 
     def logistic():
         rf = sml.RandomFeatures("relu", 2.0, "sign", sml.ERM("logistic", 0.01))
         return sml.replica.solve(rf, np.linspace(0.2, 5.0, 50))
 
     t, c = best_of(logistic, repeats)
-    rows.append(("logistic random features, 50 loads (theory)", f"{t:.3f} s", f"{1e3 * t / 50:.1f} ms",
-                 "< 5 s " + ("PASS" if t < 5 else "MISS"),
-                 f"all converged: {bool(np.all(c.converged))}; {13.0 / (t / 50):.0f}x GCMProject per point"))
+    rows.append(
+        (
+            "logistic random features, 50 loads (theory)",
+            f"{t:.3f} s",
+            f"{1e3 * t / 50:.1f} ms",
+            "< 5 s " + ("PASS" if t < 5 else "MISS"),
+            f"all converged: {bool(np.all(c.converged))}; {13.0 / (t / 50):.0f}x GCMProject per point",
+        )
+    )
 
     sim_ratios = ratios[::10]
     n_inst = 2 if quick else 4
@@ -65,11 +78,19 @@ def main(quick: bool = False) -> str:
         return sml.replica.erm_simulation(rf, d=400, alpha=1.0, n_samples=n_inst, rng=0, n_test=4000)
 
     t, sim = best_of(simulate, 1)
-    theory = sml.replica.solve(sml.RandomFeatures("relu", sim_ratios, sml.channels.GaussianNoise(0.1),
-                                                  sml.ERM("square", 1e-4)), 1.0).generalization_error
+    theory = sml.replica.solve(
+        sml.RandomFeatures("relu", sim_ratios, sml.channels.GaussianNoise(0.1), sml.ERM("square", 1e-4)), 1.0
+    ).generalization_error
     z = np.abs(sim.generalization_error_test - theory) / sim.generalization_error_test_stderr
-    rows.append((f"simulation, D = 400, {sim_ratios.size} ratios x {n_inst} instances", f"{t:.2f} s",
-                 f"{1e3 * t / (sim_ratios.size * n_inst):.0f} ms", "—", f"max |z| = {np.max(z):.2f}"))
+    rows.append(
+        (
+            f"simulation, D = 400, {sim_ratios.size} ratios x {n_inst} instances",
+            f"{t:.2f} s",
+            f"{1e3 * t / (sim_ratios.size * n_inst):.0f} ms",
+            "—",
+            f"max |z| = {np.max(z):.2f}",
+        )
+    )
     return markdown(("case", "wall time", "per point", "target", "notes"), rows)
 
 

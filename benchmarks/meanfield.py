@@ -51,7 +51,8 @@ try:
 except ImportError:  # running from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _tables import best_of, markdown  # noqa: E402  (benchmarks/ is the script's directory)
+from _tables import best_of, markdown
+
 from statmech_learn.meanfield.exact import exact
 from statmech_learn.meanfield.measures import SK
 from statmech_learn.meanfield.monte_carlo import monte_carlo
@@ -72,15 +73,32 @@ def exact_rows(sizes, repeats: int) -> list[dict]:
     for n in sizes:
         measure = SK(n, beta=BETA, field=FIELD, rng=n)
         wall, res = best_of(lambda m=measure: exact(m), repeats)
-        rows.append({"n": n, "n_states": res.n_states, "wall_s": wall, "states_per_s": res.n_states / wall,
-                     "free_entropy": res.free_entropy, "energy_per_spin": res.energy / n})
+        rows.append(
+            {
+                "n": n,
+                "n_states": res.n_states,
+                "wall_s": wall,
+                "states_per_s": res.n_states / wall,
+                "free_entropy": res.free_entropy,
+                "energy_per_spin": res.energy / n,
+            }
+        )
     return rows
 
 
 def exact_table(rows: list[dict]) -> str:
     header = ("n", "configurations", "wall time [s]", "configurations/s", "log Z / n", "<E> / n")
-    body = [(str(r["n"]), f"{r['n_states']:,}", f"{r['wall_s']:.3f}", f"{r['states_per_s']:,.0f}",
-             f"{r['free_entropy']:.6f}", f"{r['energy_per_spin']:.6f}") for r in rows]
+    body = [
+        (
+            str(r["n"]),
+            f"{r['n_states']:,}",
+            f"{r['wall_s']:.3f}",
+            f"{r['states_per_s']:,.0f}",
+            f"{r['free_entropy']:.6f}",
+            f"{r['energy_per_spin']:.6f}",
+        )
+        for r in rows
+    ]
     return markdown(header, body)
 
 
@@ -122,32 +140,70 @@ def mc_rows(repeats: int, quick: bool) -> tuple[list[dict], list[str]]:
     walls["many"], results["many"] = best_of(lambda: run("heat-bath", MC_MANY_CHAINS, many_sweeps), 1)
 
     plain_rate = plain_sweeps * MC_N / walls["plain"]
-    rows = [{"case": "plain single-chain Metropolis loop", "chains": 1, "sweeps": plain_sweeps,
-             "wall_s": walls["plain"], "rate": plain_rate, "speedup": 1.0, "extra": ""}]
+    rows = [
+        {
+            "case": "plain single-chain Metropolis loop",
+            "chains": 1,
+            "sweeps": plain_sweeps,
+            "wall_s": walls["plain"],
+            "rate": plain_rate,
+            "speedup": 1.0,
+            "extra": "",
+        }
+    ]
     for method in ("heat-bath", "metropolis"):
         rate = n_sweeps * MC_N * MC_CHAINS / walls[method]
         extra = f"acceptance {results[method].acceptance_rate:.2f}" if method == "metropolis" else ""
-        rows.append({"case": f"monte_carlo, {method}", "chains": MC_CHAINS, "sweeps": n_sweeps,
-                     "wall_s": walls[method], "rate": rate, "speedup": rate / plain_rate, "extra": extra})
+        rows.append(
+            {
+                "case": f"monte_carlo, {method}",
+                "chains": MC_CHAINS,
+                "sweeps": n_sweeps,
+                "wall_s": walls[method],
+                "rate": rate,
+                "speedup": rate / plain_rate,
+                "extra": extra,
+            }
+        )
     rate = many_sweeps * MC_N * MC_MANY_CHAINS / walls["many"]
-    rows.append({"case": f"monte_carlo, heat-bath, {MC_MANY_CHAINS} chains (not the target)",
-                 "chains": MC_MANY_CHAINS, "sweeps": many_sweeps, "wall_s": walls["many"], "rate": rate,
-                 "speedup": rate / plain_rate, "extra": "one run"})
+    rows.append(
+        {
+            "case": f"monte_carlo, heat-bath, {MC_MANY_CHAINS} chains (not the target)",
+            "chains": MC_MANY_CHAINS,
+            "sweeps": many_sweeps,
+            "wall_s": walls["many"],
+            "rate": rate,
+            "speedup": rate / plain_rate,
+            "extra": "one run",
+        }
+    )
 
     _, plain_e = results["plain"]
-    tail = plain_e[len(plain_e) // 5:]
+    tail = plain_e[len(plain_e) // 5 :]
     hb, mh = results["heat-bath"], results["metropolis"]
-    note = (f"energy per spin (a check that all sample the same measure): heat bath {hb.energy / MC_N:.4f} "
-            f"± {hb.energy_err / MC_N:.4f} (tau {hb.tau_energy:.2f} sweeps), Metropolis {mh.energy / MC_N:.4f} "
-            f"± {mh.energy_err / MC_N:.4f} (tau {mh.tau_energy:.2f}), plain loop {np.mean(tail) / MC_N:.4f} "
-            f"(mean of its last {len(tail)} sweeps, one chain, no error bar)")
+    note = (
+        f"energy per spin (a check that all sample the same measure): heat bath {hb.energy / MC_N:.4f} "
+        f"± {hb.energy_err / MC_N:.4f} (tau {hb.tau_energy:.2f} sweeps), Metropolis {mh.energy / MC_N:.4f} "
+        f"± {mh.energy_err / MC_N:.4f} (tau {mh.tau_energy:.2f}), plain loop {np.mean(tail) / MC_N:.4f} "
+        f"(mean of its last {len(tail)} sweeps, one chain, no error bar)"
+    )
     return rows, [note]
 
 
 def mc_table(rows: list[dict]) -> str:
     header = ("implementation", "chains", "sweeps", "wall time [s]", "site updates/s", "speed-up", "note")
-    body = [(r["case"], str(r["chains"]), str(r["sweeps"]), f"{r['wall_s']:.3f}", f"{r['rate']:,.0f}",
-             f"{r['speedup']:.1f}x", r["extra"]) for r in rows]
+    body = [
+        (
+            r["case"],
+            str(r["chains"]),
+            str(r["sweeps"]),
+            f"{r['wall_s']:.3f}",
+            f"{r['rate']:,.0f}",
+            f"{r['speedup']:.1f}x",
+            r["extra"],
+        )
+        for r in rows
+    ]
     return markdown(header, body)
 
 
@@ -163,8 +219,16 @@ def tap_rows(quick: bool) -> None:
         sk = SK(n=n, beta=0.6, field=0.3, rng=0)
         _ = sk.J2  # built once, outside the timing
         wall, res = best_of(lambda: tap(sk), 1 if (quick or n > 2000) else 3)
-        rows.append((str(n), f"{wall:.3f}", str(res.n_iter), "yes" if res.converged else "NO",
-                     f"{np.mean(res.m**2):.5f}", f"{rs.q:.5f}"))
+        rows.append(
+            (
+                str(n),
+                f"{wall:.3f}",
+                str(res.n_iter),
+                "yes" if res.converged else "NO",
+                f"{np.mean(res.m**2):.5f}",
+                f"{rs.q:.5f}",
+            )
+        )
         if n == 2000:
             t2000 = wall
     print("\n## TAP: SK, beta = 0.6, field 0.3\n")
@@ -179,18 +243,22 @@ def main(argv: list[str] | None = None) -> int:
     repeats = 1 if args.quick else 3
     t_start = time.perf_counter()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, scipy {scipy.__version__}, "
-          f"{os.cpu_count()} CPUs, load average {load:.2f}, OPENBLAS_NUM_THREADS="
-          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; wall times best of {repeats}"
-          + (", --quick" if args.quick else ""))
+    print(
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, scipy {scipy.__version__}, "
+        f"{os.cpu_count()} CPUs, load average {load:.2f}, OPENBLAS_NUM_THREADS="
+        f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; wall times best of {repeats}"
+        + (", --quick" if args.quick else "")
+    )
 
     print(f"\n## Exact enumeration: SK, ±1 spins, beta = {BETA:g}, field {FIELD:g}\n")
     sizes = [n for n in EXACT_SIZES if not (args.quick and n > EXACT_TARGET_N)]
     rows = exact_rows(sizes, repeats)
     print(exact_table(rows))
     target = next(r for r in rows if r["n"] == EXACT_TARGET_N)
-    print(f"\nn = {EXACT_TARGET_N}: {target['wall_s']:.3f} s; target < {EXACT_TARGET_S:g} s: "
-          f"{'PASS' if target['wall_s'] < EXACT_TARGET_S else 'MISS'}")
+    print(
+        f"\nn = {EXACT_TARGET_N}: {target['wall_s']:.3f} s; target < {EXACT_TARGET_S:g} s: "
+        f"{'PASS' if target['wall_s'] < EXACT_TARGET_S else 'MISS'}"
+    )
 
     print(f"\n## Monte Carlo: SK, n = {MC_N}, ±1 spins, beta = {BETA:g}, field {FIELD:g}, sequential sweeps\n")
     rows, notes = mc_rows(repeats, args.quick)
@@ -199,8 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     for note in notes:
         print(note)
     for row in rows[1:3]:
-        print(f"speed-up of {row['case']} ({MC_CHAINS} chains): {row['speedup']:.1f}x; target >= "
-              f"{SPEEDUP_TARGET:g}x: {'PASS' if row['speedup'] >= SPEEDUP_TARGET else 'MISS'}")
+        print(
+            f"speed-up of {row['case']} ({MC_CHAINS} chains): {row['speedup']:.1f}x; target >= "
+            f"{SPEEDUP_TARGET:g}x: {'PASS' if row['speedup'] >= SPEEDUP_TARGET else 'MISS'}"
+        )
 
     print("\n## TAP\n")
     tap_rows(args.quick)

@@ -50,7 +50,8 @@ try:
 except ImportError:  # running from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _tables import best_of, markdown  # noqa: E402  (benchmarks/ is the script's directory)
+from _tables import best_of, markdown
+
 from statmech_learn import online
 
 T_MAX_ODE = 1000.0
@@ -75,9 +76,17 @@ def ode_case(K: int, repeats: int, rows) -> tuple[list[dict], dict]:
     init = model.initial_state(overlap=1e-3, rng=0)
     start = time.perf_counter()
     ref = model.integrate(init, t_max=T_MAX_ODE, **REFERENCE)
-    ref_row = {"K": K, "method": REFERENCE["method"], "rtol": REFERENCE["rtol"], "atol": REFERENCE["atol"],
-               "wall_s": time.perf_counter() - start, "n_evaluations": ref.n_evaluations, "max_err": None,
-               "eps_g_final": float(ref.eps_g[-1]), "ok": bool(ref.success and not ref.blew_up)}
+    ref_row = {
+        "K": K,
+        "method": REFERENCE["method"],
+        "rtol": REFERENCE["rtol"],
+        "atol": REFERENCE["atol"],
+        "wall_s": time.perf_counter() - start,
+        "n_evaluations": ref.n_evaluations,
+        "max_err": None,
+        "eps_g_final": float(ref.eps_g[-1]),
+        "ok": bool(ref.success and not ref.blew_up),
+    }
     out = []
     for method, rtol in rows or [(None, None)]:
         if method is None:  # the defaults of integrate()
@@ -88,21 +97,48 @@ def ode_case(K: int, repeats: int, rows) -> tuple[list[dict], dict]:
         wall, traj = best_of(lambda kw=kwargs: model.integrate(init, t_max=T_MAX_ODE, **kw), repeats)
         same_grid = traj.eps_g.shape == ref.eps_g.shape
         err = float(np.max(np.abs(traj.eps_g - ref.eps_g))) if same_grid else math.inf
-        out.append({"K": K, "method": label, "rtol": rtol, "atol": atol, "wall_s": wall,
-                    "n_evaluations": traj.n_evaluations, "max_err": err, "eps_g_final": float(traj.eps_g[-1]),
-                    "ok": bool(traj.success and not traj.blew_up and same_grid)})
+        out.append(
+            {
+                "K": K,
+                "method": label,
+                "rtol": rtol,
+                "atol": atol,
+                "wall_s": wall,
+                "n_evaluations": traj.n_evaluations,
+                "max_err": err,
+                "eps_g_final": float(traj.eps_g[-1]),
+                "ok": bool(traj.success and not traj.blew_up and same_grid),
+            }
+        )
     return out, ref_row
 
 
 def ode_table(rows: list[dict]) -> str:
-    header = ("K = M", "method", "rtol", "atol", "wall time [s]", "RHS evals", "max abs err of eps_g",
-              "eps_g(t = 1000)")
+    header = (
+        "K = M",
+        "method",
+        "rtol",
+        "atol",
+        "wall time [s]",
+        "RHS evals",
+        "max abs err of eps_g",
+        "eps_g(t = 1000)",
+    )
     body = []
     for r in rows:
         err = "reference" if r["max_err"] is None else f"{r['max_err']:.1e}"
-        body.append((str(r["K"]), r["method"] + ("" if r["ok"] else " (FAILED)"), f"{r['rtol']:.0e}",
-                     f"{r['atol']:.0e}", f"{r['wall_s']:.3f}", str(r["n_evaluations"]), err,
-                     f"{r['eps_g_final']:.4e}"))
+        body.append(
+            (
+                str(r["K"]),
+                r["method"] + ("" if r["ok"] else " (FAILED)"),
+                f"{r['rtol']:.0e}",
+                f"{r['atol']:.0e}",
+                f"{r['wall_s']:.3f}",
+                str(r["n_evaluations"]),
+                err,
+                f"{r['eps_g_final']:.4e}",
+            )
+        )
     return markdown(header, body, left=2)
 
 
@@ -143,37 +179,69 @@ def sgd_rows(repeats: int) -> tuple[list[dict], list[str]]:
     for k in range(repeats):  # alternate the three, so that a change of machine load hits all
         t, final = best_of(lambda: plain_loop(SGD_N, SGD_K, SGD_K, SGD_LR, SGD_SEEDS, n_steps), 1)
         wall_loop = t if k == 0 else min(wall_loop, t)
-        t, sim = best_of(lambda: online.simulate(model, N=SGD_N, t_max=SGD_T_MAX, n_seeds=SGD_SEEDS, rng=0,
-                                                 progress=False), 1)
+        t, sim = best_of(
+            lambda: online.simulate(model, N=SGD_N, t_max=SGD_T_MAX, n_seeds=SGD_SEEDS, rng=0, progress=False), 1
+        )
         wall_sim = t if k == 0 else min(wall_sim, t)
         internal = max(internal, sim.steps_per_second)
-        t, chain = best_of(lambda: online.simulate(model, N=SGD_N, t_max=SGD_T_MAX, n_seeds=SGD_SEEDS, rng=0,
-                                                   progress=False, method="overlaps"), 1)
+        t, chain = best_of(
+            lambda: online.simulate(
+                model, N=SGD_N, t_max=SGD_T_MAX, n_seeds=SGD_SEEDS, rng=0, progress=False, method="overlaps"
+            ),
+            1,
+        )
         wall_chain = t if k == 0 else min(wall_chain, t)
     rows = [
-        {"case": "plain per-sample loop (one seed at a time)", "wall_s": wall_loop, "steps_per_s": work / wall_loop,
-         "speedup": 1.0},
-        {"case": "online.simulate (seeds batched), wall time", "wall_s": wall_sim, "steps_per_s": work / wall_sim,
-         "speedup": wall_loop / wall_sim},
-        {"case": "online.simulate, its own steps_per_second", "wall_s": None, "steps_per_s": internal,
-         "speedup": internal * wall_loop / work},
-        {"case": "online.simulate(method='overlaps'), wall time", "wall_s": wall_chain,
-         "steps_per_s": work / wall_chain, "speedup": wall_loop / wall_chain},
+        {
+            "case": "plain per-sample loop (one seed at a time)",
+            "wall_s": wall_loop,
+            "steps_per_s": work / wall_loop,
+            "speedup": 1.0,
+        },
+        {
+            "case": "online.simulate (seeds batched), wall time",
+            "wall_s": wall_sim,
+            "steps_per_s": work / wall_sim,
+            "speedup": wall_loop / wall_sim,
+        },
+        {
+            "case": "online.simulate, its own steps_per_second",
+            "wall_s": None,
+            "steps_per_s": internal,
+            "speedup": internal * wall_loop / work,
+        },
+        {
+            "case": "online.simulate(method='overlaps'), wall time",
+            "wall_s": wall_chain,
+            "steps_per_s": work / wall_chain,
+            "speedup": wall_loop / wall_chain,
+        },
     ]
     eps_loop = np.array([model.eps_g(Q, R, T, np.ones(SGD_K)) for Q, R, T in final])
-    note = (f"eps_g at t = {SGD_T_MAX:g}, mean over seeds (different random starts, a check that both learn): "
-            f"plain loop {eps_loop.mean():.4f}, online.simulate {sim.eps_g[-1]:.4f}, overlaps "
-            f"{chain.eps_g[-1]:.4f} (t = 0: {sim.eps_g[0]:.4f})")
-    bound = ("the weights methods draw the same N Gaussians per sample-step, so batching only removes the "
-             "per-step overhead; the overlap chain (the same Markov chain of the overlaps, exact in law) "
-             "costs O((K + M)^2) per step")
+    note = (
+        f"eps_g at t = {SGD_T_MAX:g}, mean over seeds (different random starts, a check that both learn): "
+        f"plain loop {eps_loop.mean():.4f}, online.simulate {sim.eps_g[-1]:.4f}, overlaps "
+        f"{chain.eps_g[-1]:.4f} (t = 0: {sim.eps_g[0]:.4f})"
+    )
+    bound = (
+        "the weights methods draw the same N Gaussians per sample-step, so batching only removes the "
+        "per-step overhead; the overlap chain (the same Markov chain of the overlaps, exact in law) "
+        "costs O((K + M)^2) per step"
+    )
     return rows, [note, bound]
 
 
 def sgd_table(rows: list[dict]) -> str:
     header = ("implementation", "wall time [s]", "sample-steps/s", "speed-up")
-    body = [(r["case"], "" if r["wall_s"] is None else f"{r['wall_s']:.3f}", f"{r['steps_per_s']:,.0f}",
-             f"{r['speedup']:.2f}x") for r in rows]
+    body = [
+        (
+            r["case"],
+            "" if r["wall_s"] is None else f"{r['wall_s']:.3f}",
+            f"{r['steps_per_s']:,.0f}",
+            f"{r['speedup']:.2f}x",
+        )
+        for r in rows
+    ]
     return markdown(header, body)
 
 
@@ -183,29 +251,39 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     repeats = 1 if args.quick else 3
     t_start = time.perf_counter()
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, scipy {scipy.__version__}, "
-          f"{os.cpu_count()} CPUs; wall times best of {repeats} (ODEs), {min(repeats, 2)} (SGD)"
-          + (", --quick" if args.quick else ""))
+    print(
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, scipy {scipy.__version__}, "
+        f"{os.cpu_count()} CPUs; wall times best of {repeats} (ODEs), {min(repeats, 2)} (SGD)"
+        + (", --quick" if args.quick else "")
+    )
 
     print(f"\n## Overlap ODEs: soft committee, erf, lr = 0.5, t = 0 .. {T_MAX_ODE:g}\n")
     rows10, ref10 = ode_case(10, repeats, ODE_ROWS_QUICK if args.quick else ODE_ROWS)
     rows2, ref2 = ode_case(2, repeats, None)
     print(ode_table([ref10, *rows10, ref2, *rows2]))
-    print("\nDOP853 rows: the references, each computed once; errors are max |eps_g - eps_g_ref| over the "
-          "401-point output grid.")
-    print(f"scale reference, not measured here: pyscm (Cython, fixed-step Euler) about {PYSCM_SECONDS:g} s "
-          f"for K = M = 2 to t = 1000; K = M = 2 above: {rows2[0]['wall_s']:.3f} s.")
+    print(
+        "\nDOP853 rows: the references, each computed once; errors are max |eps_g - eps_g_ref| over the "
+        "401-point output grid."
+    )
+    print(
+        f"scale reference, not measured here: pyscm (Cython, fixed-step Euler) about {PYSCM_SECONDS:g} s "
+        f"for K = M = 2 to t = 1000; K = M = 2 above: {rows2[0]['wall_s']:.3f} s."
+    )
     good = [r for r in rows10 if r["ok"] and r["max_err"] < ACCURACY]
     if good:
         best = min(good, key=lambda r: r["wall_s"])
         verdict = "PASS" if best["wall_s"] < ODE_TARGET_S else "MISS"
-        print(f"fastest K = M = 10 row with accuracy < {ACCURACY:.0e}: {best['method']} rtol {best['rtol']:.0e} "
-              f"in {best['wall_s']:.3f} s ({best['max_err']:.1e}); target < {ODE_TARGET_S:g} s: {verdict}")
+        print(
+            f"fastest K = M = 10 row with accuracy < {ACCURACY:.0e}: {best['method']} rtol {best['rtol']:.0e} "
+            f"in {best['wall_s']:.3f} s ({best['max_err']:.1e}); target < {ODE_TARGET_S:g} s: {verdict}"
+        )
     else:
         print(f"no K = M = 10 row reached accuracy < {ACCURACY:.0e}; target < {ODE_TARGET_S:g} s: MISS")
 
-    print(f"\n## Online SGD: N = {SGD_N}, K = M = {SGD_K}, erf, lr = {SGD_LR:g}, {SGD_SEEDS} seeds, "
-          f"t_max = {SGD_T_MAX:g} ({round(SGD_T_MAX * SGD_N)} steps)\n")
+    print(
+        f"\n## Online SGD: N = {SGD_N}, K = M = {SGD_K}, erf, lr = {SGD_LR:g}, {SGD_SEEDS} seeds, "
+        f"t_max = {SGD_T_MAX:g} ({round(SGD_T_MAX * SGD_N)} steps)\n"
+    )
     rows, notes = sgd_rows(min(repeats, 2))
     print(sgd_table(rows))
     print()
@@ -213,8 +291,10 @@ def main(argv: list[str] | None = None) -> int:
         print(note)
     for row in (rows[1], rows[3]):
         speedup = row["speedup"]
-        print(f"speed-up of {row['case'].split(', wall')[0]}: {speedup:.2f}x; target >= {SPEEDUP_TARGET:g}x: "
-              f"{'PASS' if speedup >= SPEEDUP_TARGET else 'MISS'}")
+        print(
+            f"speed-up of {row['case'].split(', wall')[0]}: {speedup:.2f}x; target >= {SPEEDUP_TARGET:g}x: "
+            f"{'PASS' if speedup >= SPEEDUP_TARGET else 'MISS'}"
+        )
     print(f"\ntotal wall time: {time.perf_counter() - t_start:.1f} s")
     return 0
 

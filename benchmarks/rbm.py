@@ -68,9 +68,9 @@ except ImportError:  # running from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sklearn
+from _tables import best_of, markdown
 from sklearn.neural_network import BernoulliRBM
 
-from _tables import best_of, markdown  # noqa: E402  (benchmarks/ is the script's directory)
 from statmech_learn.errors import ConvergenceWarning
 from statmech_learn.meanfield.datasets import digits
 from statmech_learn.meanfield.partition import log_marginal_visible
@@ -90,8 +90,9 @@ SK_PARTIAL = "scikit-learn BernoulliRBM, partial_fit per minibatch"
 
 
 def our_rbm(method: str, n_hidden: int = N_HIDDEN) -> RBM:
-    return RBM(n_hidden, method=method, learning_rate=LR, n_iter=1, batch_size=BATCH, learning_curve="none",
-               random_state=0)
+    return RBM(
+        n_hidden, method=method, learning_rate=LR, n_iter=1, batch_size=BATCH, learning_curve="none", random_state=0
+    )
 
 
 def sk_rbm(n_iter: int = 1) -> BernoulliRBM:
@@ -102,7 +103,7 @@ def sk_epoch(model: BernoulliRBM, X: np.ndarray, rng: np.random.Generator) -> No
     """One epoch of scikit-learn's model: ``partial_fit`` on each minibatch of a shuffled order."""
     order = rng.permutation(X.shape[0])
     for start in range(0, X.shape[0], BATCH):
-        model.partial_fit(X[order[start:start + BATCH]])
+        model.partial_fit(X[order[start : start + BATCH]])
 
 
 def mean_field_note(model: RBM, epochs: int, n_samples: int) -> str:
@@ -122,7 +123,7 @@ def epoch_rows(X: np.ndarray, repeats: int) -> list[dict]:
     sk_partial, sk_rng = sk_rbm(), np.random.default_rng(0)
     sk_epoch(sk_partial, X, sk_rng)
     sk_rbm().fit(X)  # warm-up
-    walls = {name: math.inf for name in (*OUR_METHODS, SK_FIT, SK_PARTIAL)}
+    walls = dict.fromkeys((*OUR_METHODS, SK_FIT, SK_PARTIAL), math.inf)
     for _ in range(repeats):
         for m, model in ours.items():
             walls[m] = min(walls[m], best_of(lambda mod=model: mod.partial_fit(X), 1)[0])
@@ -130,8 +131,14 @@ def epoch_rows(X: np.ndarray, repeats: int) -> list[dict]:
         walls[SK_PARTIAL] = min(walls[SK_PARTIAL], best_of(lambda: sk_epoch(sk_partial, X, sk_rng), 1)[0])
     rows = []
     for m, model in ours.items():
-        rows.append({"method": f"RBM, method='{m}'", "key": m, "wall_s": walls[m],
-                     "note": mean_field_note(model, 1 + repeats, X.shape[0])})
+        rows.append(
+            {
+                "method": f"RBM, method='{m}'",
+                "key": m,
+                "wall_s": walls[m],
+                "note": mean_field_note(model, 1 + repeats, X.shape[0]),
+            }
+        )
     for name in (SK_FIT, SK_PARTIAL):
         rows.append({"method": name, "key": name, "wall_s": walls[name], "note": ""})
     for r in rows:
@@ -185,14 +192,32 @@ def likelihood_rows(X: np.ndarray, budget: float) -> tuple[list[dict], list[str]
         epochs, used, last, failure = train_for(lambda mod=model: mod.partial_fit(train), budget)
         te, tr = (math.nan, math.nan) if failure else (model.score(test), model.score(train))
         note = failure or mean_field_note(model, epochs, train.shape[0])
-        rows.append({"method": f"RBM, method='{m}'", "epochs": str(epochs), "used_s": used, "last_s": last,
-                     "test": te, "train": tr, "note": note})
+        rows.append(
+            {
+                "method": f"RBM, method='{m}'",
+                "epochs": str(epochs),
+                "used_s": used,
+                "last_s": last,
+                "test": te,
+                "train": tr,
+                "note": note,
+            }
+        )
 
     sk, rng = sk_rbm(), np.random.default_rng(0)
     epochs, used, last, _ = train_for(lambda: sk_epoch(sk, train, rng), budget)
     te, tr = score_params(holder, sk.components_, sk.intercept_visible_, sk.intercept_hidden_, test, train)
-    rows.append({"method": SK_PARTIAL, "epochs": str(epochs), "used_s": used, "last_s": last, "test": te, "train": tr,
-                 "note": "" if math.isfinite(te) else "parameters not finite"})
+    rows.append(
+        {
+            "method": SK_PARTIAL,
+            "epochs": str(epochs),
+            "used_s": used,
+            "last_s": last,
+            "test": te,
+            "train": tr,
+            "note": "" if math.isfinite(te) else "parameters not finite",
+        }
+    )
     hidden_diff = float(np.max(np.abs(sk.transform(test) - holder.transform(test))))
     free = getattr(sk, "_free_energy", None)
     if free is not None:
@@ -200,36 +225,70 @@ def likelihood_rows(X: np.ndarray, budget: float) -> tuple[list[dict], list[str]
         fe_text = f", of -free energy vs log p*(v) {fe_diff:.1e}"
     else:
         fe_text = ""
-    notes.append(f"parameter copy check (scikit-learn -> RBM, held-out images): max |difference| of hidden means "
-                 f"{hidden_diff:.1e}{fe_text}")
+    notes.append(
+        f"parameter copy check (scikit-learn -> RBM, held-out images): max |difference| of hidden means "
+        f"{hidden_diff:.1e}{fe_text}"
+    )
 
     one, _ = best_of(lambda: sk_rbm().fit(train), 3)
     n_iter = max(1, int(budget / one))
     sk_fit = sk_rbm(n_iter)
     used, _ = best_of(lambda: sk_fit.fit(train), 1)
-    te, tr = score_params(holder, sk_fit.components_, sk_fit.intercept_visible_, sk_fit.intercept_hidden_, test,
-                          train)
-    rows.append({"method": f"scikit-learn BernoulliRBM, fit(n_iter={n_iter})", "epochs": str(n_iter),
-                 "used_s": used, "last_s": math.nan, "test": te, "train": tr,
-                 "note": f"n_iter = budget / {one:.4f} s"})
+    te, tr = score_params(holder, sk_fit.components_, sk_fit.intercept_visible_, sk_fit.intercept_hidden_, test, train)
+    rows.append(
+        {
+            "method": f"scikit-learn BernoulliRBM, fit(n_iter={n_iter})",
+            "epochs": str(n_iter),
+            "used_s": used,
+            "last_s": math.nan,
+            "test": te,
+            "train": tr,
+            "note": f"n_iter = budget / {one:.4f} s",
+        }
+    )
 
     p = np.clip(train.mean(axis=0), 1e-3, 1 - 1e-3)
     log_p, log_q = np.log(p), np.log1p(-p)
-    rows.append({"method": "independent pixels (reference)", "epochs": "-", "used_s": math.nan, "last_s": math.nan,
-                 "test": float(np.mean(test @ log_p + (1 - test) @ log_q)),
-                 "train": float(np.mean(train @ log_p + (1 - train) @ log_q)), "note": "training marginals"})
+    rows.append(
+        {
+            "method": "independent pixels (reference)",
+            "epochs": "-",
+            "used_s": math.nan,
+            "last_s": math.nan,
+            "test": float(np.mean(test @ log_p + (1 - test) @ log_q)),
+            "train": float(np.mean(train @ log_p + (1 - train) @ log_q)),
+            "note": "training marginals",
+        }
+    )
     return rows, notes
 
 
 def likelihood_table(rows: list[dict]) -> str:
-    header = ("method", "epochs", "training time [s]", "last epoch [s]", "held-out log-likelihood / image",
-              "train log-likelihood / image", "note")
+    header = (
+        "method",
+        "epochs",
+        "training time [s]",
+        "last epoch [s]",
+        "held-out log-likelihood / image",
+        "train log-likelihood / image",
+        "note",
+    )
 
     def sec(x: float, digits: int) -> str:
         return "" if math.isnan(x) else f"{x:.{digits}f}"
 
-    body = [(r["method"], r["epochs"], sec(r["used_s"], 2), sec(r["last_s"], 3), f"{r['test']:.3f}",
-             f"{r['train']:.3f}", r["note"]) for r in rows]
+    body = [
+        (
+            r["method"],
+            r["epochs"],
+            sec(r["used_s"], 2),
+            sec(r["last_s"], 3),
+            f"{r['test']:.3f}",
+            f"{r['train']:.3f}",
+            r["note"],
+        )
+        for r in rows
+    ]
     return markdown(header, body)
 
 
@@ -237,8 +296,13 @@ def likelihood_table(rows: list[dict]) -> str:
 def score_row(X: np.ndarray, repeats: int) -> dict:
     model = our_rbm("pcd", SCORE_HIDDEN).fit(X)
     wall, ll = best_of(lambda: model.score_samples(X), repeats)
-    return {"hidden": SCORE_HIDDEN, "terms": 2**SCORE_HIDDEN, "images": X.shape[0], "wall_s": wall,
-            "ll": float(np.mean(ll))}
+    return {
+        "hidden": SCORE_HIDDEN,
+        "terms": 2**SCORE_HIDDEN,
+        "images": X.shape[0],
+        "wall_s": wall,
+        "ll": float(np.mean(ll)),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,30 +314,40 @@ def main(argv: list[str] | None = None) -> int:
     score_repeats = 1 if args.quick else 3
     t_start = time.perf_counter()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, scipy {scipy.__version__}, scikit-learn "
-          f"{sklearn.__version__}, {os.cpu_count()} CPUs, load average {load:.2f}, OPENBLAS_NUM_THREADS="
-          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; epoch times best of {repeats}, budget {budget:g} s"
-          + (", --quick" if args.quick else ""))
+    print(
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, scipy {scipy.__version__}, scikit-learn "
+        f"{sklearn.__version__}, {os.cpu_count()} CPUs, load average {load:.2f}, OPENBLAS_NUM_THREADS="
+        f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; epoch times best of {repeats}, budget {budget:g} s"
+        + (", --quick" if args.quick else "")
+    )
     X, _ = digits(binarize=True)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the failures are counted in the tables
 
-        print(f"\n## One epoch: binarised digits ({X.shape[0]} x {X.shape[1]}), {N_HIDDEN} hidden units, "
-              f"batch size {BATCH}, learning rate {LR:g}\n")
+        print(
+            f"\n## One epoch: binarised digits ({X.shape[0]} x {X.shape[1]}), {N_HIDDEN} hidden units, "
+            f"batch size {BATCH}, learning rate {LR:g}\n"
+        )
         rows = epoch_rows(X, repeats)
         print(epoch_table(rows))
         by_key = {r["key"]: r for r in rows}
         tap_ratio = by_key["tap"]["ratio"]
-        print(f"\nTAP epoch {by_key['tap']['wall_s']:.4f} s = {tap_ratio:.2f}x scikit-learn's fit epoch "
-              f"({by_key[SK_FIT]['wall_s']:.4f} s); target <= {EPOCH_TARGET:g}x: "
-              f"{'PASS' if tap_ratio <= EPOCH_TARGET else 'MISS'}")
-        print(f"TAP epoch against scikit-learn's partial_fit epoch ({by_key[SK_PARTIAL]['wall_s']:.4f} s): "
-              f"{by_key['tap']['wall_s'] / by_key[SK_PARTIAL]['wall_s']:.2f}x (not the target)")
+        print(
+            f"\nTAP epoch {by_key['tap']['wall_s']:.4f} s = {tap_ratio:.2f}x scikit-learn's fit epoch "
+            f"({by_key[SK_FIT]['wall_s']:.4f} s); target <= {EPOCH_TARGET:g}x: "
+            f"{'PASS' if tap_ratio <= EPOCH_TARGET else 'MISS'}"
+        )
+        print(
+            f"TAP epoch against scikit-learn's partial_fit epoch ({by_key[SK_PARTIAL]['wall_s']:.4f} s): "
+            f"{by_key['tap']['wall_s'] / by_key[SK_PARTIAL]['wall_s']:.2f}x (not the target)"
+        )
         print(f"TAP mean-field starts that did not converge: {by_key['tap']['note']}")
 
-        print(f"\n## Log-likelihood after {budget:g} s of training: {N_TRAIN} training images, "
-              f"{X.shape[0] - N_TRAIN} held out (seed {SPLIT_SEED})\n")
+        print(
+            f"\n## Log-likelihood after {budget:g} s of training: {N_TRAIN} training images, "
+            f"{X.shape[0] - N_TRAIN} held out (seed {SPLIT_SEED})\n"
+        )
         rows, notes = likelihood_rows(X, budget)
         print(likelihood_table(rows))
         print()
@@ -282,12 +356,22 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\n## Exact log-likelihood, {SCORE_HIDDEN} hidden units, all {X.shape[0]} images\n")
     r = score_row(X, score_repeats)
-    print(markdown(("hidden units", "configurations summed", "images", "score_samples wall time [s]",
-                    "mean log-likelihood / image"),
-                   [(str(r["hidden"]), f"{r['terms']:,}", str(r["images"]), f"{r['wall_s']:.3f}",
-                     f"{r['ll']:.3f}")]))
-    print(f"\nscore_samples with {SCORE_HIDDEN} hidden units: {r['wall_s']:.3f} s; target < {SCORE_TARGET_S:g} s: "
-          f"{'PASS' if r['wall_s'] < SCORE_TARGET_S else 'MISS'}")
+    print(
+        markdown(
+            (
+                "hidden units",
+                "configurations summed",
+                "images",
+                "score_samples wall time [s]",
+                "mean log-likelihood / image",
+            ),
+            [(str(r["hidden"]), f"{r['terms']:,}", str(r["images"]), f"{r['wall_s']:.3f}", f"{r['ll']:.3f}")],
+        )
+    )
+    print(
+        f"\nscore_samples with {SCORE_HIDDEN} hidden units: {r['wall_s']:.3f} s; target < {SCORE_TARGET_S:g} s: "
+        f"{'PASS' if r['wall_s'] < SCORE_TARGET_S else 'MISS'}"
+    )
     print(f"\ntotal wall time: {time.perf_counter() - t_start:.1f} s")
     return 0
 

@@ -48,8 +48,10 @@ def _v_prior(qh: float) -> float:
         return phi(xi) / np.cosh(min(abs(qh + s * xi), 350.0)) ** 2
 
     c = -s  # where the argument vanishes
-    return sum(quad(f, a, b, epsabs=1e-300, epsrel=1e-13, limit=400)[0]
-               for a, b in [(-np.inf, c - 1), (c - 1, c + 1), (c + 1, np.inf)])
+    return sum(
+        quad(f, a, b, epsabs=1e-300, epsrel=1e-13, limit=400)[0]
+        for a, b in [(-np.inf, c - 1), (c - 1, c + 1), (c + 1, np.inf)]
+    )
 
 
 def reference_uninformed_q(alpha: float) -> float:

@@ -39,7 +39,7 @@ try:
 except ImportError:  # running from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import statmech_learn as sml  # noqa: E402
+import statmech_learn as sml
 
 L2 = 1e-3
 ALPHAS = np.linspace(0.2, 10.0, 50)
@@ -52,6 +52,7 @@ def _phi(x: float) -> float:
 
 def _prox_u(a: float, V: float) -> float:
     """u = y p: root of u - a - V sigma(-u) in [a, a + V]."""
+
     def f(u):
         return u - a - V * expit(-u)
 
@@ -72,8 +73,11 @@ def reference_map(alpha: float, m: float, q: float, V: float, rho: float = 1.0):
 
     def p_label(y, xi):  # P(y | xi) = int Du 1{y (a xi + sqrt(Vs) u) > 0}, inner quad
         z0 = -a * xi / sv
-        return quad(_phi, z0, np.inf, epsabs=0, epsrel=1e-13)[0] if y > 0 else \
-            quad(_phi, -np.inf, z0, epsabs=0, epsrel=1e-13)[0]
+        return (
+            quad(_phi, z0, np.inf, epsabs=0, epsrel=1e-13)[0]
+            if y > 0
+            else quad(_phi, -np.inf, z0, epsabs=0, epsrel=1e-13)[0]
+        )
 
     def parts(xi):
         out = []
@@ -89,7 +93,9 @@ def reference_map(alpha: float, m: float, q: float, V: float, rho: float = 1.0):
         return out
 
     def integral(select):
-        f = (lambda xi: _phi(xi) * sum(select(*t) for t in parts(xi)))
+        def f(xi):
+            return _phi(xi) * sum(select(*t) for t in parts(xi))
+
         x_plus = 2 * np.arcsinh(0.5 * np.sqrt(V))
         kinks = [x_plus + V / np.expm1(x_plus), -x_plus + V / np.expm1(-x_plus)]
         pts = sorted({0.0, *[s * k / sq for k in kinks for s in (1, -1)]})
@@ -123,13 +129,14 @@ def square_loss_table() -> None:
     for the Gaussian teacher also against the random-matrix formula ridge_test_error.
     """
     alphas = np.linspace(0.2, 5.0, 20)
-    cases = [("ridge, Gaussian noise 0.5, l2 = 0.1", "gaussian", sml.gibbs.GaussianNoise(0.5), 0.1),
-             ("ridge, Gaussian noise 0.5, l2 = 1e-3", "gaussian", sml.gibbs.GaussianNoise(0.5), 1e-3),
-             ("square loss, sign teacher, l2 = 0.1", "gaussian", "sign", 0.1),
-             ("ridgeless, Gaussian noise 0.5", "gaussian", sml.gibbs.GaussianNoise(0.5), 0.0)]
+    cases = [
+        ("ridge, Gaussian noise 0.5, l2 = 0.1", "gaussian", sml.gibbs.GaussianNoise(0.5), 0.1),
+        ("ridge, Gaussian noise 0.5, l2 = 1e-3", "gaussian", sml.gibbs.GaussianNoise(0.5), 1e-3),
+        ("square loss, sign teacher, l2 = 0.1", "gaussian", "sign", 0.1),
+        ("ridgeless, Gaussian noise 0.5", "gaussian", sml.gibbs.GaussianNoise(0.5), 0.0),
+    ]
     print(f"square loss, {alphas.size} loads in [{alphas[0]:g}, {alphas[-1]:g}] (best of 5 for the closed form)\n")
-    print(f"{'case':<40}{'closed [ms]':>12}{'generic [ms]':>14}{'speed-up':>10}{'max |d eps_g|':>15}"
-          f"{'vs RMT':>10}")
+    print(f"{'case':<40}{'closed [ms]':>12}{'generic [ms]':>14}{'speed-up':>10}{'max |d eps_g|':>15}{'vs RMT':>10}")
     for label, prior, channel, l2 in cases:
         model = sml.TeacherStudent(prior=prior, channel=channel, student=sml.ERM("square", l2))
         fast = sml.replica.solve(model, alphas)
@@ -163,22 +170,32 @@ def main() -> None:
         curve = sml.replica.solve(model, ALPHAS, **kw)
         dt = time.perf_counter() - t0
         rows.append((label, dt, curve))
-    print(f"logistic ERM, Gaussian teacher, sign channel, l2 = {L2:g}, {ALPHAS.size} loads in "
-          f"[{ALPHAS[0]:g}, {ALPHAS[-1]:g}], tol 1e-10\n")
-    print(f"{'solver':<14}{'total [s]':>10}{'per point [ms]':>16}{'iterations':>12}{'max residual':>14}"
-          f"{'all converged':>15}")
+    print(
+        f"logistic ERM, Gaussian teacher, sign channel, l2 = {L2:g}, {ALPHAS.size} loads in "
+        f"[{ALPHAS[0]:g}, {ALPHAS[-1]:g}], tol 1e-10\n"
+    )
+    print(
+        f"{'solver':<14}{'total [s]':>10}{'per point [ms]':>16}{'iterations':>12}{'max residual':>14}"
+        f"{'all converged':>15}"
+    )
     for label, dt, c in rows:
-        print(f"{label:<14}{dt:>10.2f}{1e3 * dt / ALPHAS.size:>16.1f}{int(np.sum(c.n_iter)):>12d}"
-              f"{np.max(c.residual):>14.2e}{str(bool(np.all(c.converged))):>15}")
+        print(
+            f"{label:<14}{dt:>10.2f}{1e3 * dt / ALPHAS.size:>16.1f}{int(np.sum(c.n_iter)):>12d}"
+            f"{np.max(c.residual):>14.2e}{bool(np.all(c.converged))!s:>15}"
+        )
     curve = rows[0][2]
     other = rows[1][2]
-    print(f"\nvectorised vs continuation: max |delta eps_g| = "
-          f"{np.max(np.abs(curve.generalization_error - other.generalization_error)):.2e}")
+    print(
+        f"\nvectorised vs continuation: max |delta eps_g| = "
+        f"{np.max(np.abs(curve.generalization_error - other.generalization_error)):.2e}"
+    )
 
     print("\nreference (scipy.integrate.quad, brentq prox) at the project's fixed point:")
-    print(f"{'alpha':>6}{'eps_g project':>16}{'eps_g ref':>16}{'|F_ref(x)-x|/x':>16}{'conjugates rel':>16}"
-          f"{'ref time [s]':>14}")
-    for alpha in (REF_ALPHAS[1:2] if args.quick else REF_ALPHAS):
+    print(
+        f"{'alpha':>6}{'eps_g project':>16}{'eps_g ref':>16}{'|F_ref(x)-x|/x':>16}{'conjugates rel':>16}"
+        f"{'ref time [s]':>14}"
+    )
+    for alpha in REF_ALPHAS[1:2] if args.quick else REF_ALPHAS:
         one = sml.replica.solve(model, np.array([alpha]), tol=1e-12)
         m, q, V = float(one.m[0]), float(one.q[0]), float(one.V[0])
         t0 = time.perf_counter()
@@ -187,8 +204,7 @@ def main() -> None:
         fix = max(abs(m2 - m) / np.sqrt(q), abs(q2 - q) / q, abs(V2 - V) / V)
         conj = max(abs(mh / one.mhat[0] - 1), abs(qh / one.qhat[0] - 1), abs(Vh / one.Vhat[0] - 1))
         eg_ref = np.arccos(m2 / np.sqrt(q2)) / np.pi
-        print(f"{alpha:>6g}{one.generalization_error[0]:>16.12f}{eg_ref:>16.12f}{fix:>16.2e}{conj:>16.2e}"
-              f"{dt:>14.1f}")
+        print(f"{alpha:>6g}{one.generalization_error[0]:>16.12f}{eg_ref:>16.12f}{fix:>16.2e}{conj:>16.2e}{dt:>14.1f}")
 
 
 if __name__ == "__main__":

@@ -32,9 +32,10 @@ try:
 except ImportError:  # running from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _tables import best_of, markdown  # noqa: E402  (benchmarks/ is the script's directory)
-from statmech_learn import dynamics  # noqa: E402
-from statmech_learn.reweight import AdjustedBatchSampler  # noqa: E402
+from _tables import best_of, markdown
+
+from statmech_learn import dynamics
+from statmech_learn.reweight import AdjustedBatchSampler
 
 N_SAMPLER, TARGET_BATCH = 10**6, 64.0
 D, N_DATA, BATCH, LR, CHAINS = 10, 2000, 8, 0.05, 64
@@ -90,15 +91,17 @@ def main(argv: list[str] | None = None) -> int:
 
     rate, count = sampler_rate(repeats)
     print("\n## Error-carry sampler: 10^6 samples, target 64\n")
-    print(markdown(("case", "batches per epoch", "batches/s"),
-                   [("AdjustedBatchSampler", f"{count:,}", f"{rate:,.0f}")]))
+    print(
+        markdown(("case", "batches per epoch", "batches/s"), [("AdjustedBatchSampler", f"{count:,}", f"{rate:,.0f}")])
+    )
     print(f"\nsampler: {rate:,.0f} batches/s; target > 10,000: {'PASS' if rate > 1e4 else 'MISS'}")
 
     rng = np.random.default_rng(1)
     problem = dynamics.LinearRegression.random(n=N_DATA, d=D, noise=0.5, rng=rng)
     X, y = problem.X, problem.y
-    wall_vec, _ = best_of(lambda: dynamics.simulate_sgd(problem, LR, steps, batch_size=BATCH, n_chains=CHAINS,
-                                                        rng=2), repeats)
+    wall_vec, _ = best_of(
+        lambda: dynamics.simulate_sgd(problem, LR, steps, batch_size=BATCH, n_chains=CHAINS, rng=2), repeats
+    )
     wall_plain, _ = best_of(lambda: plain_sgd(X, y, plain_steps, np.random.default_rng(3)), repeats)
     sgd_vec, sgd_plain = steps * CHAINS / wall_vec, plain_steps / wall_plain
     precision = np.diag(np.linspace(1.0, 4.0, D))
@@ -107,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     wall_lp, acc = best_of(lambda: plain_mala(precision, plain_steps, 0.3, np.random.default_rng(5)), repeats)
     lv_vec, lv_plain = steps * CHAINS / wall_lv, plain_steps / wall_lp
     print(f"\n## Vectorised chains ({CHAINS}) against plain single-chain loops, d = {D}\n")
-    rows = [("simulate_sgd, linear regression", f"{sgd_vec:,.0f}", f"{sgd_plain:,.0f}", f"{sgd_vec / sgd_plain:.1f}x"),
-            ("langevin (MALA), Gaussian energy", f"{lv_vec:,.0f}", f"{lv_plain:,.0f}", f"{lv_vec / lv_plain:.1f}x")]
+    rows = [
+        ("simulate_sgd, linear regression", f"{sgd_vec:,.0f}", f"{sgd_plain:,.0f}", f"{sgd_vec / sgd_plain:.1f}x"),
+        ("langevin (MALA), Gaussian energy", f"{lv_vec:,.0f}", f"{lv_plain:,.0f}", f"{lv_vec / lv_plain:.1f}x"),
+    ]
     print(markdown(("case", "vectorised chain-steps/s", "plain loop chain-steps/s", "speed-up"), rows))
     print(f"\nMALA acceptance: vectorised {run.acceptance_rate:.3f}, plain loop {acc:.3f}")
     for name, ratio in (("SGD", sgd_vec / sgd_plain), ("Langevin", lv_vec / lv_plain)):

@@ -43,7 +43,7 @@ try:
 except ImportError:  # running from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from statmech_learn.sweep import Grid, sweep  # noqa: E402
+from statmech_learn.sweep import Grid, sweep
 
 
 def trivial(x: int) -> dict:
@@ -98,8 +98,9 @@ def monte_carlo_rows(n_seeds: int) -> tuple[list[dict], list[str]]:
     with ProcessPoolExecutor(2) as ex:
         ex.submit(int).result()  # start the workers before timing
         table, wall = timed(lambda: sweep(gaussian_tail, grid, executor=ex, progress=False))
-    rows.append({"case": "Monte Carlo, ProcessPoolExecutor(2)", "points": len(grid), "wall": wall,
-                 "base": rows[0]["wall"]})
+    rows.append(
+        {"case": "Monte Carlo, ProcessPoolExecutor(2)", "points": len(grid), "wall": wall, "base": rows[0]["wall"]}
+    )
     same = [without_wall_time(table) == without_wall_time(reference)]
     try:
         from dask.distributed import Client, LocalCluster
@@ -111,14 +112,19 @@ def monte_carlo_rows(n_seeds: int) -> tuple[list[dict], list[str]]:
         with cluster, Client(cluster) as client:
             executor = client.get_executor()
             sweep(trivial, Grid(x=range(4)), executor=executor, progress=False)  # workers import the package
-            notes.append(f"Dask LocalCluster start-up and warm-up: {time.perf_counter() - start:.2f} s (not in the row)")
+            notes.append(
+                f"Dask LocalCluster start-up and warm-up: {time.perf_counter() - start:.2f} s (not in the row)"
+            )
             table, wall = timed(lambda: sweep(gaussian_tail, grid, executor=executor, progress=False))
             _, raw = timed(lambda: client.gather(client.map(bare_point, list(grid), pure=False)))
-            notes.append(f"the same points through a bare client.map (no sweep machinery): {raw:.3f} s; "
-                         f"time in the function summed over the Dask workers {sum(table.column('_wall_time')):.2f} s "
-                         f"against {sum(reference.column('_wall_time')):.2f} s in-process")
-        rows.append({"case": "Monte Carlo, Dask LocalCluster(2)", "points": len(grid), "wall": wall,
-                     "base": rows[0]["wall"]})
+            notes.append(
+                f"the same points through a bare client.map (no sweep machinery): {raw:.3f} s; "
+                f"time in the function summed over the Dask workers {sum(table.column('_wall_time')):.2f} s "
+                f"against {sum(reference.column('_wall_time')):.2f} s in-process"
+            )
+        rows.append(
+            {"case": "Monte Carlo, Dask LocalCluster(2)", "points": len(grid), "wall": wall, "base": rows[0]["wall"]}
+        )
         same.append(without_wall_time(table) == without_wall_time(reference))
     notes.append(f"Monte Carlo tables equal to the in-process one: {all(same)}")
     return rows, notes
@@ -135,8 +141,14 @@ def separability_rows(n_seeds: int) -> tuple[list[dict], list[str]]:
     with ProcessPoolExecutor(2) as ex:
         ex.submit(int).result()
         table, wall = timed(lambda: sweep(separability_point, grid, executor=ex, progress=False))
-    rows.append({"case": "separability_point, ProcessPoolExecutor(2)", "points": len(grid), "wall": wall,
-                 "base": rows[0]["wall"]})
+    rows.append(
+        {
+            "case": "separability_point, ProcessPoolExecutor(2)",
+            "points": len(grid),
+            "wall": wall,
+            "base": rows[0]["wall"],
+        }
+    )
     same = without_wall_time(table) == without_wall_time(reference)
     return rows, [f"separability tables equal to the in-process one: {same}"]
 
@@ -148,8 +160,9 @@ def print_table(rows: list[dict]) -> None:
     for r in rows:
         speed = f"{r['base'] / r['wall']:.2f}x" if "base" in r else ""
         over = f"{r['overhead_ms'] * 1e3:.1f} us" if "overhead_ms" in r else ""
-        print(f"{r['case']:<44} {r['points']:>7} {r['wall']:>9.3f} {r['points'] / r['wall']:>10.1f} "
-              f"{speed:>9} {over:>12}")
+        print(
+            f"{r['case']:<44} {r['points']:>7} {r['wall']:>9.3f} {r['points'] / r['wall']:>10.1f} {speed:>9} {over:>12}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,8 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n_points = args.points or (2_000 if args.quick else 20_000)
 
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs"
-          + (", --quick" if args.quick else ""))
+    print(
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs"
+        + (", --quick" if args.quick else "")
+    )
     rows = overhead_rows(n_points)
     mc, notes = monte_carlo_rows(4 if args.quick else 8)
     sep, sep_notes = separability_rows(1 if args.quick else 4)

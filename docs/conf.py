@@ -150,6 +150,7 @@ html_static_path: list[str] = []
 
 # -- The gallery and the API coverage check ----------------------------------------------------------
 
+
 def _gallery(app) -> None:
     """Write docs/gallery.md from a directory of reproduction outputs (builder-inited)."""
     import make_gallery
@@ -186,8 +187,9 @@ def _api_coverage(app, env) -> None:
                 continue
             if modname == "statmech_learn" and id(obj) in documented_ids:
                 continue  # a top-level re-export, documented where it is defined
-            log.warning(f"public name {modname}.{name} is not documented in docs/api/",
-                        type="statmech_learn", subtype="api")
+            log.warning(
+                f"public name {modname}.{name} is not documented in docs/api/", type="statmech_learn", subtype="api"
+            )
 
 
 #: modules whose ``__all__`` must be documented (docs/api/*.rst)

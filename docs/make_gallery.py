@@ -39,67 +39,77 @@ COMMAND_ONE = "statmech-learn reproduce {name} --quick"
 #: what to look at in each figure, written from the reproduction module's docstring
 LOOK_AT = {
     "gardner": "In panel (a) the capacity of ±1 weights is the Krauth–Mézard value 0.833 (zero RS entropy), "
-               "well below the replica-symmetric q → 1 point 4/π of Gardner and Derrida, and in panel (d) the "
-               "finite-n half-crossings of ±1 weights drift toward 0.833 as n grows, while the spherical Monte "
-               "Carlo points of panel (b) sit on Cover's exact finite-n curve.",
+    "well below the replica-symmetric q → 1 point 4/π of Gardner and Derrida, and in panel (d) the "
+    "finite-n half-crossings of ±1 weights drift toward 0.833 as n grows, while the spherical Monte "
+    "Carlo points of panel (b) sit on Cover's exact finite-n curve.",
     "cover": "The Monte Carlo separable fraction follows Cover's exact finite-n curve C(P, n)/2^P at every n: "
-             "it crosses 1/2 at α = 2 and the step sharpens as n grows.",
+    "it crosses 1/2 at α = 2 and the step sharpens as n grows.",
     "teacher-student": "The simulation points (AMP for the Bayes-optimal student, scipy optimisers for logistic, "
-                       "hinge and ridge ERM) sit on their replica-symmetric lines; Gibbs learning at T = 0.5 is "
-                       "drawn as theory only.",
+    "hinge and ridge ERM) sit on their replica-symmetric lines; Gibbs learning at T = 0.5 is "
+    "drawn as theory only.",
     "binary-perceptron": "The free entropies of the uninformed fixed point and of perfect recovery cross at "
-                         "α_it = 1.245, where the thermodynamic overlap jumps to 1, while AMP stays on the "
-                         "uninformed branch until the spinodal α_sp = 1.493.",
+    "α_it = 1.245, where the thermodynamic overlap jumps to 1, while AMP stays on the "
+    "uninformed branch until the spinodal α_sp = 1.493.",
     "compressed-sensing": "Between α_IT = 0.1930 and the spinodal α_sp = 0.2088 the GAMP points stay on the "
-                          "large-MSE uninformed branch although the informed branch is the Bayes-optimal one; "
-                          "panel (b) shows the two thresholds and the informed spinodal against the density ρ, "
-                          "above the noiseless bound α = ρ.",
+    "large-MSE uninformed branch although the informed branch is the Bayes-optimal one; "
+    "panel (b) shows the two thresholds and the informed spinodal against the density ρ, "
+    "above the noiseless bound α = ρ.",
     "perceptron-rules": "On log-log axes the ODE learning curves reach their asymptotes α^(−1/2) (Hebb), "
-                        "α^(−1/3) (perceptron) and α^(−1) (AdaTron), and the finite-N simulations follow the ODEs.",
+    "α^(−1/3) (perceptron) and α^(−1) (AdaTron), and the finite-N simulations follow the ODEs.",
     "saad-solla": "The error stalls on the symmetric plateau before the student units specialise; finite-N "
-                  "runs leave the plateau earlier than the ODE, and later at the larger N (the escape time "
-                  "grows like log N).",
+    "runs leave the plateau earlier than the ODE, and later at the larger N (the escape time "
+    "grows like log N).",
     "overparametrization": "With the second layer fixed the final error grows with the student size K, with it "
-                           "learned it does not; panel (b) checks that the ODE curves have left their plateaus "
-                           "and are flat at the end.",
+    "learned it does not; panel (b) checks that the ODE curves have left their plateaus "
+    "and are flat at the end.",
     "sk-tap": "TAP's magnetisations are far closer to exact enumeration than naive mean field at high temperature "
-              "and both degrade towards the AT temperature, below which TAP does not converge on every instance "
-              "(crosses); TAP's q matches the RS overlap above the AT line, drawn in panel (c).",
+    "and both degrade towards the AT temperature, below which TAP does not converge on every instance "
+    "(crosses); TAP's q matches the RS overlap above the AT line, drawn in panel (c).",
     "rbm-tap": "TAP training ends within a nat of the best trainer in exact held-out log-likelihood (naive mean "
-               "field is not worse on these digits); panels (c) and (d) show the TAP fixed points, the learned "
-               "\"memories\", of the TAP- and naive-trained machines.",
+    "field is not worse on these digits); panels (c) and (d) show the TAP fixed points, the learned "
+    '"memories", of the TAP- and naive-trained machines.',
     "rbm-vs-rg": "The KL runs drive D_KL down while |F − F_λ| stays far from zero, and the free-energy runs reach "
-                 "F_λ = F within a few iterations while their KL stays near the start: the two optima differ.",
+    "F_λ = F within a few iterations while their KL stays near the start: the two optima differ.",
     "reweighting": "Machines trained on samples at T reweighted to T′ reach the KL of the machine trained at T′, "
-                   "unlike the unweighted one; error-carry batches hold the adjusted batch size at its target "
-                   "where fixed-size batches fluctuate, without reducing the gradient variance everywhere.",
+    "unlike the unweighted one; error-carry batches hold the adjusted batch size at its target "
+    "where fixed-size batches fluctuate, without reducing the gradient variance everywhere.",
     "sgd-temperature": "The SGD variance follows the exact discrete-time law ησ²/(h(2 − ηh)), leaving the "
-                       "small-learning-rate Gibbs value as η grows; plain SGD with anisotropic noise has two "
-                       "temperatures, and the rescaled rates η_i = η′/σ_i² bring them to one.",
+    "small-learning-rate Gibbs value as η grows; plain SGD with anisotropic noise has two "
+    "temperatures, and the rescaled rates η_i = η′/σ_i² bring them to one.",
     "double-descent": "At small l2 the test error peaks at the interpolation threshold P = n and the optimal "
-                      "penalty removes the peak; real random-features regressions (points) follow the theory "
-                      "(lines).",
+    "penalty removes the peak; real random-features regressions (points) follow the theory "
+    "(lines).",
     "structured-data": "With a teacher aligned with the salient features the ridge error has a local minimum "
-                       "before the interpolation peak at α = 1 (panel a), and the logistic loss gains most from "
-                       "the structure (panel b).",
+    "before the interpolation peak at α = 1 (panel a), and the logistic loss gains most from "
+    "the structure (panel b).",
     "real-data": "Ridge learning curves on the digits, for raw pixels and for random features, follow the "
-                 "Gaussian covariate model of the data set (lines) within the finite-size and non-Gaussian "
-                 "allowances of the check.",
+    "Gaussian covariate model of the data set (lines) within the finite-size and non-Gaussian "
+    "allowances of the check.",
     "committee": "With Gaussian weights the specialisation is continuous; with ±1 weights AMP (state evolution "
-                 "and finite instances) stays on the worse branch between the first-order transition and its "
-                 "threshold, the computational gap, which for K = 3 extends from α = 3.77 to α ≈ 13, and in the "
-                 "large-K limit AMP never specialises.",
+    "and finite instances) stays on the worse branch between the first-order transition and its "
+    "threshold, the computational gap, which for K = 3 extends from α = 3.77 to α ≈ 13, and in the "
+    "large-K limit AMP never specialises.",
 }
 
 #: the theory note behind each reproduction (docs/theory/)
 THEORY = {
-    "gardner": "capacity", "cover": "capacity",
-    "teacher-student": "replica", "binary-perceptron": "replica", "compressed-sensing": "replica",
-    "perceptron-rules": "online", "saad-solla": "online", "overparametrization": "online",
-    "sk-tap": "meanfield", "rbm-tap": "meanfield", "rbm-vs-rg": "renormalization",
-    "reweighting": "reweighting", "sgd-temperature": "dynamics",
-    "double-descent": "gaussian_covariate", "structured-data": "gaussian_covariate",
-    "real-data": "gaussian_covariate", "committee": "committee",
+    "gardner": "capacity",
+    "cover": "capacity",
+    "teacher-student": "replica",
+    "binary-perceptron": "replica",
+    "compressed-sensing": "replica",
+    "perceptron-rules": "online",
+    "saad-solla": "online",
+    "overparametrization": "online",
+    "sk-tap": "meanfield",
+    "rbm-tap": "meanfield",
+    "rbm-vs-rg": "renormalization",
+    "reweighting": "reweighting",
+    "sgd-temperature": "dynamics",
+    "double-descent": "gaussian_covariate",
+    "structured-data": "gaussian_covariate",
+    "real-data": "gaussian_covariate",
+    "committee": "committee",
 }
 
 #: generated files, relative to docs/ (both ignored by git)
@@ -123,10 +133,22 @@ def resolve_source(docs: Path, log: Callable[[str], None] = print) -> Path:
     default = docs / "_build" / "gallery"
     missing = [name for name in registry() if not (default / f"{name}.png").is_file()]
     if missing:
-        cmd = [sys.executable, "-m", "statmech_learn", "reproduce", "all", "--quick", "--workers", "2",
-               "--out", str(default)]
-        log(f"gallery: {ENV} is not set and {default} lacks {len(missing)} figure(s): running "
-            f"{' '.join(cmd[2:])} (several minutes)")
+        cmd = [
+            sys.executable,
+            "-m",
+            "statmech_learn",
+            "reproduce",
+            "all",
+            "--quick",
+            "--workers",
+            "2",
+            "--out",
+            str(default),
+        ]
+        log(
+            f"gallery: {ENV} is not set and {default} lacks {len(missing)} figure(s): running "
+            f"{' '.join(cmd[2:])} (several minutes)"
+        )
         default.mkdir(parents=True, exist_ok=True)
         status = subprocess.run(cmd, check=False).returncode
         log(f"gallery: reproductions finished with exit status {status}")
@@ -160,8 +182,11 @@ def _copy(src: Path, dst: Path) -> None:
 def render(source: Path, docs: Path) -> tuple[str, list[str]]:
     """The Markdown of the gallery page (copying the figures) and the list of problems."""
     reps = registry()
-    problems = [f"gallery: make_gallery.LOOK_AT has a sentence for {name!r}, which is not a registered reproduction"
-                for name in LOOK_AT if name not in reps]
+    problems = [
+        f"gallery: make_gallery.LOOK_AT has a sentence for {name!r}, which is not a registered reproduction"
+        for name in LOOK_AT
+        if name not in reps
+    ]
     lines = [
         "# Figure gallery",
         "",
@@ -182,8 +207,9 @@ def render(source: Path, docs: Path) -> tuple[str, list[str]]:
         lines += [f"## {name}", "", f"*{rep.description}*", ""]
         sentence = LOOK_AT.get(name)
         if sentence is None:
-            problems.append(f"gallery: no sentence for reproduction {name!r}: "
-                            "add it to LOOK_AT in docs/make_gallery.py")
+            problems.append(
+                f"gallery: no sentence for reproduction {name!r}: add it to LOOK_AT in docs/make_gallery.py"
+            )
         else:
             lines += [f"**What to look at.** {sentence}", ""]
         lines += ["```bash", COMMAND_ONE.format(name=name), "```", ""]
@@ -194,9 +220,11 @@ def render(source: Path, docs: Path) -> tuple[str, list[str]]:
             lines += [f"```{{figure}} {FIGURES}/{name}.png", f":alt: {rep.description}", ":width: 100%", "", "```", ""]
         else:
             copy.unlink(missing_ok=True)
-            problems.append(f"gallery: figure of reproduction {name!r} not found: {png} (make it with "
-                            f"'{COMMAND_ONE.format(name=name)} --out {source}', or point {ENV} to a directory "
-                            f"written by '{COMMAND_ALL}')")
+            problems.append(
+                f"gallery: figure of reproduction {name!r} not found: {png} (make it with "
+                f"'{COMMAND_ONE.format(name=name)} --out {source}', or point {ENV} to a directory "
+                f"written by '{COMMAND_ALL}')"
+            )
             lines += ["**Figure missing from this build.**", ""]
         checks = _checks_line(source / f"{name}.json")
         if checks:

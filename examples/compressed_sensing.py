@@ -14,8 +14,10 @@ from statmech_learn.gibbs import GaussBernoulliPrior, GaussianNoise
 
 cs = sml.TeacherStudent(prior=GaussBernoulliPrior(0.1), channel=GaussianNoise(1e-4))
 tr = sml.replica.transitions(cs)
-print(f"informed branch appears at {tr.alpha_spinodal_informed:.4f}, alpha_it = {tr.alpha_it:.4f}, "
-      f"AMP threshold (uninformed branch ends) = {tr.alpha_spinodal:.4f}")
+print(
+    f"informed branch appears at {tr.alpha_spinodal_informed:.4f}, alpha_it = {tr.alpha_it:.4f}, "
+    f"AMP threshold (uninformed branch ends) = {tr.alpha_spinodal:.4f}"
+)
 
 alphas = np.array([0.15, 0.5 * (tr.alpha_it + tr.alpha_spinodal), 0.3])
 branches = sml.replica.solve_branches(cs, alphas)

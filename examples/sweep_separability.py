@@ -16,4 +16,5 @@ if __name__ == "__main__":
     for n in (50, 100):
         for a in (1.5, 2.0, 2.5):
             p = table.select(n=n, alpha=a).column("p")
-            print(f"n = {n:3d}, alpha = {a}: p = {p.mean():.3f}  (Cover: {sml.capacity.cover_fraction(int(a * n), n):.3f})")
+            cover = sml.capacity.cover_fraction(int(a * n), n)
+            print(f"n = {n:3d}, alpha = {a}: p = {p.mean():.3f}  (Cover: {cover:.3f})")

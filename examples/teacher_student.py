@@ -24,5 +24,7 @@ print(f"AMP m = {run.m:.4f} after {run.n_iter} iterations; state evolution q = {
 erm = sml.TeacherStudent(prior="gaussian", channel="sign", student=sml.ERM(loss="logistic", l2=0.1))
 theory = sml.replica.solve(erm, alpha=3.0)
 fit = sml.replica.erm_simulation(erm, n=1000, alpha=3.0, n_samples=5, rng=0)
-print(f"logistic, alpha = 3: replica eps_g = {theory.generalization_error:.4f}, "
-      f"simulation {fit.generalization_error:.4f} ± {fit.generalization_error_stderr:.4f}")
+print(
+    f"logistic, alpha = 3: replica eps_g = {theory.generalization_error:.4f}, "
+    f"simulation {fit.generalization_error:.4f} ± {fit.generalization_error_stderr:.4f}"
+)

@@ -25,8 +25,16 @@ from . import capacity, dynamics, gaussian, gibbs, meanfield, online, replica, r
 from .citations import cite
 from .errors import CheckpointLockedError, ConvergenceError, ConvergenceWarning, MissingExtraError, SweepError
 from .gibbs import channels, losses, priors
-from .replica import (ERM, BayesOptimal, GaussianCovariate, Gibbs, RandomFeatureMap, RandomFeatures, StructuredInputs,
-                      TeacherStudent)
+from .replica import (
+    ERM,
+    BayesOptimal,
+    GaussianCovariate,
+    Gibbs,
+    RandomFeatureMap,
+    RandomFeatures,
+    StructuredInputs,
+    TeacherStudent,
+)
 from .sweep import Grid, SweepTable, sweep
 
 __all__ = [

@@ -8,7 +8,7 @@ a guaranteed, explicit convergence criterion.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -45,7 +45,7 @@ def bisect(
     valid = np.isfinite(f_lo) & np.isfinite(f_hi) & (np.sign(f_lo) * np.sign(f_hi) <= 0)
     sign_lo = np.sign(f_lo)
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
         mid = 0.5 * (lo + hi)
         f_mid = np.asarray(func(mid), dtype=float)
         same = np.sign(f_mid) == sign_lo

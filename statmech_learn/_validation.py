@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -119,8 +119,9 @@ def check_tol(name: str, value, floor: float = TOL_FLOOR, ceiling: float = 1.0) 
     if not math.isfinite(v) or v <= 0:
         raise ValueError(f"{name} must be finite and > 0, got {_fmt(value)}")
     if v < floor:
-        raise ValueError(f"{name} must be >= {floor:g} (double precision cannot resolve a smaller "
-                         f"tolerance), got {_fmt(value)}")
+        raise ValueError(
+            f"{name} must be >= {floor:g} (double precision cannot resolve a smaller tolerance), got {_fmt(value)}"
+        )
     if v >= ceiling:
         raise ValueError(f"{name} must be < {ceiling:g}, got {_fmt(value)}")
     return v
@@ -175,8 +176,9 @@ def check_margin(kappa) -> float:
     Negative margins are refused: the RS solution of the storage problem is
     then unstable and the problem needs replica-symmetry breaking.
     """
-    return float(check_nonnegative("kappa", kappa, hint=" (negative margins need replica-symmetry breaking)",
-                                   scalar=True))
+    return float(
+        check_nonnegative("kappa", kappa, hint=" (negative margins need replica-symmetry breaking)", scalar=True)
+    )
 
 
 def from_registry(name: str, value, base: type, registry: dict):
@@ -200,5 +202,6 @@ def as_rng(rng, name: str = "rng") -> np.random.Generator:
     try:
         return np.random.default_rng(rng)
     except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{name} must be None, a non-negative integer seed, a SeedSequence or a "
-                         f"numpy Generator, got {_fmt(rng)}") from None
+        raise ValueError(
+            f"{name} must be None, a non-negative integer seed, a SeedSequence or a numpy Generator, got {_fmt(rng)}"
+        ) from None

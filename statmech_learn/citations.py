@@ -50,7 +50,7 @@ ENTRIES: dict[str, str] = {}
 
 def _entry(text: str) -> None:
     text = text.strip()
-    key = text[text.index("{") + 1:text.index(",")]
+    key = text[text.index("{") + 1 : text.index(",")]
     ENTRIES[key] = text
 
 
@@ -982,8 +982,7 @@ REPRODUCTIONS: dict[str, list[str]] = {
     "cover": ["cover1965"],
     "teacher-student": ["seung1992", "engel2001", "aubin2020", "barbier2019", "rangan2011", "zdeborova2016"],
     "binary-perceptron": ["gyorgyi1990", "barbier2019", "rangan2011", "zdeborova2016"],
-    "compressed-sensing": ["krzakala2012prx", "krzakala2012jstat", "barbier2019", "donoho2009", "rangan2011",
-                           "wu2012"],
+    "compressed-sensing": ["krzakala2012prx", "krzakala2012jstat", "barbier2019", "donoho2009", "rangan2011", "wu2012"],
     "perceptron-rules": ["biehl1995", "engel2001"],
     "saad-solla": ["saad1995pre", "saad1995prl", "biehl1996"],
     "overparametrization": ["goldt2019", "saad1995pre"],
@@ -1014,7 +1013,7 @@ def _cites(obj: _T) -> _T:
         init = obj.__init__
 
         @functools.wraps(init)
-        def __init__(self, *args, **kwargs):  # noqa: N807 - replaces the class's __init__
+        def __init__(self, *args, **kwargs):
             _USED.setdefault(type(self), None)
             init(self, *args, **kwargs)
 
@@ -1045,7 +1044,7 @@ def _resolve(name: str) -> Any:
         try:
             obj = getattr(obj, part)
         except AttributeError:
-            obj = importlib.import_module(".".join(parts[:i + 1]))
+            obj = importlib.import_module(".".join(parts[: i + 1]))
     return obj
 
 
@@ -1102,9 +1101,11 @@ def _keys_of(obj: Any) -> list[str]:
             return [obj]
         target = _safe_resolve(obj) if obj.split(".")[0] == "statmech_learn" else None
         if target is None:
-            raise ValueError(f"obj must be a reproduction name ({', '.join(REPRODUCTIONS)}), a BibTeX key of "
-                             f"statmech_learn.citations.ENTRIES or a qualified name such as "
-                             f"'statmech_learn.capacity.gardner_capacity', got {obj!r}")
+            raise ValueError(
+                f"obj must be a reproduction name ({', '.join(REPRODUCTIONS)}), a BibTeX key of "
+                f"statmech_learn.citations.ENTRIES or a qualified name such as "
+                f"'statmech_learn.capacity.gardner_capacity', got {obj!r}"
+            )
         return _keys_of(target)
     if isinstance(obj, types.ModuleType):
         prefix = obj.__name__ + "."

@@ -22,10 +22,10 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from .errors import StatmechLearnError
 
@@ -47,8 +47,10 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
     else:
         print(f"alpha_c(kappa={args.kappa:g}, {args.weights} weights) = {alpha_c:.10g}")
         if "alpha_gardner_derrida" in record:
-            print(f"  (RS q -> 1 at the Gardner-Derrida load {record['alpha_gardner_derrida']:.10g}; "
-                  "the zero-entropy load above is the capacity)")
+            print(
+                f"  (RS q -> 1 at the Gardner-Derrida load {record['alpha_gardner_derrida']:.10g}; "
+                "the zero-entropy load above is the capacity)"
+            )
     return 0
 
 
@@ -124,8 +126,10 @@ def _print_checks(result) -> list[str]:
     verdicts = dict(_verdicts(result.checks))
     failed = [k for k, ok in verdicts.items() if not ok]
     if verdicts:
-        print(f"theory vs simulation: {len(verdicts) - len(failed)} of {len(verdicts)} checks pass"
-              + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+        print(
+            f"theory vs simulation: {len(verdicts) - len(failed)} of {len(verdicts)} checks pass"
+            + (f"; FAILED: {', '.join(failed)}" if failed else "")
+        )
     return failed
 
 
@@ -146,8 +150,15 @@ def _run_all(args: argparse.Namespace, names: list[str], out: Path, checkpoint_d
             print(f"== [{k}/{len(names)}] {name}", flush=True)
             t0 = time.perf_counter()
             try:
-                result, paths = run(name, out=out, quick=args.quick, executor=executor, seed=args.seed,
-                                    figure=not args.no_figure, checkpoint_dir=checkpoint_dir)
+                result, paths = run(
+                    name,
+                    out=out,
+                    quick=args.quick,
+                    executor=executor,
+                    seed=args.seed,
+                    figure=not args.no_figure,
+                    checkpoint_dir=checkpoint_dir,
+                )
             except Exception as exc:  # one reproduction's failure must not stop the others
                 error = f"{type(exc).__name__}: {exc}"
                 if isinstance(exc, _ONE_LINE_ERRORS):
@@ -186,8 +197,15 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         return _run_all(args, names, out, checkpoint_dir)
     t0 = time.perf_counter()
     with _executor(args.workers, args.scheduler, args.scheduler_timeout) as executor:
-        result, paths = run(args.name, out=out, quick=args.quick, executor=executor, seed=args.seed,
-                            figure=not args.no_figure, checkpoint_dir=checkpoint_dir)
+        result, paths = run(
+            args.name,
+            out=out,
+            quick=args.quick,
+            executor=executor,
+            seed=args.seed,
+            figure=not args.no_figure,
+            checkpoint_dir=checkpoint_dir,
+        )
     for p in paths:
         print(f"wrote {p}")
     _print_checks(result)
@@ -210,18 +228,32 @@ def build_parser() -> argparse.ArgumentParser:
     lst.set_defaults(func=_cmd_list)
 
     rep = sub.add_parser("reproduce", help="reproduce a phase diagram: NAME.csv, NAME.json, NAME.png")
-    rep.add_argument("name", help="diagram name (see 'statmech-learn list'), or 'all': every diagram in turn, "
-                                  "then a summary; exit 1 if any raised or failed a check")
+    rep.add_argument(
+        "name",
+        help="diagram name (see 'statmech-learn list'), or 'all': every diagram in turn, "
+        "then a summary; exit 1 if any raised or failed a check",
+    )
     rep.add_argument("--quick", action="store_true", help="smaller sizes and fewer samples (under a minute)")
     rep.add_argument("--out", default=".", help="output directory (default: current directory)")
     where = rep.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=1, help="local processes for the simulations (default 1)")
-    where.add_argument("--scheduler", default=None,
-                       help="address of a Dask scheduler (e.g. tcp://host:8786): run the simulations on that cluster")
-    rep.add_argument("--scheduler-timeout", type=float, default=10.0, metavar="SECONDS",
-                     help="give up connecting to --scheduler after this long (default 10)")
-    rep.add_argument("--checkpoint-dir", default=None,
-                     help="checkpoint every simulation point there; rerunning the same command resumes")
+    where.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of a Dask scheduler (e.g. tcp://host:8786): run the simulations on that cluster",
+    )
+    rep.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="give up connecting to --scheduler after this long (default 10)",
+    )
+    rep.add_argument(
+        "--checkpoint-dir",
+        default=None,
+        help="checkpoint every simulation point there; rerunning the same command resumes",
+    )
     rep.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     rep.add_argument("--no-figure", action="store_true", help="write only the CSV and JSON")
     rep.set_defaults(func=_cmd_reproduce)

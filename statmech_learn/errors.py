@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["StatmechLearnError", "ConvergenceError", "ConvergenceWarning", "MissingExtraError", "SweepError",
-           "CheckpointLockedError"]
+__all__ = [
+    "StatmechLearnError",
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "MissingExtraError",
+    "SweepError",
+    "CheckpointLockedError",
+]
 
 
 class StatmechLearnError(Exception):
@@ -44,8 +50,7 @@ class MissingExtraError(StatmechLearnError, ImportError):
 
     def __init__(self, module: str, extra: str, purpose: str) -> None:
         super().__init__(
-            f"{purpose} needs the optional package '{module}': "
-            f"install it with  pip install 'statmech-learn[{extra}]'"
+            f"{purpose} needs the optional package '{module}': install it with  pip install 'statmech-learn[{extra}]'"
         )
         self.module = module
         self.extra = extra

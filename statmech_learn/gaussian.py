@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -62,6 +62,7 @@ def _quiet_overflow(func):
     """Run a vectorised kernel without numpy's overflow and invalid-value warnings: a value beyond
     the double range (|x| > ~1.3e154 squared, say) comes out as the rounded +-inf, and infinite
     arguments give the limit or NaN, quietly (NaN in, NaN out is the kernels' convention)."""
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with np.errstate(over="ignore", invalid="ignore"):
@@ -129,12 +130,31 @@ def hazard(x: ArrayLike) -> np.ndarray:
 # solves u' = u^2 + x u - 1, so a_0 = 1, a_n = -(2n-1) a_(n-1) - sum_(i+j=n-1) a_i a_j,
 # and hazard_gap = r' = u' + 1 gives c_0 = 1, c_(k+1) = -(2k+1) a_k
 # (tests/test_kernel_domains.py rederives them from sympy's expansion of erfc).
-_GAP_SERIES = np.array([
-    1, -1, 6, -50, 518, -6354, 89782, -1435330, 25625910, -505785122, 10944711398,
-    -257834384850, 6572585595622, -180334118225650, 5300553714899094,
-    -166206234856979810, 5538980473666776854, -195527829569946627138,
-    7288988096561232432070, -286163849179879092465010,
-], dtype=float)
+_GAP_SERIES = np.array(
+    [
+        1,
+        -1,
+        6,
+        -50,
+        518,
+        -6354,
+        89782,
+        -1435330,
+        25625910,
+        -505785122,
+        10944711398,
+        -257834384850,
+        6572585595622,
+        -180334118225650,
+        5300553714899094,
+        -166206234856979810,
+        5538980473666776854,
+        -195527829569946627138,
+        7288988096561232432070,
+        -286163849179879092465010,
+    ],
+    dtype=float,
+)
 _GAP_SERIES_HIGH_FIRST = _GAP_SERIES[::-1].copy()  # np.polyval order
 _GAP_SWITCH = 12.0  # series truncation error at x >= 12: |c_20| / 12^40 = 8e-19
 
@@ -274,12 +294,18 @@ def gauss_hermite_nd(dim: int, order: int = 40) -> tuple[np.ndarray, np.ndarray]
     Returns nodes (n, dim) and weights (n,) summing to one; exact for polynomials of degree
     <= 2 order - 1 in each variable.  Cached and read-only.
     """
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1 or isinstance(order, bool) \
-            or not isinstance(order, (int, np.integer)) or order < 1:
+    if (
+        isinstance(dim, bool)
+        or not isinstance(dim, (int, np.integer))
+        or dim < 1
+        or isinstance(order, bool)
+        or not isinstance(order, (int, np.integer))
+        or order < 1
+    ):
         raise ValueError(f"dim and order must be integers >= 1, got {dim!r} and {order!r}")
     if dim > 64 or order > MAX_ORDER:  # before order**dim, which is astronomically slow for a huge dim
         raise ValueError(f"dim must be <= 64 and order <= {MAX_ORDER}, got {dim!r} and {order!r}")
-    if int(order)**int(dim) > 5_000_000:
+    if int(order) ** int(dim) > 5_000_000:
         raise ValueError(f"order**dim must be <= 5e6 nodes, got {order}**{dim}")
     return _gauss_hermite_nd(int(dim), int(order))
 
@@ -310,8 +336,9 @@ def _broadcast_center_width(center, width, cname: str, wname: str):
     try:
         return np.broadcast_arrays(center, width)
     except ValueError:
-        raise ValueError(f"{cname} and {wname} must broadcast together, got shapes {center.shape} and "
-                         f"{width.shape}") from None
+        raise ValueError(
+            f"{cname} and {wname} must broadcast together, got shapes {center.shape} and {width.shape}"
+        ) from None
 
 
 @lru_cache(maxsize=8)
@@ -337,8 +364,10 @@ def normal_nodes(
     center, width = _broadcast_center_width(center, width, "center", "width")
     shape = center.shape
     with np.errstate(invalid="ignore", over="ignore"):  # non-finite centre or width: NaN nodes, no warning
-        parts = [np.broadcast_to(_GLOBAL_BREAKS, shape + _GLOBAL_BREAKS.shape),
-                 center[..., None] + width[..., None] * _LOCAL_BREAKS]
+        parts = [
+            np.broadcast_to(_GLOBAL_BREAKS, shape + _GLOBAL_BREAKS.shape),
+            center[..., None] + width[..., None] * _LOCAL_BREAKS,
+        ]
         if extra_breaks is not None:
             extra = as_real("extra_breaks", extra_breaks)
             try:
@@ -346,8 +375,10 @@ def normal_nodes(
                     raise ValueError
                 parts.append(np.broadcast_to(extra, shape + extra.shape[-1:]))
             except ValueError:
-                raise ValueError(f"extra_breaks must have a trailing axis of breakpoints broadcasting against "
-                                 f"center and width (shape {shape}), got shape {extra.shape}") from None
+                raise ValueError(
+                    f"extra_breaks must have a trailing axis of breakpoints broadcasting against "
+                    f"center and width (shape {shape}), got shape {extra.shape}"
+                ) from None
         breaks = np.sort(np.clip(np.concatenate(parts, axis=-1), -_CUTOFF, _CUTOFF), axis=-1)
         lo = breaks[..., :-1]
         hi = breaks[..., 1:]
@@ -431,8 +462,10 @@ def activation_function(activation) -> Callable[[np.ndarray], np.ndarray]:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 probe = np.asarray(activation(np.linspace(-1.0, 1.0, 5)), dtype=float)
         except (TypeError, ValueError, ArithmeticError) as exc:
-            raise ValueError(f"activation must map an array elementwise to finite numbers, got {activation!r} "
-                             f"({type(exc).__name__}: {exc})") from None
+            raise ValueError(
+                f"activation must map an array elementwise to finite numbers, got {activation!r} "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
         if probe.shape != (5,) or not np.all(np.isfinite(probe)):
             raise ValueError(f"activation must map an array elementwise to finite numbers, got {activation!r}")
         return activation
@@ -473,8 +506,9 @@ _COMPACT_GLOBAL = np.array([-8.5, -6.0, -4.0, -2.5, -1.25, 0.0, 1.25, 2.5, 4.0, 
 _COMPACT_LOCAL = np.array([-8.0, -4.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0])
 
 
-def compact_normal_nodes(center: ArrayLike = 0.0, width: ArrayLike = 1.0,
-                         panel_order: int = 6) -> tuple[np.ndarray, np.ndarray]:
+def compact_normal_nodes(
+    center: ArrayLike = 0.0, width: ArrayLike = 1.0, panel_order: int = 6
+) -> tuple[np.ndarray, np.ndarray]:
     r"""A leaner composite rule than :func:`normal_nodes`, for nested (multi-dimensional) use.
 
     Gauss-Legendre panels on [-8.5, 8.5] (outside: mass 1.9e-17) with breaks at
@@ -486,8 +520,13 @@ def compact_normal_nodes(center: ArrayLike = 0.0, width: ArrayLike = 1.0,
     center, width = _broadcast_center_width(center, width, "center", "width")
     shape = center.shape
     with np.errstate(invalid="ignore", over="ignore"):  # non-finite centre or width: NaN nodes, no warning
-        breaks = np.concatenate([np.broadcast_to(_COMPACT_GLOBAL, shape + _COMPACT_GLOBAL.shape),
-                                 center[..., None] + width[..., None] * _COMPACT_LOCAL], axis=-1)
+        breaks = np.concatenate(
+            [
+                np.broadcast_to(_COMPACT_GLOBAL, shape + _COMPACT_GLOBAL.shape),
+                center[..., None] + width[..., None] * _COMPACT_LOCAL,
+            ],
+            axis=-1,
+        )
         breaks = np.sort(np.clip(breaks, -_COMPACT_CUTOFF, _COMPACT_CUTOFF), axis=-1)
         lo, hi = breaks[..., :-1], breaks[..., 1:]
         half, mid = 0.5 * (hi - lo), 0.5 * (hi + lo)

@@ -69,18 +69,25 @@ def _mosaic(ax, panel) -> None:
     canvas = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan)
     for i in range(k):
         r, c = divmod(i, cols)
-        canvas[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = images[i]
+        canvas[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = images[i]
     ax.imshow(canvas, cmap="gray_r", vmin=0.0, vmax=1.0, interpolation="nearest")
     for i, text in enumerate(panel.image_labels or []):
         r, c = divmod(i, cols)
-        ax.text(c * (w + 1) + w / 2 - 0.5, r * (h + 1) + h - 0.3, text, ha="center", va="bottom", fontsize=6,
-                color="tab:red")
+        ax.text(
+            c * (w + 1) + w / 2 - 0.5,
+            r * (h + 1) + h - 0.3,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=6,
+            color="tab:red",
+        )
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(panel.title, fontsize=10)
 
 
-def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
+def plot_reproduction(result: ReproductionResult, path: str | Path) -> Path:
     """Draw every panel of ``result``: theory series as lines, simulation series
     as markers with error bars; save to ``path`` (PNG) and return it."""
     plt = require_matplotlib()
@@ -88,7 +95,7 @@ def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
     ncols = 2 if len(panels) == 4 else min(len(panels), 3)
     nrows = -(-len(panels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.3 * nrows), squeeze=False)
-    for ax in axes.flat[len(panels):]:
+    for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
     for ax, panel in zip(axes.flat, panels):
         if getattr(panel, "images", None) is not None:
@@ -97,8 +104,9 @@ def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
         if getattr(panel, "histogram2d", None) is not None:
             xe, ye, counts = panel.histogram2d
             ax.pcolormesh(xe, ye, np.asarray(counts).T, cmap="Greys", shading="flat")
-            for (xg, yg, values, label), color, ls in zip(panel.contours or [], ("tab:red", "tab:blue", "tab:green"),
-                                                          ("-", "--", ":")):
+            for (xg, yg, values, label), color, ls in zip(
+                panel.contours or [], ("tab:red", "tab:blue", "tab:green"), ("-", "--", ":")
+            ):
                 ax.contour(xg, yg, values, levels=4, colors=color, linestyles=ls, linewidths=1.2)
                 ax.plot([], [], color=color, ls=ls, label=label)  # legend entry of the contours
         color_of: dict[str, str] = {}
@@ -113,8 +121,18 @@ def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
             else:
                 yerr = None if s.yerr is None else np.asarray(s.yerr)
                 xerr = None if s.xerr is None else np.asarray(s.xerr)
-                ax.errorbar(s.x, s.y, yerr=yerr, xerr=xerr, fmt=s.style or "o", ms=4, capsize=2,
-                            color=color, label=s.label, lw=1)
+                ax.errorbar(
+                    s.x,
+                    s.y,
+                    yerr=yerr,
+                    xerr=xerr,
+                    fmt=s.style or "o",
+                    ms=4,
+                    capsize=2,
+                    color=color,
+                    label=s.label,
+                    lw=1,
+                )
         ax.set_xlabel(panel.xlabel)
         ax.set_ylabel(panel.ylabel)
         ax.set_title(panel.title, fontsize=10)
@@ -126,9 +144,18 @@ def plot_reproduction(result: "ReproductionResult", path: "str | Path") -> Path:
         for x, text in panel.vlines:
             ax.axvline(x, color="0.5", lw=0.8, ls=":")
             top = _label_on_top(ax, mine, x)
-            ax.annotate(text, (x, 0.98 if top else 0.02), xycoords=("data", "axes fraction"), fontsize=8,
-                        rotation=90, ha="right", va="top" if top else "bottom", color="0.3", zorder=5,
-                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+            ax.annotate(
+                text,
+                (x, 0.98 if top else 0.02),
+                xycoords=("data", "axes fraction"),
+                fontsize=8,
+                rotation=90,
+                ha="right",
+                va="top" if top else "bottom",
+                color="0.3",
+                zorder=5,
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8),
+            )
         ax.legend(fontsize=7, frameon=False, loc=getattr(panel, "legend", "best"))
         ax.grid(alpha=0.25)
     fig.suptitle(result.title, fontsize=11)

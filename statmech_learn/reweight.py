@@ -12,13 +12,14 @@ per-sample quantity :math:`L`,
     \qquad \frac{Z'}{Z} = \langle e^{-\Delta H} \rangle_p .
 
 So a loss :math:`\mathcal L = \langle L(x, \theta) \rangle_{x\sim p}` is moved to :math:`p'` by weighting every
-sample with :math:`w_j = e^{-\Delta H(x_j)}`.  The module offers
+sample with :math:`w_j = e^{-\Delta H(x_j)}` [1]_ (the identity is Zwanzig's free-energy perturbation [2]_).
+The module offers
 
 * :func:`weights`, :func:`log_weights` -- raw :math:`w_j = e^{-\Delta H_j}` or normalised
   :math:`\tilde w_j = w_j / \sum_k w_k`, computed in log space;
-* :func:`effective_sample_size` -- Kish's :math:`(\sum w)^2/\sum w^2`, with a :class:`ReweightWarning`
+* :func:`effective_sample_size` -- Kish's [3]_ :math:`(\sum w)^2/\sum w^2`, with a :class:`ReweightWarning`
   when few samples carry the weight;
-* :func:`reweighted_loss`, :func:`reweighted_gradient` -- the self-normalised estimator of
+* :func:`reweighted_loss`, :func:`reweighted_gradient` -- the self-normalised estimator [4]_ of
   :math:`\langle L\rangle_{p'}` (or the literal :math:`\langle L e^{-\Delta H}\rangle_p`) and its gradient;
 * :class:`AdjustedBatchSampler` -- minibatches of variable size whose *adjusted batch size*
   :math:`B = \sum_{j\in\text{batch}} w_j` averages to a target, by carrying the rounding error from one
@@ -46,15 +47,15 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_rng, check_bool, check_choice, check_finite, check_int, check_positive, check_probability
-from .results import Result
 from .citations import _cites
+from .results import Result
 
 __all__ = [
     "ReweightWarning",
@@ -81,6 +82,7 @@ class ReweightWarning(UserWarning):
 
 # --------------------------------------------------------------------------- helpers
 
+
 def _as_samples(name: str, value: ArrayLike, min_size: int = 1) -> np.ndarray:
     """A finite 1-D float array with at least ``min_size`` entries (ValueError naming ``name``)."""
     arr = check_finite(name, value)
@@ -92,8 +94,10 @@ def _as_samples(name: str, value: ArrayLike, min_size: int = 1) -> np.ndarray:
     with np.errstate(over="ignore"):
         spread = float(np.max(arr) - np.min(arr))
     if not math.isfinite(spread):  # max - min is the largest log-weight ratio: it must be a double
-        raise ValueError(f"{name} must span less than the double range (max - min overflows), got values from "
-                         f"{float(np.min(arr)):.3g} to {float(np.max(arr)):.3g}")
+        raise ValueError(
+            f"{name} must span less than the double range (max - min overflows), got values from "
+            f"{float(np.min(arr)):.3g} to {float(np.max(arr)):.3g}"
+        )
     return arr
 
 
@@ -114,7 +118,7 @@ def _root_sum_squares(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     would overflow."""
     big = float(np.max(np.abs(x))) if x.size else 0.0
     y, factor = (x, 1.0) if big <= 1e150 else (x / big, big)
-    total = np.sum(y ** 2, axis=0) if w is None else np.tensordot(w, y ** 2, axes=(0, 0))
+    total = np.sum(y**2, axis=0) if w is None else np.tensordot(w, y**2, axes=(0, 0))
     return factor * np.sqrt(total)
 
 
@@ -148,6 +152,7 @@ def _log_mean_weight(dh: np.ndarray) -> float:
 
 
 # --------------------------------------------------------------------------- weights
+
 
 def log_weights(delta_h: ArrayLike, normalize: bool = False) -> np.ndarray:
     r"""Log-weights :math:`\log w_j = -\Delta H_j`, or normalised :math:`\log \tilde w_j`.
@@ -264,12 +269,14 @@ def effective_sample_size(delta_h: ArrayLike, *, warn_below: float = 0.1) -> flo
         warnings.warn(
             f"effective sample size {ess:.4g} of n = {n} samples (ESS/n = {ess / n:.3g} < warn_below = "
             f"{warn_below:g}): reweighted averages are dominated by a few samples; shrink the perturbation",
-            ReweightWarning, stacklevel=2,
+            ReweightWarning,
+            stacklevel=2,
         )
     return ess
 
 
 # --------------------------------------------------------------------------- losses and gradients
+
 
 def _weighted_mean(values: np.ndarray, dh: np.ndarray, normalize: bool):
     wn = _normalized(dh)
@@ -365,6 +372,7 @@ def reweighted_gradient(per_sample_grads: ArrayLike, delta_h: ArrayLike, normali
 
 # --------------------------------------------------------------------------- error-carry batches
 
+
 class AdjustedBatchSampler:
     r"""Minibatches whose adjusted size :math:`B = \sum_{j\in\text{batch}} w_j` averages to ``target``.
 
@@ -458,8 +466,16 @@ class AdjustedBatchSampler:
     ([3.0, 3.0, 3.0, 1.0], 2.0)
     """
 
-    def __init__(self, delta_h: ArrayLike, target: float, *, scale: str = "raw", rng=None,
-                 shuffle: bool = True, drop_last: bool = False) -> None:
+    def __init__(
+        self,
+        delta_h: ArrayLike,
+        target: float,
+        *,
+        scale: str = "raw",
+        rng=None,
+        shuffle: bool = True,
+        drop_last: bool = False,
+    ) -> None:
         dh = _as_samples("delta_h", delta_h)
         self.scale = check_choice("scale", scale, ("raw", "mean"))
         if self.scale == "raw":
@@ -489,7 +505,8 @@ class AdjustedBatchSampler:
             warnings.warn(
                 f"target {target:g} is below the mean weight {total / dh.size:.6g}: even one sample per batch "
                 "exceeds it on average, so err runs into a growing debt and the batches end up single samples",
-                ReweightWarning, stacklevel=2,
+                ReweightWarning,
+                stacklevel=2,
             )
         w.setflags(write=False)
         self.weights = w
@@ -535,8 +552,10 @@ class AdjustedBatchSampler:
         return self.total_weight / self.target
 
     def __repr__(self) -> str:
-        return (f"AdjustedBatchSampler(n={self.n}, target={self.target:g}, scale={self.scale!r}, "
-                f"total_weight={self.total_weight:.6g}, err={self.err:.6g}, n_steps={self.n_steps})")
+        return (
+            f"AdjustedBatchSampler(n={self.n}, target={self.target:g}, scale={self.scale!r}, "
+            f"total_weight={self.total_weight:.6g}, err={self.err:.6g}, n_steps={self.n_steps})"
+        )
 
     # -- iteration -------------------------------------------------------------------
     def __iter__(self) -> Iterator[np.ndarray]:
@@ -583,6 +602,7 @@ class AdjustedBatchSampler:
 
 
 # --------------------------------------------------------------------------- free energy
+
 
 @dataclass(frozen=True, repr=False)
 class FreeEnergyShift(Result):
@@ -660,8 +680,10 @@ def free_energy_shift(delta_h: ArrayLike) -> FreeEnergyShift:
         mean = float(np.mean(dh))
         var = float(np.mean((dh - mean) ** 2))
     if not (math.isfinite(var) and math.isfinite(mean)):
-        raise ValueError(f"delta_h is too spread for its variance to be a double (|delta_h - mean| up to "
-                         f"{float(np.max(np.abs(dh - mean))):.3g}; keep it below ~1e154)")
+        raise ValueError(
+            f"delta_h is too spread for its variance to be a double (|delta_h - mean| up to "
+            f"{float(np.max(np.abs(dh - mean))):.3g}; keep it below ~1e154)"
+        )
     return FreeEnergyShift(
         delta_f=-_log_mean_weight(dh),
         stderr=stderr,
@@ -674,6 +696,7 @@ def free_energy_shift(delta_h: ArrayLike) -> FreeEnergyShift:
 
 
 # --------------------------------------------------------------------------- linear response
+
 
 @dataclass(frozen=True, repr=False)
 class LinearResponse(Result):
@@ -769,17 +792,25 @@ def linear_response(observable: ArrayLike, delta_h: ArrayLike) -> LinearResponse
         first = mean - cov
         psi = ac - (prod - cov)
     if not (np.all(np.isfinite(psi)) and np.all(np.isfinite(first))):
-        raise ValueError("the means and covariance of observable and delta_h overflow double precision "
-                         f"(|observable| up to {float(np.max(np.abs(a))):.3g}, |delta_h| up to "
-                         f"{float(np.max(np.abs(dh))):.3g})")
+        raise ValueError(
+            "the means and covariance of observable and delta_h overflow double precision "
+            f"(|observable| up to {float(np.max(np.abs(a))):.3g}, |delta_h| up to "
+            f"{float(np.max(np.abs(dh))):.3g})"
+        )
     if psi.size == 0 or np.max(np.abs(psi)) <= 1e150:
-        first_se = np.sqrt(np.sum(psi ** 2, axis=0) / (n - 1) / n)
+        first_se = np.sqrt(np.sum(psi**2, axis=0) / (n - 1) / n)
     else:  # psi^2 would overflow
         first_se = _root_sum_squares(psi) / np.sqrt(n - 1) / np.sqrt(n)
     wn = _normalized(dh)
     rw = np.tensordot(wn, a, axes=(0, 0))
-    rw_se = _root_sum_squares(a - rw, wn ** 2)
+    rw_se = _root_sum_squares(a - rw, wn**2)
     return LinearResponse(
-        mean=_out(mean), covariance=_out(cov), first_order=_out(first), first_order_stderr=_out(first_se),
-        reweighted=_out(rw), reweighted_stderr=_out(rw_se), ess=_ess(dh), n_samples=n,
+        mean=_out(mean),
+        covariance=_out(cov),
+        first_order=_out(first),
+        first_order_stderr=_out(first_se),
+        reweighted=_out(rw),
+        reweighted_stderr=_out(rw_se),
+        ess=_ess(dh),
+        n_samples=n,
     )

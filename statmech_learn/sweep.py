@@ -79,8 +79,7 @@ def _scalar(axis: str, value: Any) -> Any:
     if isinstance(value, str):
         return str(value)
     raise ValueError(
-        f"axis {axis!r}: values must be numbers, strings, booleans or None, "
-        f"got {type(value).__name__} {value!r}"
+        f"axis {axis!r}: values must be numbers, strings, booleans or None, got {type(value).__name__} {value!r}"
     )
 
 
@@ -120,8 +119,10 @@ def _check_unique_rows(names: tuple[str, ...], rows: Sequence[tuple]) -> None:
         if key in seen:
             what = f"axis {names[0]!r}" if len(names) == 1 else f"zip axes {', '.join(map(repr, names))}"
             shown = row if len(row) > 1 else row[0]
-            raise ValueError(f"{what}: the value {shown!r} appears twice (positions {seen[key]} and {k}); "
-                             "every grid point must be distinct")
+            raise ValueError(
+                f"{what}: the value {shown!r} appears twice (positions {seen[key]} and {k}); "
+                "every grid point must be distinct"
+            )
         seen[key] = k
 
 
@@ -207,8 +208,7 @@ class Grid:
         for name, col in columns.items():
             if len(col) != n:
                 raise ValueError(
-                    f"zip axes must have equal lengths: axis {name!r} has {len(col)} values, "
-                    f"axis {first!r} has {n}"
+                    f"zip axes must have equal lengths: axis {name!r} has {len(col)} values, axis {first!r} has {n}"
                 )
         names = tuple(columns)
         rows = tuple(zip(*columns.values()))
@@ -407,8 +407,9 @@ class SweepTable:
         try:
             self._records = [dict(r) for r in records]
         except (TypeError, ValueError):
-            raise ValueError(f"records must be a sequence of dicts (one flat record per point), got {records!r}") \
-                from None
+            raise ValueError(
+                f"records must be a sequence of dicts (one flat record per point), got {records!r}"
+            ) from None
         if function is not None and not isinstance(function, str):
             raise ValueError(f"function must be None or the qualified name of a function, got {function!r}")
         self.function = function
@@ -569,7 +570,7 @@ class SweepTable:
 # --------------------------------------------------------------------------- worker side
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _package_version() -> str:
     import statmech_learn
 
@@ -621,8 +622,13 @@ def _run_point(func: Callable[..., Any], index: int, point: dict[str, Any], seed
         record.update(_output_fields(out, kwargs))
     except Exception as exc:  # transported to the caller as the point's error, never dropped
         wall = time.perf_counter() - start
-        record.update(_seed=seed, _wall_time=wall, _version=_package_version(),
-                      _error=f"{type(exc).__name__}: {exc}", _traceback=traceback.format_exc())
+        record.update(
+            _seed=seed,
+            _wall_time=wall,
+            _version=_package_version(),
+            _error=f"{type(exc).__name__}: {exc}",
+            _traceback=traceback.format_exc(),
+        )
         return record
     record.update(_seed=seed, _wall_time=wall, _version=_package_version())
     return record
@@ -669,10 +675,7 @@ def _passes_seed(func: Callable[..., Any], grid: Grid) -> bool:
     if not var_kw:
         for name in grid.names:
             if name not in accepted:
-                raise ValueError(
-                    f"grid axis {name!r} is not a keyword parameter of func {_function_name(func)}"
-                    f"{sig}"
-                )
+                raise ValueError(f"grid axis {name!r} is not a keyword parameter of func {_function_name(func)}{sig}")
     bound = isinstance(func, functools.partial) and _SEED_AXIS in func.keywords
     return _SEED_AXIS in grid.names or (_SEED_AXIS in accepted and not bound)
 
@@ -722,8 +725,7 @@ def _grid_difference(old: Any, new: Mapping[str, Any]) -> str | None:
     if list(old_cols) != list(new_cols):
         diffs.append(f"the axes are ({', '.join(old_cols)}) in the checkpoint, ({', '.join(new_cols)}) here")
     elif [names for names, _ in old_blocks] != [names for names, _ in new_blocks]:
-        diffs.append(f"the axes are linked as {_linking(old_blocks)} in the checkpoint, "
-                     f"{_linking(new_blocks)} here")
+        diffs.append(f"the axes are linked as {_linking(old_blocks)} in the checkpoint, {_linking(new_blocks)} here")
     for name, values in new_cols.items():
         before = old_cols.get(name)
         if before is None:
@@ -786,8 +788,10 @@ class _Checkpoint:
     def __init__(self, path: str | os.PathLike, function: str, grid: Grid, points: list[dict]) -> None:
         self.path = os.fspath(path)
         if os.path.isdir(self.path):
-            raise ValueError(f"checkpoint must be a file path, but {self.path!r} is a directory; "
-                             f"name a file in it, e.g. {os.path.join(self.path, 'sweep.jsonl')!r}")
+            raise ValueError(
+                f"checkpoint must be a file path, but {self.path!r} is a directory; "
+                f"name a file in it, e.g. {os.path.join(self.path, 'sweep.jsonl')!r}"
+            )
         self.lock_path = self.path + ".lock"
         self.records: dict[int, dict] = {}
         self.repaired_bytes = 0
@@ -863,8 +867,9 @@ class _Checkpoint:
                 raise
             # the previous holder removed this lock file between our open and our flock: retry
             os.close(fd)
-        raise RuntimeError(f"could not lock checkpoint {self.path}: its lock file {self.lock_path} "
-                           "keeps being replaced")
+        raise RuntimeError(
+            f"could not lock checkpoint {self.path}: its lock file {self.lock_path} keeps being replaced"
+        )
 
     def _unlock(self) -> None:
         fd, self._lock_fd = self._lock_fd, None
@@ -891,7 +896,7 @@ class _Checkpoint:
     def _open(self) -> None:
         if self.read_only is None:
             try:
-                self._fh = open(self.path, "a+b")
+                self._fh = open(self.path, "a+b")  # noqa: SIM115 (held open until close())
                 return
             except OSError as exc:
                 if exc.errno not in _NOT_WRITABLE or not os.path.exists(self.path):
@@ -899,7 +904,7 @@ class _Checkpoint:
                 self.read_only = f"the file cannot be opened for writing: {exc.strerror}"
         if not os.path.exists(self.path):
             raise PermissionError(f"cannot start checkpoint {self.path}: {self.read_only}")
-        self._fh = open(self.path, "rb")
+        self._fh = open(self.path, "rb")  # noqa: SIM115 (held open until close())
 
     def _need_write(self, what: str) -> None:
         if self.read_only is not None:
@@ -936,8 +941,7 @@ class _Checkpoint:
         complete, tail = lines[:-1], lines[-1]
         if not complete:
             if tail and not tail.startswith(b'{"_checkpoint"'):
-                raise ValueError(f"checkpoint {self.path} exists and is not a sweep checkpoint; "
-                                 "choose another path")
+                raise ValueError(f"checkpoint {self.path} exists and is not a sweep checkpoint; choose another path")
             self._need_write("it has no header yet and one must be written")
             self.repaired_bytes = len(tail)
             self._truncate(0)
@@ -1253,7 +1257,7 @@ def sweep(
                 collect(_run_point(func, i, points[i], seeds[i], pass_seed))
         else:
             for k in range(0, len(todo), chunksize):
-                tasks = [(i, points[i], seeds[i]) for i in todo[k:k + chunksize]]
+                tasks = [(i, points[i], seeds[i]) for i in todo[k : k + chunksize]]
                 futures.append(executor.submit(_run_chunk, func, tasks, pass_seed))
             for future in cf.as_completed(futures):
                 for record in future.result():

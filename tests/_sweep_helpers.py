@@ -107,6 +107,107 @@ def tail_probability(t: float) -> float:
     return 0.5 * math.erfc(t / math.sqrt(2.0))
 
 
+# --------------------------------------------------------------------------- stochastic entry points
+
+def _stochastic_calls() -> dict:
+    """Each public entry point that takes a seed: a function of the seed making one small call."""
+    import statmech_learn as sml
+    from statmech_learn import capacity, dynamics, meanfield, online, replica, reweight
+
+    bo = sml.TeacherStudent(sml.gibbs.GaussianPrior(), sml.gibbs.Sign(), sml.BayesOptimal())
+    ridge = sml.TeacherStudent(sml.gibbs.GaussianPrior(), sml.gibbs.GaussianNoise(1.0), sml.ERM("square", l2=0.1))
+    committee = online.SoftCommittee(2, 2, activation="erf", lr=0.5)
+    sk = meanfield.SK(6, beta=0.5, rng=3)
+    rbm = meanfield.Bipartite(0.3 * np.ones((4, 3)), np.zeros(4), np.zeros(3))
+    features = np.random.default_rng(5).standard_normal((30, 3))
+    labels = features @ np.array([1.0, -0.5, 0.2])
+    digits = np.random.default_rng(6).integers(0, 2, size=(40, 6)).astype(float)
+    return {
+        "separability": lambda s: capacity.separability(1.0, 6, 4, rng=s),
+        "separability_curve": lambda s: capacity.separability_curve([0.5, 1.5], 6, 3, rng=s),
+        "separability_point": lambda s: capacity.separability_point(1.0, 6, s, n_samples=3),
+        "separable_prefixes": lambda s: capacity.separable_prefixes(5, 10, s, n_instances=2),
+        "amp": lambda s: replica.amp(bo, 40, 1.5, rng=s, n_iter=30),
+        "erm_simulation": lambda s: replica.erm_simulation(ridge, 12, 1.0, n_samples=2, rng=s, n_test=40),
+        "data_simulation": lambda s: replica.data_simulation(
+            features, labels, sml.ERM("square", l2=0.1), n=[10, 20], n_samples=2, rng=s
+        ),
+        "TwoLayer.initial_state": lambda s: committee.initial_state(rng=s),
+        "online.simulate": lambda s: online.simulate(committee, 10, 1.0, n_seeds=2, rng=s, progress=False),
+        "simulate_perceptron": lambda s: online.simulate_perceptron(
+            online.Perceptron("perceptron"), 10, 2.0, n_seeds=2, rng=s, progress=False
+        ),
+        "SK": lambda s: meanfield.SK(6, beta=1.0, rng=s),
+        "naive_mean_field": lambda s: meanfield.naive_mean_field(sk, rng=s),
+        "tap": lambda s: meanfield.tap(sk, rng=s),
+        "monte_carlo": lambda s: meanfield.monte_carlo(sk, n_sweeps=20, n_chains=2, rng=s, progress=False),
+        "ais": lambda s: meanfield.ais(rbm, n_runs=2, n_betas=10, rng=s),
+        "rg_vs_kl": lambda s: meanfield.rg_vs_kl("ising2d", L=2, temperature=2.5, n_hidden=1, rng=s, max_iter=20),
+        "simulate_sgd": lambda s: dynamics.simulate_sgd(
+            dynamics.QuadraticProblem(np.eye(2), np.eye(2)), 0.1, 30, n_chains=2, rng=s
+        ),
+        "langevin": lambda s: dynamics.langevin(dynamics.GaussianEnergy(np.eye(2)), 1.0, 30, rng=s, n_chains=2),
+        "AdjustedBatchSampler": lambda s: list(reweight.AdjustedBatchSampler(np.linspace(-1, 1, 10), 3.0, rng=s)),
+        "RBM.fit": lambda s: meanfield.RBM(3, n_iter=2, batch_size=10, random_state=s).fit(digits),
+    }
+
+
+STOCHASTIC_ENTRIES = (
+    "separability", "separability_curve", "separability_point", "separable_prefixes", "amp",
+    "erm_simulation", "data_simulation", "TwoLayer.initial_state", "online.simulate", "simulate_perceptron",
+    "SK", "naive_mean_field", "tap", "monte_carlo", "ais", "rg_vs_kl", "simulate_sgd", "langevin",
+    "AdjustedBatchSampler", "RBM.fit",
+)  # fmt: skip
+
+
+#: output fields that measure speed, left out of the comparison
+TIMING_SUFFIXES = ("per_second", "wall_time", "seconds")
+
+
+def _canonical(obj, out: list) -> None:
+    """Append a byte-exact description of ``obj`` (results, arrays, floats, containers) to ``out``."""
+    import dataclasses
+
+    if hasattr(obj, "to_dict") and callable(obj.to_dict):
+        obj = obj.to_dict()
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        obj = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        for key in sorted(obj, key=str):
+            if str(key).endswith(TIMING_SUFFIXES):  # measured speed, not a result
+                continue
+            out.append(f"key {key}")
+            _canonical(obj[key], out)
+    elif isinstance(obj, (list, tuple)):
+        out.append(f"seq {len(obj)}")
+        for item in obj:
+            _canonical(item, out)
+    elif isinstance(obj, np.ndarray) or isinstance(obj, np.generic):
+        a = np.asarray(obj)
+        out.append(f"array {a.dtype} {a.shape} {a.tobytes().hex() if a.dtype != object else repr(a.tolist())}")
+    elif isinstance(obj, float):
+        out.append(f"float {obj.hex()}")
+    elif obj is None or isinstance(obj, (bool, int, str)):
+        out.append(f"{type(obj).__name__} {obj!r}")
+    else:  # a measure or a fitted estimator: its public state
+        state = {k: v for k, v in vars(obj).items() if not k.startswith("_") or k.endswith("_")}
+        out.append(f"object {type(obj).__name__}")
+        _canonical(state, out)
+
+
+def stochastic_digest(entry: str, seed: int) -> dict:
+    """SHA-256 of the byte-exact output of the named stochastic entry point at ``seed``."""
+    import hashlib
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence warnings of deliberately short runs
+        result = _stochastic_calls()[entry](seed)
+    out: list[str] = []
+    _canonical(result, out)
+    return {"digest": hashlib.sha256("\n".join(out).encode()).hexdigest()}
+
+
 def main(argv: list[str]) -> int:
     from statmech_learn.sweep import sweep
 

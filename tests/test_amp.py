@@ -124,11 +124,14 @@ def test_state_evolution_from_an_informed_start_finds_perfect_recovery():
 # --- GAMP against the state evolution --------------------------------------------
 
 
-@pytest.mark.parametrize("model, alpha", [
-    pytest.param(GAUSS_SIGN, 1.0, id="gaussian-sign-1"),
-    pytest.param(GAUSS_SIGN, 3.0, id="gaussian-sign-3"),
-    pytest.param(BINARY_SIGN, 1.0, id="binary-sign-1"),
-])
+@pytest.mark.parametrize(
+    "model, alpha",
+    [
+        pytest.param(GAUSS_SIGN, 1.0, id="gaussian-sign-1"),
+        pytest.param(GAUSS_SIGN, 3.0, id="gaussian-sign-3"),
+        pytest.param(BINARY_SIGN, 1.0, id="binary-sign-1"),
+    ],
+)
 def test_amp_overlaps_follow_state_evolution(model, alpha):
     runs = _runs(model, alpha, seeds=[11, 12, 13])
     assert all(r.converged for r in runs)
@@ -220,31 +223,38 @@ def test_same_seed_same_history_and_instance_order():
     assert np.isnan(e.m) and np.isnan(e.mse) and np.isnan(e.generalization_error)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(alpha=0.0), "alpha"),
-    (dict(alpha=-1.0), "alpha"),
-    (dict(n=0), "n"),
-    (dict(n=2.5), "n"),
-    (dict(damping=1.0), "damping"),
-    (dict(init="warm"), "init"),
-    (dict(n_iter=0), "n_iter"),
-    (dict(X=np.zeros((10, 10))), "X"),
-    (dict(X=np.zeros((60, 50)), y=np.zeros(59)), "y"),
-    (dict(y=np.zeros(60)), "y"),
-    (dict(w_star=np.zeros(49)), "w_star"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(alpha=0.0), "alpha"),
+        (dict(alpha=-1.0), "alpha"),
+        (dict(n=0), "n"),
+        (dict(n=2.5), "n"),
+        (dict(damping=1.0), "damping"),
+        (dict(init="warm"), "init"),
+        (dict(n_iter=0), "n_iter"),
+        (dict(X=np.zeros((10, 10))), "X"),
+        (dict(X=np.zeros((60, 50)), y=np.zeros(59)), "y"),
+        (dict(y=np.zeros(60)), "y"),
+        (dict(w_star=np.zeros(49)), "w_star"),
+    ],
+)
 def test_bad_input_names_the_parameter(kwargs, name):
     args = dict(model=BINARY_SIGN, n=50, alpha=1.2, rng=0) | kwargs
     with pytest.raises(ValueError, match=rf"\b{name}\b"):
         amp(**args)
 
 
-@pytest.mark.parametrize("model", [
-    TeacherStudent("binary", "sign", student=Gibbs(0.5)),
-    TeacherStudent("gaussian", "sign", student=ERM("logistic", 0.1)),
-    TeacherStudent("binary", "sign", student_prior="gaussian"),
-    "binary",
-], ids=["gibbs", "erm", "mismatched", "not-a-model"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        TeacherStudent("binary", "sign", student=Gibbs(0.5)),
+        TeacherStudent("gaussian", "sign", student=ERM("logistic", 0.1)),
+        TeacherStudent("binary", "sign", student_prior="gaussian"),
+        "binary",
+    ],
+    ids=["gibbs", "erm", "mismatched", "not-a-model"],
+)
 def test_non_bayes_optimal_model_is_rejected(model):
     with pytest.raises(ValueError, match="model"):
         amp(model, n=50, alpha=1.0)

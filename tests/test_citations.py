@@ -17,13 +17,27 @@ from statmech_learn.citations import ENTRIES, REFERENCES, REPRODUCTIONS, cite
 from statmech_learn.reproduce import REGISTRY
 from statmech_learn.reproduce.base import Panel, ReproductionResult, Series
 
-PUBLIC_MODULES = ["statmech_learn.capacity", "statmech_learn.gibbs", "statmech_learn.gibbs.spectra",
-                  "statmech_learn.replica", "statmech_learn.online", "statmech_learn.meanfield",
-                  "statmech_learn.meanfield.datasets", "statmech_learn.reweight", "statmech_learn.dynamics",
-                  "statmech_learn.gaussian"]
+PUBLIC_MODULES = [
+    "statmech_learn.capacity",
+    "statmech_learn.gibbs",
+    "statmech_learn.gibbs.spectra",
+    "statmech_learn.replica",
+    "statmech_learn.online",
+    "statmech_learn.meanfield",
+    "statmech_learn.meanfield.datasets",
+    "statmech_learn.reweight",
+    "statmech_learn.dynamics",
+    "statmech_learn.gaussian",
+]
 HEADER = re.compile(r"@(article|book|inproceedings|incollection|misc|techreport)\{([A-Za-z0-9:_-]+),\n")
-REQUIRED = {"article": {"journal"}, "inproceedings": {"booktitle"}, "incollection": {"booktitle"},
-            "techreport": {"institution"}, "book": set(), "misc": set()}
+REQUIRED = {
+    "article": {"journal"},
+    "inproceedings": {"booktitle"},
+    "incollection": {"booktitle"},
+    "techreport": {"institution"},
+    "book": set(),
+    "misc": set(),
+}
 
 
 @pytest.fixture
@@ -38,7 +52,7 @@ def fresh_usage():
 
 def _fields(entry: str) -> dict[str, str]:
     """Top-level ``name = {value}`` fields of one entry (values may hold nested braces)."""
-    body = entry[entry.index(",") + 1:entry.rindex("}")]
+    body = entry[entry.index(",") + 1 : entry.rindex("}")]
     fields: dict[str, str] = {}
     i = 0
     while True:
@@ -52,7 +66,7 @@ def _fields(entry: str) -> dict[str, str]:
             j += 1
         name = m.group(1).lower()
         assert name not in fields, f"field {name} twice"
-        fields[name] = body[m.end():j - 1]
+        fields[name] = body[m.end() : j - 1]
         rest = body[j:].lstrip()
         if not rest.startswith(","):
             assert rest == "", f"text after field {name}: {rest!r}"
@@ -91,10 +105,29 @@ def test_entry_is_structurally_valid_bibtex(key):
 
 
 def test_requested_papers_are_registered():
-    for key in ["cover1965", "gardner1988", "gardner1988derrida", "krauth1989", "seung1992", "engel2001",
-                "zdeborova2016", "barbier2019", "aubin2018", "schwarze1993", "saad1995pre", "thouless1977",
-                "sherrington1975", "plefka1982", "gabrie2015", "mehta2014", "mandt2017", "rangan2011",
-                "donoho2009", "mei2022", "gerace2020"]:
+    for key in [
+        "cover1965",
+        "gardner1988",
+        "gardner1988derrida",
+        "krauth1989",
+        "seung1992",
+        "engel2001",
+        "zdeborova2016",
+        "barbier2019",
+        "aubin2018",
+        "schwarze1993",
+        "saad1995pre",
+        "thouless1977",
+        "sherrington1975",
+        "plefka1982",
+        "gabrie2015",
+        "mehta2014",
+        "mandt2017",
+        "rangan2011",
+        "donoho2009",
+        "mei2022",
+        "gerace2020",
+    ]:
         assert key in ENTRIES, key
     assert "Van den Broeck" in ENTRIES["engel2001"] and "@book{" in ENTRIES["engel2001"]
     assert "Proceedings of the National Academy of Sciences" in ENTRIES["barbier2019"]
@@ -228,8 +261,14 @@ def test_decorated_functions_keep_identity_signature_and_results():
 # ---------------------------------------------------------------------------------------------- JSON
 def _result(name: str) -> ReproductionResult:
     s = Series("curve", "theory", "a", np.array([0.0, 1.0]), np.array([1.0, 2.0]))
-    return ReproductionResult(name=name, title="t", parameters={"quick": True}, series=[s],
-                              panels=[Panel("a", "x", "y")], timings={"all": 0.0})
+    return ReproductionResult(
+        name=name,
+        title="t",
+        parameters={"quick": True},
+        series=[s],
+        panels=[Panel("a", "x", "y")],
+        timings={"all": 0.0},
+    )
 
 
 def test_reproduction_json_lists_its_references(tmp_path):

@@ -88,8 +88,21 @@ def test_reproduction_does_not_depend_on_executor(tmp_path):
 
 
 def test_reproduce_gardner_quick_via_cli(tmp_path, capsys):
-    assert main(["reproduce", "gardner", "--quick", "--out", str(tmp_path), "--no-figure",
-                 "--checkpoint-dir", str(tmp_path / "ck")]) == 0
+    assert (
+        main(
+            [
+                "reproduce",
+                "gardner",
+                "--quick",
+                "--out",
+                str(tmp_path),
+                "--no-figure",
+                "--checkpoint-dir",
+                str(tmp_path / "ck"),
+            ]
+        )
+        == 0
+    )
     meta = json.loads((tmp_path / "gardner.json").read_text())
     checks = meta["checks"]
     assert checks["alpha_c_spherical_kappa0"] == ref.ALPHA_C_SPHERICAL_K0
@@ -104,14 +117,28 @@ def test_reproduce_gardner_quick_via_cli(tmp_path, capsys):
         v = checks[f"spherical_kappa{k:g}_n{n}"]["vs_alpha_c"]
         assert v["pass"] is True and v["deviation"] <= v["tolerance"]
         assert v["finite_size_allowance"] == pytest.approx(
-            0.25 * capacity.gardner_capacity(k) * capacity.cover_transition_width(n) / 2)
+            0.25 * capacity.gardner_capacity(k) * capacity.cover_transition_width(n) / 2
+        )
     assert "theory vs simulation: 4 of 4 checks pass" in capsys.readouterr().out
     # theory curves are sampled densely enough to look smooth, even in --quick
     points = {s["label"]: s["n_points"] for s in meta["series"] if s["kind"] == "theory" and s["panel"] == "a"}
     assert min(points.values()) >= 21, points
     # resuming from the checkpoint reproduces the same numbers without recomputing
-    assert main(["reproduce", "gardner", "--quick", "--out", str(tmp_path / "again"), "--no-figure",
-                 "--checkpoint-dir", str(tmp_path / "ck")]) == 0
+    assert (
+        main(
+            [
+                "reproduce",
+                "gardner",
+                "--quick",
+                "--out",
+                str(tmp_path / "again"),
+                "--no-figure",
+                "--checkpoint-dir",
+                str(tmp_path / "ck"),
+            ]
+        )
+        == 0
+    )
     again = json.loads((tmp_path / "again" / "gardner.json").read_text())
     assert again["checks"] == checks
 
@@ -124,10 +151,22 @@ def test_reproduce_rejects_bad_workers(capsys):
 def test_reproduce_on_a_dask_scheduler_matches_in_process(tmp_path):
     """`--scheduler ADDRESS` runs the simulations on a Dask cluster; same numbers as in-process."""
     distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(tmp_path / "dask"),
-                     "--scheduler", cluster.scheduler_address]) == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        assert (
+            main(
+                [
+                    "reproduce",
+                    "cover",
+                    "--quick",
+                    "--no-figure",
+                    "--out",
+                    str(tmp_path / "dask"),
+                    "--scheduler",
+                    cluster.scheduler_address,
+                ]
+            )
+            == 0
+        )
     assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(tmp_path / "local")]) == 0
     a = _read_csv(tmp_path / "dask" / "cover.csv")
     b = _read_csv(tmp_path / "local" / "cover.csv")
@@ -202,8 +241,21 @@ def test_reproduce_read_only_out_is_one_error_line(tmp_path, capsys):
 def test_reproduce_checkpoint_dir_naming_a_file_is_one_error_line(tmp_path, capsys):
     target = tmp_path / "ck"
     target.write_text("")
-    assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(tmp_path / "out"),
-                 "--checkpoint-dir", str(target)]) == 1
+    assert (
+        main(
+            [
+                "reproduce",
+                "cover",
+                "--quick",
+                "--no-figure",
+                "--out",
+                str(tmp_path / "out"),
+                "--checkpoint-dir",
+                str(target),
+            ]
+        )
+        == 1
+    )
     _one_error_line(capsys, "--checkpoint-dir must name a directory", str(target))
 
 
@@ -216,9 +268,14 @@ def test_workers_and_scheduler_are_mutually_exclusive(capsys):
     assert "argument --scheduler: not allowed with argument --workers" in err
 
 
-@pytest.mark.parametrize("argv,match", [(["--workers", "100000"], "workers must be >= 1 and <= 1024, got 100000"),
-                                        (["--scheduler-timeout", "0"], "scheduler-timeout must be finite and > 0"),
-                                        (["--scheduler-timeout", "nan"], "scheduler-timeout must be finite")])
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["--workers", "100000"], "workers must be >= 1 and <= 1024, got 100000"),
+        (["--scheduler-timeout", "0"], "scheduler-timeout must be finite and > 0"),
+        (["--scheduler-timeout", "nan"], "scheduler-timeout must be finite"),
+    ],
+)
 def test_reproduce_bad_numbers_are_one_error_line(argv, match, capsys):
     assert main(["reproduce", "cover", "--quick", "--no-figure"] + argv) == 2
     _one_error_line(capsys, match)
@@ -230,12 +287,29 @@ def test_unreachable_scheduler_is_one_error_line_and_fast(tmp_path, capsys):
 
     pytest.importorskip("dask.distributed")
     t0 = time.perf_counter()
-    assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(tmp_path),
-                 "--scheduler", "tcp://127.0.0.1:1", "--scheduler-timeout", "1"]) == 1
+    assert (
+        main(
+            [
+                "reproduce",
+                "cover",
+                "--quick",
+                "--no-figure",
+                "--out",
+                str(tmp_path),
+                "--scheduler",
+                "tcp://127.0.0.1:1",
+                "--scheduler-timeout",
+                "1",
+            ]
+        )
+        == 1
+    )
     assert time.perf_counter() - t0 < 15
     _one_error_line(capsys, "--scheduler: cannot connect to the Dask scheduler at 'tcp://127.0.0.1:1'")
-    assert main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(tmp_path),
-                 "--scheduler", "no-port-here"]) == 1
+    assert (
+        main(["reproduce", "cover", "--quick", "--no-figure", "--out", str(tmp_path), "--scheduler", "no-port-here"])
+        == 1
+    )
     _one_error_line(capsys, "--scheduler: cannot connect", "no-port-here")
 
 
@@ -270,8 +344,9 @@ def test_locked_checkpoint_is_one_line_error(tmp_path, capsys, monkeypatch):
         raise CheckpointLockedError("checkpoint x.jsonl is being written by another running sweep")
 
     monkeypatch.setattr("statmech_learn.reproduce.run", busy)
-    code = cli.main(["reproduce", "cover", "--quick", "--out", str(tmp_path / "o"),
-                     "--checkpoint-dir", str(tmp_path / "ck")])
+    code = cli.main(
+        ["reproduce", "cover", "--quick", "--out", str(tmp_path / "o"), "--checkpoint-dir", str(tmp_path / "ck")]
+    )
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "another running sweep" in err and "Traceback" not in err
 
@@ -279,16 +354,20 @@ def test_locked_checkpoint_is_one_line_error(tmp_path, capsys, monkeypatch):
 # --------------------------------------------------------------------------- python -m statmech_learn
 
 
-@pytest.mark.parametrize("argv", [["list"], pytest.param(["capacity", "--kappa", "0.5"], marks=pytest.mark.slow),
-                                  ["capacity", "--kappa", "-1"]], ids=["list", "capacity", "bad-value"])
+@pytest.mark.parametrize(
+    "argv",
+    [["list"], pytest.param(["capacity", "--kappa", "0.5"], marks=pytest.mark.slow), ["capacity", "--kappa", "-1"]],
+    ids=["list", "capacity", "bad-value"],
+)
 def test_python_dash_m_is_the_console_script(argv, capsys, tmp_path):
     import subprocess
     import sys
 
     code = main(argv)
     expected = capsys.readouterr()
-    proc = subprocess.run([sys.executable, "-m", "statmech_learn", *argv], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "statmech_learn", *argv], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
     assert (proc.returncode, proc.stdout, proc.stderr) == (code, expected.out, expected.err)
 
 
@@ -304,8 +383,9 @@ def _fake_reproduction(name, outcome, calls):
         if isinstance(outcome, Exception):
             raise outcome
         checks = {"vs_theory": {"deviation": 0.1, "pass": outcome == "pass"}}
-        return ReproductionResult(name=name, title=name, parameters={"quick": quick}, series=[], panels=[],
-                                  timings={}, checks=checks)
+        return ReproductionResult(
+            name=name, title=name, parameters={"quick": quick}, series=[], panels=[], timings={}, checks=checks
+        )
 
     return Reproduction(name=name, description=f"fake {name}", compute=compute)
 
@@ -327,15 +407,29 @@ def fake_registry(monkeypatch):
 
 def _summary(out):
     """The summary table's rows of `reproduce all`: {name: [status, seconds, details]}."""
-    table = out[out.index("\nname "):].strip().splitlines()
+    table = out[out.index("\nname ") :].strip().splitlines()
     assert table[0].split() == ["name", "status", "seconds", "failed", "checks", "/", "error"]
     return {line.split()[0]: line.split(None, 3)[1:] for line in table[1:-1]}, table[-1]
 
 
 def test_reproduce_all_runs_every_reproduction_despite_an_exception(fake_registry, tmp_path, capsys):
     calls = fake_registry({"broken": RuntimeError("boom"), "fine": "pass"})
-    code = main(["reproduce", "all", "--quick", "--seed", "7", "--workers", "2", "--no-figure",
-                 "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck")])
+    code = main(
+        [
+            "reproduce",
+            "all",
+            "--quick",
+            "--seed",
+            "7",
+            "--workers",
+            "2",
+            "--no-figure",
+            "--out",
+            str(tmp_path / "out"),
+            "--checkpoint-dir",
+            str(tmp_path / "ck"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 1
     # both ran, in registry order, with the same options as a single `reproduce NAME`
@@ -349,8 +443,7 @@ def test_reproduce_all_runs_every_reproduction_despite_an_exception(fake_registr
     assert "RuntimeError: boom" in captured.err  # with its traceback, as an unexpected error
 
 
-def test_reproduce_all_fails_on_a_failed_check_and_reports_package_errors_in_one_line(fake_registry, tmp_path,
-                                                                                       capsys):
+def test_reproduce_all_fails_on_a_failed_check_and_reports_package_errors_in_one_line(fake_registry, tmp_path, capsys):
     from statmech_learn.errors import ConvergenceError
 
     calls = fake_registry({"diverges": ConvergenceError("no fixed point"), "off": "fail", "fine": "pass"})

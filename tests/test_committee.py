@@ -13,8 +13,13 @@ import pytest
 from scipy.stats import multivariate_normal
 
 import statmech_learn as sml
-from statmech_learn.gibbs.committee import (BinaryVectorPrior, Committee, GaussianVectorPrior, bivariate_normal_cdf,
-                                            omega_rule)
+from statmech_learn.gibbs.committee import (
+    BinaryVectorPrior,
+    Committee,
+    GaussianVectorPrior,
+    bivariate_normal_cdf,
+    omega_rule,
+)
 
 
 def test_bivariate_normal_cdf_against_mpmath_and_scipy():
@@ -69,7 +74,7 @@ def test_channel_map_against_monte_carlo(K):
     P = np.empty((n, len(c.labels)))
     dP = np.empty((n, len(c.labels), K))
     for start in range(0, n, 20_000):
-        P[start:start + 20_000], dP[start:start + 20_000] = c.probabilities(om[start:start + 20_000], V)
+        P[start : start + 20_000], dP[start : start + 20_000] = c.probabilities(om[start : start + 20_000], V)
     j = np.searchsorted(c.labels, y)
     g = dP[np.arange(n), j] / P[np.arange(n), j][:, None]
     ggt = g[:, :, None] * g[:, None, :]
@@ -93,8 +98,10 @@ def test_omega_rule_is_exact_for_gaussian_moments_and_handles_singular_q():
 
 
 def test_vector_priors_reduce_to_the_scalar_ones_and_match_sampling():
-    for name, vp, sp in (("gaussian", GaussianVectorPrior(1), sml.priors.GaussianPrior()),
-                         ("binary", BinaryVectorPrior(1), sml.priors.BinaryPrior())):
+    for name, vp, sp in (
+        ("gaussian", GaussianVectorPrior(1), sml.priors.GaussianPrior()),
+        ("binary", BinaryVectorPrior(1), sml.priors.BinaryPrior()),
+    ):
         for qh in (0.3, 2.0, 15.0):
             a = vp.rs_bayes(np.array([[qh]]))
             b = sp.rs_teacher_student(qh, qh, qh, sp)
@@ -124,8 +131,10 @@ def test_gaussian_vector_prior_closed_form():
     B, L = np.array([0.2, -0.4, 1.0]), qh
     # log-partition against numerical integration of the definition in one dimension per axis (diagonal Lambda)
     Ld = np.diag([0.5, 1.5, 2.0])
-    direct = sum(float(mp.log(mp.quad(lambda w, b=b, lam=lam: mp.npdf(w) * mp.exp(b * w - lam * w * w / 2),
-                                      [-mp.inf, mp.inf]))) for b, lam in zip(B, np.diag(Ld)))
+    direct = sum(
+        float(mp.log(mp.quad(lambda w, b=b, lam=lam: mp.npdf(w) * mp.exp(b * w - lam * w * w / 2), [-mp.inf, mp.inf])))
+        for b, lam in zip(B, np.diag(Ld))
+    )
     assert abs(vp.log_partition(B, Ld) - direct) < 1e-12
     assert np.allclose(vp.covariance(B, L), np.linalg.inv(np.eye(3) + L))
 
@@ -291,8 +300,16 @@ def test_committee_of_one_unit_amp_is_the_perceptron_amp():
     w = rng.standard_normal(n)
     y = np.sign(X @ w)
     ref = sml.replica.amp(sml.TeacherStudent("gaussian", "sign"), n, alpha, X=X, y=y, w_star=w, n_iter=30, tol=1e-12)
-    run = sml.replica.amp(sml.TeacherStudent("gaussian", sml.channels.Committee(1)), n, alpha, X=X, y=y,
-                          w_star=w[:, None], n_iter=30, tol=1e-12)
+    run = sml.replica.amp(
+        sml.TeacherStudent("gaussian", sml.channels.Committee(1)),
+        n,
+        alpha,
+        X=X,
+        y=y,
+        w_star=w[:, None],
+        n_iter=30,
+        tol=1e-12,
+    )
     k = min(len(ref.q_history), len(run.q_history))
     assert np.allclose(run.q_history[:k, 0, 0], ref.q_history[:k], atol=1e-7)
 
@@ -332,7 +349,8 @@ def test_committee_amp_against_state_evolution_n2000():
 def test_binary_k2_first_order_transition():
     """K = 2, ±1 weights: the specialisation is first order.  At the reported alpha_it the uninformed branch's
     free entropy equals that of perfect recovery, -K log 2 = -2 log 2 (exact: q = I, the prior's entropy), to
-    1e-4 (the informed branch reaches q_d = 1 - 1e-6, its free entropy -2 log 2 to ~1e-5); the line loses stability after alpha_it and AMP reaches perfect recovery after that
+    1e-4 (the informed branch reaches q_d = 1 - 1e-6, its free entropy -2 log 2 to ~1e-5); the line loses
+    stability after alpha_it and AMP reaches perfect recovery after that
     (alpha_it < alpha_specialization < alpha_spinodal)."""
     model = sml.TeacherStudent("binary", sml.channels.Committee(2))
     tr = sml.replica.committee_transitions(model, (1.0, 2.5), n_grid=7)
@@ -354,8 +372,11 @@ def test_trivariate_normal_cdf_against_a_conditional_integral():
     def reference(h, R):
         s2, s3 = np.sqrt(1 - R[0, 1] ** 2), np.sqrt(1 - R[0, 2] ** 2)
         rc = (R[1, 2] - R[0, 1] * R[0, 2]) / (s2 * s3)
-        f = lambda x: np.exp(-x * x / 2) / np.sqrt(2 * np.pi) * bivariate_normal_cdf(  # noqa: E731
-            (h[1] - R[0, 1] * x) / s2, (h[2] - R[0, 2] * x) / s3, rc)
+
+        def f(x):
+            marginal = np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
+            return marginal * bivariate_normal_cdf((h[1] - R[0, 1] * x) / s2, (h[2] - R[0, 2] * x) / s3, rc)
+
         return integrate.quad(f, -40, h[0], epsabs=1e-14, epsrel=1e-13, limit=200)[0]
 
     mats = []
@@ -390,8 +411,9 @@ def _k3_line_map(qa, alpha, n=40):
         lo = (b + 9) / 2 * gx + (b - 9) / 2
         hi = (9 - b) / 2 * gx + (9 + b) / 2
         t = np.concatenate([lo, hi], axis=-1)
-        w = np.concatenate([np.broadcast_to((b + 9) / 2 * gw, lo.shape), np.broadcast_to((9 - b) / 2 * gw, hi.shape)],
-                           axis=-1)
+        w = np.concatenate(
+            [np.broadcast_to((b + 9) / 2 * gw, lo.shape), np.broadcast_to((9 - b) / 2 * gw, hi.shape)], axis=-1
+        )
         return t, w * np.exp(-t * t / 2) / np.sqrt(2 * np.pi)
 
     def p_plus(x):  # x: (m,) positions on the line
@@ -403,6 +425,7 @@ def _k3_line_map(qa, alpha, n=40):
         mu3 = x[:, None, None] + coef[0] * (z1 - x[:, None, None]) + coef[1] * (z2 - x[:, None, None])
         a, b = z1 > 0, z2 > 0
         from scipy.special import ndtr
+
         val = (a & b) + (a ^ b) * ndtr(mu3 / s3)
         return np.einsum("mi,mij,mij->m", w1, w2, val)
 

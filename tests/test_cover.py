@@ -88,7 +88,9 @@ def test_transition_width_against_exact_fraction():
     assert capacity.cover_transition_width(100) == pytest.approx((norm.ppf(0.9) - norm.ppf(0.1)) * np.sqrt(0.02))
 
 
-@pytest.mark.parametrize("p,n,match", [(0, 3, "p must be >= 1"), (3, 0, "n must be >= 1"), (2.5, 3, "p must be an integer")])
+@pytest.mark.parametrize(
+    "p,n,match", [(0, 3, "p must be >= 1"), (3, 0, "n must be >= 1"), (2.5, 3, "p must be an integer")]
+)
 def test_bad_input(p, n, match):
     with pytest.raises(ValueError, match=match):
         capacity.cover_count(p, n)

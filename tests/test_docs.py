@@ -67,7 +67,8 @@ def test_getting_started_snippets_print_what_the_page_says(tmp_path):
     assert len(snippets) == len(outputs) == 2
     env = dict(os.environ, MPLBACKEND="Agg")
     for code, expected in zip(snippets, outputs):
-        run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
-                             check=True)
+        run = subprocess.run(
+            [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+        )
         assert run.stdout.strip() == expected.strip()
     assert (tmp_path / "capacity.png").is_file()

@@ -64,6 +64,7 @@ def kron_lyapunov_discrete(A, Q):
 # 1-D: closed form and simulation
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("lr_h", [0.1, 0.5, 1.0, 1.6])
 def test_1d_stationary_variance_matches_ar1_within_3_stderr(lr_h):
     h, sigma2 = 2.0, 0.7
@@ -103,7 +104,7 @@ def test_1d_stationary_histogram_is_gibbs_ks():
     x = sim.samples.ravel()
     assert x.size == 9000
     T = sim.prediction.temperature
-    assert T == pytest.approx(lr * sigma2 / (2 - lr * h))
+    assert pytest.approx(lr * sigma2 / (2 - lr * h)) == T
     p_exact = stats.kstest(x, "norm", args=(0.0, math.sqrt(T / h))).pvalue
     p_small = stats.kstest(x, "norm", args=(0.0, math.sqrt(lr * sigma2 / 2 / h))).pvalue
     assert p_exact > 0.01
@@ -130,10 +131,8 @@ def test_lyapunov_solutions_match_kronecker_solves():
     for P in (np.diag([0.1, 0.3]), np.array([[0.2, 0.05], [0.05, 0.1]])):
         lr = np.diag(P) if np.count_nonzero(P - np.diag(np.diag(P))) == 0 else P
         pred = sgd_stationary(H2, S2, lr)
-        np.testing.assert_allclose(pred.covariance, kron_lyapunov_discrete(np.eye(2) - P @ H2, P @ S2 @ P),
-                                   rtol=1e-10)
-        np.testing.assert_allclose(pred.covariance_small_lr, kron_lyapunov_continuous(P @ H2, P @ S2 @ P),
-                                   rtol=1e-10)
+        np.testing.assert_allclose(pred.covariance, kron_lyapunov_discrete(np.eye(2) - P @ H2, P @ S2 @ P), rtol=1e-10)
+        np.testing.assert_allclose(pred.covariance_small_lr, kron_lyapunov_continuous(P @ H2, P @ S2 @ P), rtol=1e-10)
 
 
 def test_small_lr_limit_is_continuous_lyapunov_with_first_order_correction():
@@ -165,6 +164,7 @@ def test_2d_noncommuting_discrete_lyapunov_vs_simulation():
 # ---------------------------------------------------------------------------------------------
 # temperatures
 # ---------------------------------------------------------------------------------------------
+
 
 def test_temperatures_commuting_case_and_gibbs_condition():
     h = np.array([1.0, 3.0])
@@ -240,12 +240,13 @@ def test_2d_two_temperatures_vs_rescaled_rates_simulation():
     assert abs(r - exact) < 3 * se
     assert abs(r - 1) < base * np.max(h / s2) + 3 * se
     T = h * np.diag(sim.covariance)
-    assert T == pytest.approx([base / 2, base / 2], rel=0.05)  # the Gibbs temperature eta'/2
+    assert pytest.approx([base / 2, base / 2], rel=0.05) == T  # the Gibbs temperature eta'/2
 
 
 # ---------------------------------------------------------------------------------------------
 # Hessian-normalised coordinates: the factor in exp(-sum_i c Phi_i^2 / (eta sigma_i^2))
 # ---------------------------------------------------------------------------------------------
+
 
 def test_hessian_normalised_factor_sympy():
     """Symbolic: diagonal Hessian diag(h1, h2), general symmetric noise [[a, b], [b, c]] in w.
@@ -325,6 +326,7 @@ def test_hessian_normalised_factor_simulation():
 # ---------------------------------------------------------------------------------------------
 # real minibatch SGD on linear regression
 # ---------------------------------------------------------------------------------------------
+
 
 def test_linear_regression_noise_at_minimum_is_gradient_covariance():
     prob = LinearRegression.random(n=300, d=3, noise=0.5, rng=0)
@@ -414,8 +416,7 @@ def test_ula_bias_is_order_step():
         run = langevin(model, T, 4000, rng=23, method="ula", step=h, n_chains=200, burn_in=2000)
         assert run.acceptance_rate == 1.0
         C_ula = target @ np.linalg.inv(np.eye(2) - h * A2 / 2)
-        np.testing.assert_allclose(C_ula, kron_lyapunov_discrete(np.eye(2) - h * A2, 2 * h * T * np.eye(2)),
-                                   rtol=1e-10)
+        np.testing.assert_allclose(C_ula, kron_lyapunov_discrete(np.eye(2) - h * A2, 2 * h * T * np.eye(2)), rtol=1e-10)
         assert np.all(np.abs((run.covariance - C_ula) / run.covariance_stderr) < Z_MATRIX)
         z_target = np.abs((run.covariance - target) / run.covariance_stderr)
         assert (np.max(z_target) > 5) == biased_visible
@@ -437,8 +438,16 @@ def _teacher_student_run(N, n_inst, T, loss, rng, n_steps=1000, **kw):
         S = run.samples.reshape(-1, N)
         o = inst.overlaps(S)
         m_chain = o["m"].reshape(16, -1).mean(axis=1)
-        rows.append(dict(inst=inst, run=run, m=o["m"].mean(), Q=o["Q"].mean(), m_se=m_chain.std(ddof=1) / 4,
-                         eps=inst.generalization_error(S).mean()))
+        rows.append(
+            dict(
+                inst=inst,
+                run=run,
+                m=o["m"].mean(),
+                Q=o["Q"].mean(),
+                m_se=m_chain.std(ddof=1) / 4,
+                eps=inst.generalization_error(S).mean(),
+            )
+        )
     return rows
 
 
@@ -520,6 +529,7 @@ def test_teacher_student_energy_gradient_and_replica_model():
 # ---------------------------------------------------------------------------------------------
 # bad input
 # ---------------------------------------------------------------------------------------------
+
 
 def test_bad_inputs_raise_value_error_naming_parameter():
     with pytest.raises(ValueError, match=r"lr must satisfy 0 < lr < 2/lambda_max\(hessian\) = 0.876799 .*got 0.9"):

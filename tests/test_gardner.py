@@ -166,8 +166,15 @@ def test_volume_tolerances_are_validated(kwargs, match):
 
 
 @pytest.mark.parametrize("weights", ["spherical", "binary"])
-@pytest.mark.parametrize("xtol,match", [(1e300, "xtol must be < 0.01"), (0.0, "xtol must be finite and > 0"),
-                                        (float("nan"), "xtol must be finite"), (1e-30, "xtol must be >= 1e-14")])
+@pytest.mark.parametrize(
+    "xtol,match",
+    [
+        (1e300, "xtol must be < 0.01"),
+        (0.0, "xtol must be finite and > 0"),
+        (float("nan"), "xtol must be finite"),
+        (1e-30, "xtol must be >= 1e-14"),
+    ],
+)
 def test_capacity_tolerance_is_validated(weights, xtol, match):
     with pytest.raises(ValueError, match=match):
         capacity.gardner_capacity(0.0, weights, xtol=xtol)
@@ -176,8 +183,9 @@ def test_capacity_tolerance_is_validated(weights, xtol, match):
 def test_capacity_xtol_is_relative_on_alpha():
     """Krauth & Mezard's 0.8330786 to the requested relative tolerance, loose and tight."""
     for xtol in (1e-3, 1e-6):
-        assert capacity.gardner_capacity(0.0, "binary", xtol=xtol) == pytest.approx(ref.ALPHA_C_BINARY_K0,
-                                                                                    rel=xtol + 1e-7)
+        assert capacity.gardner_capacity(0.0, "binary", xtol=xtol) == pytest.approx(
+            ref.ALPHA_C_BINARY_K0, rel=xtol + 1e-7
+        )
     # the tightest accepted tolerance (the floor, 1e-14) converges too
     assert capacity.gardner_capacity(0.0, "binary", xtol=1e-14) == pytest.approx(ref.ALPHA_C_BINARY_K0, rel=1e-7)
 
@@ -207,8 +215,12 @@ def _binary_gap_large_kappa(kappa):
     def S(log_eps):
         eps = np.exp(log_eps)
         alpha, v = alpha_gd * (1 - eps), stationary_v(eps)
-        return (eps / (np.pi * v) + np.pi**2 * v / 24 + 0.5 * alpha * np.log(v)
-                + alpha * (0.5 - np.log(kappa * np.sqrt(2 * np.pi)) + 0.5 / kappa**2))
+        return (
+            eps / (np.pi * v)
+            + np.pi**2 * v / 24
+            + 0.5 * alpha * np.log(v)
+            + alpha * (0.5 - np.log(kappa * np.sqrt(2 * np.pi)) + 0.5 / kappa**2)
+        )
 
     eps = np.exp(brentq(S, np.log(1e-16), np.log(1e-3), xtol=1e-13))
     return eps, stationary_v(eps)
@@ -252,8 +264,12 @@ def test_capacities_at_huge_margin_limit_and_refusal():
             assert capacity.gardner_capacity(kappa) == pytest.approx(1 / kappa**2, rel=1e-12)
             assert capacity.gardner_capacity(kappa, "binary") == pytest.approx(2 / (np.pi * kappa**2), rel=1e-12)
         for kappa in (1e151, 1e300):
-            for call in (lambda: capacity.gardner_capacity(kappa), lambda: capacity.gardner_capacity(kappa, "binary"),
-                         lambda: capacity.gardner_derrida_capacity(kappa), lambda: capacity.gardner_volume(1e-9, kappa)):
+            for call in (
+                lambda: capacity.gardner_capacity(kappa),
+                lambda: capacity.gardner_capacity(kappa, "binary"),
+                lambda: capacity.gardner_derrida_capacity(kappa),
+                lambda: capacity.gardner_volume(1e-9, kappa),
+            ):
                 with pytest.raises(ValueError, match=r"kappa must be <= 1e\+150 .*underflows.*got 1e\+"):
                     call()
         assert capacity.margin_moment(1e300) == np.inf

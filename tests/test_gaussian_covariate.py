@@ -29,6 +29,7 @@ FIELDS = ("m", "q", "V", "free_entropy", "generalization_error", "train_loss", "
 
 # --- spectra --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("c", [0.3, 0.99, 1.0, 1.01, 3.0])
 def test_marchenko_pastur_quadrature_against_mpmath(c):
     """Resolvent moments of the MP law (density and atom written out here) by mpmath to 1e-12."""
@@ -62,9 +63,10 @@ def test_spectrum_validation():
 
 # --- Gaussian equivalence constants -----------------------------------------------------------
 
+
 def test_activation_moments_closed_forms():
     g = sp.symbols("g", real=True)
-    density = sp.exp(-g**2 / 2) / sp.sqrt(2 * sp.pi)
+    density = sp.exp(-(g**2) / 2) / sp.sqrt(2 * sp.pi)
     relu = [sp.integrate(f * density, (g, 0, sp.oo)) for f in (g, g * g, g**2)]  # E relu, E g relu, E relu^2
     mu0, mu1, m2 = (float(v) for v in relu)
     expected = {
@@ -91,6 +93,7 @@ def test_activation_errors():
 
 # --- random features: Mei & Montanari ---------------------------------------------------------
 
+
 def mei_montanari(psi1, psi2, lam_bar, zeta):
     """Bias B and variance V of Mei & Montanari (2022), Definition 1 (E0, E1, E2) at xi = i sqrt(psi1 psi2 lam)."""
     xi = 1j * math.sqrt(psi1 * psi2 * lam_bar)
@@ -106,12 +109,29 @@ def mei_montanari(psi1, psi2, lam_bar, zeta):
     assert max(abs(np.array(eqs(v)))) < 1e-12 and v[1] > 0 and v[3] > 0  # the solution in C+
     chi = ((v[0] + 1j * v[1]) * (v[2] + 1j * v[3])).real
     z, p1, p2 = zeta, psi1, psi2
-    E0 = (-chi**5 * z**6 + 3 * chi**4 * z**4 + (p1 * p2 - p2 - p1 + 1) * chi**3 * z**6 - 2 * chi**3 * z**4
-          - 3 * chi**3 * z**2 + (p1 + p2 - 3 * p1 * p2 + 1) * chi**2 * z**4 + 2 * chi**2 * z**2 + chi**2
-          + 3 * p1 * p2 * chi * z**2 - p1 * p2)
+    E0 = (
+        -(chi**5) * z**6
+        + 3 * chi**4 * z**4
+        + (p1 * p2 - p2 - p1 + 1) * chi**3 * z**6
+        - 2 * chi**3 * z**4
+        - 3 * chi**3 * z**2
+        + (p1 + p2 - 3 * p1 * p2 + 1) * chi**2 * z**4
+        + 2 * chi**2 * z**2
+        + chi**2
+        + 3 * p1 * p2 * chi * z**2
+        - p1 * p2
+    )
     E1 = p2 * chi**3 * z**4 - p2 * chi**2 * z**2 + p1 * p2 * chi * z**2 - p1 * p2
-    E2 = (chi**5 * z**6 - 3 * chi**4 * z**4 + (p1 - 1) * chi**3 * z**6 + 2 * chi**3 * z**4 + 3 * chi**3 * z**2
-          + (-p1 - 1) * chi**2 * z**4 - 2 * chi**2 * z**2 - chi**2)
+    E2 = (
+        chi**5 * z**6
+        - 3 * chi**4 * z**4
+        + (p1 - 1) * chi**3 * z**6
+        + 2 * chi**3 * z**4
+        + 3 * chi**3 * z**2
+        + (-p1 - 1) * chi**2 * z**4
+        - 2 * chi**2 * z**2
+        - chi**2
+    )
     return E1 / E0, E2 / E0
 
 
@@ -122,8 +142,9 @@ def test_random_features_ridge_equals_mei_montanari(activation, psi1, psi2, lam,
     l2 = psi2 lam; their risk excludes the label noise tau^2; F1 = 1 (teacher of unit norm), F* = 0."""
     _, mu1, mus = activation_moments(activation)
     B, V = mei_montanari(psi1, psi2, lam / mus**2, mu1 / mus)
-    rf = sml.RandomFeatures(activation, psi1, teacher=sml.channels.GaussianNoise(tau2),
-                            student=sml.ERM("square", psi2 * lam))
+    rf = sml.RandomFeatures(
+        activation, psi1, teacher=sml.channels.GaussianNoise(tau2), student=sml.ERM("square", psi2 * lam)
+    )
     ours = sml.replica.solve(rf, psi2)
     assert abs(ours.generalization_error - tau2 - (B + tau2 * V)) < 1e-9
     assert ours.spectrum_size > 100 and ours.features_ratio == psi1 and ours.samples_per_feature == psi2 / psi1
@@ -131,8 +152,9 @@ def test_random_features_ridge_equals_mei_montanari(activation, psi1, psi2, lam,
 
 def test_random_features_closed_form_against_generic_iteration():
     """The square-loss closed form (one Newton root) against the generic damped/Anderson iteration."""
-    rf = sml.RandomFeatures("tanh", [0.5, 2.0], teacher=sml.channels.GaussianNoise(0.2),
-                            student=sml.ERM("square", 0.05))
+    rf = sml.RandomFeatures(
+        "tanh", [0.5, 2.0], teacher=sml.channels.GaussianNoise(0.2), student=sml.ERM("square", 0.05)
+    )
     for r in (0.5, 2.0):
         model = rf.model(r)
         a = np.array([0.3, 1.0, 3.0])
@@ -144,15 +166,19 @@ def test_random_features_closed_form_against_generic_iteration():
 
 # --- identity inputs are today's perceptron --------------------------------------------------
 
-@pytest.mark.parametrize("student, channel", [
-    (sml.ERM("square", 1e-3), sml.channels.GaussianNoise(0.1)),
-    (sml.ERM("square", 0.5), "sign"),
-    (sml.ERM("square", 0.0), sml.channels.GaussianNoise(0.3)),
-    (sml.ERM("logistic", 0.01), "sign"),
-    (sml.ERM("hinge", 0.1), sml.channels.NoisySign(0.1)),
-    (None, "sign"),
-    (sml.Gibbs(0.5), "sign"),
-])
+
+@pytest.mark.parametrize(
+    "student, channel",
+    [
+        (sml.ERM("square", 1e-3), sml.channels.GaussianNoise(0.1)),
+        (sml.ERM("square", 0.5), "sign"),
+        (sml.ERM("square", 0.0), sml.channels.GaussianNoise(0.3)),
+        (sml.ERM("logistic", 0.01), "sign"),
+        (sml.ERM("hinge", 0.1), sml.channels.NoisySign(0.1)),
+        (None, "sign"),
+        (sml.Gibbs(0.5), "sign"),
+    ],
+)
 def test_identity_inputs_reproduce_isotropic(student, channel):
     alpha = np.array([0.3, 0.8, 1.5, 3.0])
     iso = sml.TeacherStudent("gaussian", channel, student)
@@ -181,6 +207,7 @@ def test_matrix_route_equals_block_route():
 
 # --- structured inputs ------------------------------------------------------------------------
 
+
 def test_structured_bayes_optimal_nishimori_and_bound():
     """Bayes-optimal with structured inputs: m = q (Nishimori) and its error is below every ERM's."""
     ws = StructuredInputs([(0.3, 5.0), (0.7, 1.0)], teacher_weights=[1.0, 0.2])
@@ -202,10 +229,12 @@ def test_structured_spectrum_closed_form():
 
 # --- double descent and the optimal penalty ---------------------------------------------------
 
+
 def test_optimal_l2_isotropic_is_delta_over_rho():
     for delta, var in ((0.3, 1.0), (0.5, 2.0)):
-        m = sml.TeacherStudent(sml.priors.GaussianPrior(var), sml.channels.GaussianNoise(delta),
-                               sml.ERM("square", "optimal"))
+        m = sml.TeacherStudent(
+            sml.priors.GaussianPrior(var), sml.channels.GaussianNoise(delta), sml.ERM("square", "optimal")
+        )
         c = sml.replica.solve(m, [0.5, 2.0])
         assert np.allclose(c.l2, delta / var, rtol=1e-3)
         fixed = sml.replica.solve(m.with_l2(delta / var), [0.5, 2.0])
@@ -242,6 +271,7 @@ def test_ridgeless_limit_is_continuous():
 
 # --- bad input --------------------------------------------------------------------------------
 
+
 def test_bad_input():
     with pytest.raises(ValueError, match="sum to 1"):
         StructuredInputs([(0.5, 1.0), (0.4, 2.0)])
@@ -268,11 +298,11 @@ def test_bad_input():
     with pytest.raises(ValueError, match="teacher's features"):
         sml.TeacherStudent("gaussian", "sign", inputs=RandomFeatureMap("relu", 2.0))
     with pytest.raises(ValueError, match="isotropic inputs"):
-        sml.replica.state_evolution(sml.TeacherStudent("gaussian", "sign", inputs=StructuredInputs([(1.0, 1.0)])),
-                                    1.0)
+        sml.replica.state_evolution(sml.TeacherStudent("gaussian", "sign", inputs=StructuredInputs([(1.0, 1.0)])), 1.0)
     with pytest.raises(ValueError, match="l2 must be > 0 for the hinge loss with structured inputs"):
-        sml.replica.solve(sml.TeacherStudent("gaussian", "sign", sml.ERM("hinge", 0.0),
-                                             inputs=StructuredInputs([(1.0, 1.0)])), 1.0)
+        sml.replica.solve(
+            sml.TeacherStudent("gaussian", "sign", sml.ERM("hinge", 0.0), inputs=StructuredInputs([(1.0, 1.0)])), 1.0
+        )
     with pytest.raises(ValueError, match="must broadcast together"):
         sml.replica.solve(sml.RandomFeatures("relu", [1.0, 2.0, 3.0]), [1.0, 2.0])
     with pytest.raises(ValueError, match="base must be"):
@@ -280,6 +310,7 @@ def test_bad_input():
 
 
 # --- theory against simulation ----------------------------------------------------------------
+
 
 def _z(sim, theory, d):
     """Deviation in standard errors, after a finite-size allowance of 3 x error / d (the relu mean adds one
@@ -290,8 +321,9 @@ def _z(sim, theory, d):
 
 def test_random_features_ridge_against_real_regressions():
     """Real relu random features (d = 400, 8 instances) at P/n = 0.5, 1, 2: within 3 standard errors."""
-    rf = sml.RandomFeatures("relu", [0.5, 1.0, 2.0], teacher=sml.channels.GaussianNoise(0.1),
-                            student=sml.ERM("square", 1e-2))
+    rf = sml.RandomFeatures(
+        "relu", [0.5, 1.0, 2.0], teacher=sml.channels.GaussianNoise(0.1), student=sml.ERM("square", 1e-2)
+    )
     sim = sml.replica.erm_simulation(rf, d=400, alpha=1.0, n_samples=8, rng=3, n_test=4000)
     th = sml.replica.solve(rf, 1.0).generalization_error
     assert np.all(_z(sim, th, 400) <= 3.0), (sim.generalization_error_test, th)
@@ -332,7 +364,9 @@ def test_seed_findings_on_structure():
     a_min, e_min = S._local_minima(alphas, aligned)
     assert a_min[0] < 0.8 and e_min[0] < 0.5 * np.interp(a_min[0], alphas, iso)
     assert abs(alphas[np.argmax(aligned)] - 1.0) < 0.03
-    gains = {loss: sml.replica.solve(S._model("classification", loss, None), [1.0, 2.0]).generalization_error
-             / sml.replica.solve(S._model("classification", loss, "aligned"), [1.0, 2.0]).generalization_error
-             for loss in S.LOSSES}
+    gains = {
+        loss: sml.replica.solve(S._model("classification", loss, None), [1.0, 2.0]).generalization_error
+        / sml.replica.solve(S._model("classification", loss, "aligned"), [1.0, 2.0]).generalization_error
+        for loss in S.LOSSES
+    }
     assert np.all(gains["logistic"] > gains["hinge"]) and np.all(gains["hinge"] > gains["square"])

@@ -71,6 +71,7 @@ def test_channel_derivatives(channel):
 @pytest.mark.parametrize("channel", CHANNELS, ids=repr)
 def test_channel_log_partition_by_quadrature(channel):
     for y, omega, V in [(1.0, 0.3, 0.5), (-1.0, 1.2, 1.5), (1.0, -2.0, 0.2)]:
+
         def integrand(z):
             return np.exp(-z * z / 2) / np.sqrt(2 * np.pi) * np.exp(channel.log_likelihood(y, omega + np.sqrt(V) * z))
 

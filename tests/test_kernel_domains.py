@@ -104,8 +104,9 @@ def mp_mixed(a, b, y, omega, V):
 def test_hazard_gap_matches_mpmath():
     """Relative error below 1e-13 over [-37, 1e6] (normal numbers), including both sides of
     the switch to the asymptotic series at x = 12; the underflowing tail below -37.5 is ~0."""
-    xs = np.concatenate([np.linspace(-37.0, 40.0, 309), np.geomspace(1.0, 1e6, 121),
-                         [11.999999, 12.0, 12.000001, 1e3 + 0.5]])
+    xs = np.concatenate(
+        [np.linspace(-37.0, 40.0, 309), np.geomspace(1.0, 1e6, 121), [11.999999, 12.0, 12.000001, 1e3 + 0.5]]
+    )
     ref = np.array([float(mp_gap(x)) for x in xs])
     np.testing.assert_allclose(hazard_gap(xs), ref, rtol=1e-13, atol=0)
     tail = np.linspace(-40.0, -37.5, 11)
@@ -196,10 +197,13 @@ def _mp_prior_A(density, B, Lam):
         return float(mp.log(mp.quad(lambda w: density(w) * mp.exp(B * w - Lam * w * w / 2), [-mp.inf, 0, mp.inf])))
 
 
-@pytest.mark.parametrize("prior,density", [
-    (GaussianPrior(1.0), lambda w: mp.npdf(w)),
-    (GaussianPrior(2.0), lambda w: mp.npdf(w, 0, mp.sqrt(2))),
-])
+@pytest.mark.parametrize(
+    "prior,density",
+    [
+        (GaussianPrior(1.0), lambda w: mp.npdf(w)),
+        (GaussianPrior(2.0), lambda w: mp.npdf(w, 0, mp.sqrt(2))),
+    ],
+)
 def test_gaussian_prior_across_the_boundary(prior, density):
     """A vector of Lambda crossing the boundary: +inf beyond it, the defining integral
     (mpmath quadrature) inside it, even close to it."""
@@ -241,8 +245,14 @@ def test_binary_prior_is_defined_for_every_lambda():
     assert BinaryPrior().log_partition(B, Lam) == pytest.approx(np.log(np.cosh(B)) - Lam / 2, rel=1e-15)
 
 
-PRIORS = [GaussianPrior(1.5), SphericalPrior(), GaussBernoulliPrior(0.2), L2Penalty(0.1), BinaryPrior(),
-          BernoulliPrior(0.3)]
+PRIORS = [
+    GaussianPrior(1.5),
+    SphericalPrior(),
+    GaussBernoulliPrior(0.2),
+    L2Penalty(0.1),
+    BinaryPrior(),
+    BernoulliPrior(0.3),
+]
 
 
 @pytest.mark.parametrize("prior", PRIORS, ids=repr)
@@ -261,8 +271,18 @@ def test_priors_nan_in_nan_out(prior):
 # Channels: V < 0, NaN ------------------------------------------------------------------
 
 
-CHANNELS = [Sign(), Margin(0.5), NoisySign(0.2), NoisySign(0.0), ErrorCounting(2.0), Probit(0.2),
-            GaussianNoise(0.5), LossChannel("square"), LossChannel("logistic"), LossChannel("hinge")]
+CHANNELS = [
+    Sign(),
+    Margin(0.5),
+    NoisySign(0.2),
+    NoisySign(0.0),
+    ErrorCounting(2.0),
+    Probit(0.2),
+    GaussianNoise(0.5),
+    LossChannel("square"),
+    LossChannel("logistic"),
+    LossChannel("hinge"),
+]
 METHODS = ("log_partition", "g_out", "dg_out")
 
 
@@ -449,7 +469,8 @@ def test_gaussian_noise_at_zero_variance_is_the_likelihood():
     delta, y, omega = 0.5, 1.3, -0.4
     ch = GaussianNoise(delta)
     assert ch.log_partition(y, omega, 0.0) == pytest.approx(
-        -(y - omega) ** 2 / (2 * delta) - 0.5 * np.log(2 * np.pi * delta), rel=1e-15)
+        -((y - omega) ** 2) / (2 * delta) - 0.5 * np.log(2 * np.pi * delta), rel=1e-15
+    )
     assert ch.g_out(y, omega, 0.0) == pytest.approx((y - omega) / delta, rel=1e-15)
     assert ch.dg_out(y, omega, 0.0) == pytest.approx(-1 / delta, rel=1e-15)
 
@@ -514,7 +535,7 @@ def test_loss_channel_limits_for_a_user_defined_loss():
     """The generic path: l'' at V = 0 from the proximal map (extrapolated in V), -l and -l' directly."""
     ch = LossChannel(_ScaledSquare())
     y, omega = 1.0, -0.3
-    assert ch.log_partition(y, omega, 0.0) == pytest.approx(-(y - omega) ** 2, rel=1e-15)
+    assert ch.log_partition(y, omega, 0.0) == pytest.approx(-((y - omega) ** 2), rel=1e-15)
     assert ch.g_out(y, omega, 0.0) == pytest.approx(2.0 * (y - omega), rel=1e-15)
     assert ch.dg_out(y, omega, 0.0) == pytest.approx(-2.0, rel=1e-8)
     assert np.isnan(ch.dg_out(y, omega, -0.1)) and np.isnan(ch.g_out(y, NAN, 0.0))

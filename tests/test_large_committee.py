@@ -21,8 +21,13 @@ from scipy.special import erf
 
 import statmech_learn as sml
 from statmech_learn.errors import ConvergenceError, ConvergenceWarning
-from statmech_learn.replica.large_committee import (effective_overlap, large_committee_channel, large_committee_prior,
-                                                    large_committee_transition, solve_large_committee)
+from statmech_learn.replica.large_committee import (
+    effective_overlap,
+    large_committee_channel,
+    large_committee_prior,
+    large_committee_transition,
+    solve_large_committee,
+)
 
 mp.mp.dps = 25
 
@@ -86,16 +91,18 @@ def test_effective_channel_against_sampling_the_committee_at_K_51():
     eta = rng.standard_normal(M)
     om = np.sqrt(qd) * g + np.sqrt(qa / K) * eta[:, None]
     perp = om - om.mean(axis=1, keepdims=True)
-    mu = np.sqrt(2 / np.pi) * om.sum(axis=1) / np.sqrt(K) \
-        + np.sum(erf(perp / np.sqrt(2 * (1 - qd))) - np.sqrt(2 / np.pi) * perp, axis=1) / np.sqrt(K)
+    mu = np.sqrt(2 / np.pi) * om.sum(axis=1) / np.sqrt(K) + np.sum(
+        erf(perp / np.sqrt(2 * (1 - qd))) - np.sqrt(2 / np.pi) * perp, axis=1
+    ) / np.sqrt(K)
     Q = float(effective_overlap(qd, qa))
     assert abs(Q - 2 / np.pi * (qa + np.arcsin(qd))) < 1e-15
     p_hat = np.empty(M)
     for i in range(M):  # z | omega ~ N(omega, (1 - q_d) I - q_a 11^T / K), sampled exactly
         zeta = rng.standard_normal((n, K))
         nu = rng.standard_normal(n)
-        u = np.sqrt(1 - qd) * (zeta - zeta.mean(axis=1, keepdims=True)) \
-            + np.sqrt(1 - qd - qa) * nu[:, None] / np.sqrt(K)
+        u = np.sqrt(1 - qd) * (zeta - zeta.mean(axis=1, keepdims=True)) + np.sqrt(1 - qd - qa) * nu[:, None] / np.sqrt(
+            K
+        )
         p_hat[i] = np.mean(np.sum(np.sign(om[i] + u), axis=1) > 0)
     from statmech_learn.gaussian import H
 
@@ -138,8 +145,17 @@ def _quad_channel(Q):
     pts = [-8 / s, -1 / s, 0.0, 1 / s, 8 / s]
 
     def E(f):
-        return sum(quad(lambda t: math.exp(-t * t / 2) / math.sqrt(2 * math.pi) * f(s * t), lo, hi, epsabs=0,
-                        epsrel=1e-13, limit=200)[0] for lo, hi in zip([-12.0] + pts, pts + [12.0]))
+        return sum(
+            quad(
+                lambda t: math.exp(-t * t / 2) / math.sqrt(2 * math.pi) * f(s * t),
+                lo,
+                hi,
+                epsabs=0,
+                epsrel=1e-13,
+                limit=200,
+            )[0]
+            for lo, hi in zip([-12.0] + pts, pts + [12.0])
+        )
 
     def d2h(x):  # phi(x)^2 / Phi(x) in log space
         return math.exp(-x * x - math.log(2 * math.pi) - log_ndtr(x))
@@ -257,8 +273,20 @@ def test_non_convergence_is_reported():
         warnings.simplefilter("error")
         ok = solve_large_committee("gaussian", 8.0)
     assert ok.converged and ok.branch == "specialized" and ok.prior == "gaussian"
-    assert set(ok.to_dict()) >= {"alpha_tilde", "q_diagonal", "q_offdiagonal", "free_entropy", "generalization_error",
-                                 "specialized", "branch", "converged", "n_iter", "residual", "prior", "model"}
+    assert set(ok.to_dict()) >= {
+        "alpha_tilde",
+        "q_diagonal",
+        "q_offdiagonal",
+        "free_entropy",
+        "generalization_error",
+        "specialized",
+        "branch",
+        "converged",
+        "n_iter",
+        "residual",
+        "prior",
+        "model",
+    }
 
 
 def test_squared_error_against_mpmath():

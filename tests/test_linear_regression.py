@@ -56,6 +56,7 @@ def hessian(X, l2=0.0, intercept=False):
 
 # ------------------------------------------------------------------------------------- least squares
 
+
 def test_one_dimensional_fit_is_the_seed_formula():
     # seed, eqs. (14)-(15)
     rng = np.random.default_rng(1)
@@ -121,6 +122,7 @@ def test_least_squares_singular_gives_min_norm():
 
 # ------------------------------------------------------------------------------------- gradient flow
 
+
 @pytest.mark.parametrize("intercept", [False, True])
 def test_gradient_flow_against_expm_and_ode(intercept):
     X, y = make_data()
@@ -164,18 +166,17 @@ def test_gradient_flow_null_space_keeps_initial_component():
         np.testing.assert_allclose(P_null @ row, P_null @ w0, atol=1e-11)
     np.testing.assert_allclose(flow.coef[-1], np.linalg.pinv(X) @ y + P_null @ w0, atol=1e-10)
     # from w0 = 0: the min-norm least-squares solution
-    np.testing.assert_allclose(gradient_flow(X, y, 1e8).coef[0], least_squares(X, y, intercept=False).coef,
-                               atol=1e-10)
+    np.testing.assert_allclose(gradient_flow(X, y, 1e8).coef[0], least_squares(X, y, intercept=False).coef, atol=1e-10)
 
 
 # ------------------------------------------------------------------------------------ gradient descent
+
 
 def test_stability_bound():
     X, _ = make_data()
     for l2, icpt in ((0.0, False), (0.2, False), (0.1, True)):
         H, _ = hessian(X, l2, icpt)
-        np.testing.assert_allclose(stability_bound(X, l2, intercept=icpt), 2.0 / np.linalg.eigvalsh(H)[-1],
-                                   rtol=1e-12)
+        np.testing.assert_allclose(stability_bound(X, l2, intercept=icpt), 2.0 / np.linalg.eigvalsh(H)[-1], rtol=1e-12)
     assert stability_bound(np.zeros((3, 2))) == np.inf
 
 
@@ -236,6 +237,7 @@ def test_gradient_descent_approaches_the_flow_at_order_lr():
 
 # --------------------------------------------------------------- proportional-limit learning curve
 
+
 def replica_error(alpha, delta, prior="gaussian"):
     # replica engine: square-loss ERM at l2 = 0 (least squares for alpha > 1, min-norm for alpha < 1)
     m = sml.TeacherStudent(prior, sml.channels.GaussianNoise(delta), sml.ERM("square", 0.0))
@@ -262,8 +264,7 @@ def test_learning_curve_against_direct_quadrature_and_broadcast():
         dens = lambda s: np.sqrt((b - s) * (s - a)) / (2 * np.pi * c * s)  # noqa: E731
         for t in (0.3, 4.0):
             bias = integrate.quad(lambda s: np.exp(-2 * t * s) * dens(s), a, b, epsabs=1e-14, epsrel=1e-13)[0]
-            var = integrate.quad(lambda s: (1 - np.exp(-t * s)) ** 2 / s * dens(s), a, b, epsabs=1e-14,
-                                 epsrel=1e-13)[0]
+            var = integrate.quad(lambda s: (1 - np.exp(-t * s)) ** 2 / s * dens(s), a, b, epsabs=1e-14, epsrel=1e-13)[0]
             expected = delta + rho * (bias + max(0.0, 1 - alpha)) + delta / alpha * var
             np.testing.assert_allclose(gradient_flow_test_error(alpha, t, delta, rho), expected, rtol=1e-10)
     alphas, times = np.array([0.5, 2.0]), np.array([0.0, 1.0, 10.0])
@@ -300,6 +301,7 @@ def test_learning_curve_against_finite_size_simulation():
 
 
 # --------------------------------------------------------------------------------------- bad input
+
 
 def test_bad_input_raises_naming_the_parameter():
     X, y = make_data()

@@ -21,8 +21,9 @@ from statmech_learn.meanfield.tap import naive_mean_field, tap, tap_free_entropy
 
 def _rbm(nv=12, nh=5, scale=0.3, seed=0, **kw):
     rng = np.random.default_rng(seed)
-    return Bipartite(scale * rng.standard_normal((nv, nh)), 0.5 * rng.standard_normal(nv),
-                     0.5 * rng.standard_normal(nh), **kw)
+    return Bipartite(
+        scale * rng.standard_normal((nv, nh)), 0.5 * rng.standard_normal(nv), 0.5 * rng.standard_normal(nh), **kw
+    )
 
 
 @pytest.mark.parametrize("onsager", [True, False])
@@ -44,7 +45,7 @@ def test_bernoulli_rbm_gives_the_sigmoid_tap_equations():
     bp = _rbm(nv=30, nh=8, scale=0.4, seed=3)
     r = tap(bp, tol=1e-13)
     mv, mh = r.m[:30], r.m[30:]
-    W, W2 = bp.W, bp.W ** 2
+    W, W2 = bp.W, bp.W**2
     np.testing.assert_allclose(mh, expit(bp.c + W.T @ mv - (mh - 0.5) * (W2.T @ (mv - mv**2))), atol=1e-11)
     np.testing.assert_allclose(mv, expit(bp.b + W @ mh - (mv - 0.5) * (W2 @ (mh - mh**2))), atol=1e-11)
     np.testing.assert_allclose(r.v, r.m * (1 - r.m), atol=1e-12)
@@ -59,8 +60,10 @@ def test_tap_log_z_is_close_to_exact_for_weak_couplings():
         for scale in (0.1, 0.05):
             bp = _rbm(nv=12, nh=5, scale=scale, seed=seed)
             log_z = exact(bp).log_partition
-            gaps[scale] = (abs(log_z - tap(bp, tol=1e-14).free_entropy),
-                           log_z - naive_mean_field(bp, tol=1e-14).free_entropy)
+            gaps[scale] = (
+                abs(log_z - tap(bp, tol=1e-14).free_entropy),
+                log_z - naive_mean_field(bp, tol=1e-14).free_entropy,
+            )
         assert gaps[0.1][0] / gaps[0.05][0] > 6.0
         assert 3.5 < gaps[0.1][1] / gaps[0.05][1] < 4.5
         assert gaps[0.05][1] > 0  # Gibbs-Bogoliubov-Feynman: naive mean field is a lower bound

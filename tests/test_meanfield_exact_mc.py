@@ -30,8 +30,9 @@ def brute_force(J, h, beta, values, prior):
     n = len(h)
     terms = []
     for s in itertools.product(values, repeat=n):
-        energy = -0.5 * sum(J[i][j] * s[i] * s[j] for i in range(n) for j in range(n)) - sum(h[i] * s[i]
-                                                                                            for i in range(n))
+        energy = -0.5 * sum(J[i][j] * s[i] * s[j] for i in range(n) for j in range(n)) - sum(
+            h[i] * s[i] for i in range(n)
+        )
         weight = math.prod(prior[v] for v in s) * math.exp(-beta * energy)
         terms.append((weight, s, energy))
     Z = sum(w for w, _, _ in terms)
@@ -225,8 +226,10 @@ def gaussian_exact(measure):
     return m, sigma, -0.5 * np.trace(J @ sigma) - 0.5 * m @ J @ m - measure.h @ m
 
 
-@pytest.mark.parametrize("n, method", [pytest.param(40, "heat-bath", id="heat-bath-n40"),
-                                       pytest.param(12, "metropolis", id="metropolis-n12")])
+@pytest.mark.parametrize(
+    "n, method",
+    [pytest.param(40, "heat-bath", id="heat-bath-n40"), pytest.param(12, "metropolis", id="metropolis-n12")],
+)
 def test_monte_carlo_gaussian_units_against_closed_form(n, method):
     """Gaussian units N(0, 0.5) on SK couplings at beta = 0.3 (precision I/sigma^2 - beta J positive
     definite): the measure is Gaussian and its mean is (I/sigma^2 - beta J)^-1 beta h.  n = 40 spans
@@ -274,11 +277,18 @@ def test_monte_carlo_init_and_result():
 def test_monte_carlo_bad_inputs():
     measure = SK(6, rng=0)
     bad = [
-        ({"n_sweeps": 0}, "n_sweeps"), ({"n_sweeps": 1}, "n_sweeps"), ({"n_sweeps": 2.5}, "n_sweeps"),
-        ({"n_chains": 0}, "n_chains"), ({"n_chains": "8"}, "n_chains"),
-        ({"n_sweeps": 10, "burn_in": 9}, "burn_in"), ({"burn_in": -1}, "burn_in"),
-        ({"method": "gibbs"}, "method"), ({"order": "backwards"}, "order"),
-        ({"init": np.ones(5)}, "init"), ({"init": np.zeros(6)}, "init"), ({"init": [np.nan] * 6}, "init"),
+        ({"n_sweeps": 0}, "n_sweeps"),
+        ({"n_sweeps": 1}, "n_sweeps"),
+        ({"n_sweeps": 2.5}, "n_sweeps"),
+        ({"n_chains": 0}, "n_chains"),
+        ({"n_chains": "8"}, "n_chains"),
+        ({"n_sweeps": 10, "burn_in": 9}, "burn_in"),
+        ({"burn_in": -1}, "burn_in"),
+        ({"method": "gibbs"}, "method"),
+        ({"order": "backwards"}, "order"),
+        ({"init": np.ones(5)}, "init"),
+        ({"init": np.zeros(6)}, "init"),
+        ({"init": [np.nan] * 6}, "init"),
     ]
     for kwargs, name in bad:
         with pytest.raises(ValueError, match=name):

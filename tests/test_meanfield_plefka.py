@@ -59,8 +59,10 @@ def test_tap_is_plefka_to_second_order_and_the_third_order_is_georges_yedidia():
     """Orders 0, 1 and 2 of log Z - Phi_TAP vanish identically (2 and 3 spins, exact rationals);
     the third order equals Georges & Yedidia's term."""
     two = _plefka_gap([[0, R(1, 2)], [0, 0]], [R(1, 3), R(-1, 5)])
-    assert two[:3] == [0, 0, 0] and sp.simplify(two[3] - _georges_yedidia([[0, R(1, 2)], [0, 0]],
-                                                                         [R(1, 3), R(-1, 5)])) == 0
+    assert (
+        two[:3] == [0, 0, 0]
+        and sp.simplify(two[3] - _georges_yedidia([[0, R(1, 2)], [0, 0]], [R(1, 3), R(-1, 5)])) == 0
+    )
     three = _plefka_gap(J3, T3)
     assert three[:3] == [0, 0, 0]
     assert three[3] != 0 and sp.simplify(three[3] - _georges_yedidia(J3, T3)) == 0

@@ -14,8 +14,8 @@ from scipy.special import expit
 
 from statmech_learn.errors import ConvergenceError, ConvergenceWarning
 from statmech_learn.meanfield.measures import SK, Ising
-from statmech_learn.meanfield.tap import naive_mean_field, tap, tap_free_entropy, tap_hessian, tap_stability
 from statmech_learn.meanfield.replica_sk import replica_sk
+from statmech_learn.meanfield.tap import naive_mean_field, tap, tap_free_entropy, tap_hessian, tap_stability
 
 
 def _brute(measure):
@@ -130,7 +130,7 @@ def test_paramagnet_marginal_at_t_equal_one(beta):
     Finite n = 1500 moves the edge by O(n^-2/3) and the row sums of J^2 by O(n^-1/2): tolerance 0.05."""
     sk = SK(n=1500, beta=beta, field=0.0, rng=3)
     lam = eigsh(tap_hessian(sk, np.zeros(sk.n)), k=1, which="LA")[0][0]
-    assert lam == pytest.approx(-(1 - beta) ** 2, abs=0.05)
+    assert lam == pytest.approx(-((1 - beta) ** 2), abs=0.05)
 
 
 def test_paramagnet_plefka_eigenvalue_crosses_zero_at_t_equal_one():
@@ -178,10 +178,17 @@ def test_annealing_reaches_the_same_fixed_point():
     assert np.max(np.abs(a.m - b.m)) < 1e-8
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(damping=1.0), "^damping must"), (dict(damping=-0.1), "^damping must"), (dict(tol=0.0), "^tol must"),
-    (dict(max_iter=0), "^max_iter must"), (dict(init=np.zeros(3)), "^init must"), (dict(anneal=0), "^anneal must"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(damping=1.0), "^damping must"),
+        (dict(damping=-0.1), "^damping must"),
+        (dict(tol=0.0), "^tol must"),
+        (dict(max_iter=0), "^max_iter must"),
+        (dict(init=np.zeros(3)), "^init must"),
+        (dict(anneal=0), "^anneal must"),
+    ],
+)
 def test_solver_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         tap(SK(n=10, beta=0.5, rng=0), **kwargs)
@@ -189,8 +196,12 @@ def test_solver_bad_input(kwargs, match):
 
 def test_measure_bad_input():
     J = np.array([[0.0, 1.0], [1.0, 0.0]])
-    for bad, match in [(np.ones((2, 3)), "^J must be a square"), (np.array([[0.0, 1.0], [0.5, 0.0]]), "symmetric"),
-                       (np.array([[0.0, np.nan], [np.nan, 0.0]]), "^J must"), (np.eye(2), "zero diagonal")]:
+    for bad, match in [
+        (np.ones((2, 3)), "^J must be a square"),
+        (np.array([[0.0, 1.0], [0.5, 0.0]]), "symmetric"),
+        (np.array([[0.0, np.nan], [np.nan, 0.0]]), "^J must"),
+        (np.eye(2), "zero diagonal"),
+    ]:
         with pytest.raises(ValueError, match=match):
             Ising(bad)
     with pytest.raises(ValueError, match="^h must"):

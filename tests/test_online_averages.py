@@ -40,11 +40,18 @@ ERF_QUAD = Activation(_erf, _derf, name="erf_quadrature")
 
 # --- erf closed forms vs quadrature ---------------------------------------------------------------
 
+
 # measured max errors at variances <= 1.5 (default orders 40/24/16): I2, J2 ~1e-13,
 # I3 ~1e-9, I4 ~1e-5; tolerances leave a factor ~10 of margin.
-@pytest.mark.parametrize("method, d, n, tol", [
-    ("I2", 2, 200, 1e-11), ("J2", 2, 200, 1e-11), ("I3", 3, 60, 1e-8), ("I4", 4, 12, 2e-5),
-])
+@pytest.mark.parametrize(
+    "method, d, n, tol",
+    [
+        ("I2", 2, 200, 1e-11),
+        ("J2", 2, 200, 1e-11),
+        ("I3", 3, 60, 1e-8),
+        ("I4", 4, 12, 2e-5),
+    ],
+)
 def test_erf_closed_forms_match_quadrature(method, d, n, tol):
     C = _covs(np.random.default_rng(d * 10 + len(method)), n, d)
     exact = getattr(ERF, method)(C)
@@ -96,6 +103,7 @@ def test_quadrature_exact_for_polynomials_and_singular_covariance():
 
 # --- sympy: the closed forms satisfy Price's theorem, Stein's lemma and the tilting identities ----
 
+
 def _sym_cov(d):
     c = {}
     for i in range(1, d + 1):
@@ -112,11 +120,16 @@ def _sym_erf_forms():
     L3 = (1 + c[1, 1]) * (1 + c[3, 3]) - c[1, 3] ** 2
     I3 = 2 / sp.pi * (c[2, 3] * (1 + c[1, 1]) - c[1, 2] * c[1, 3]) / ((1 + c[1, 1]) * sp.sqrt(L3))
     L4 = a1 * a2 - c[1, 2] ** 2
-    L0 = (L4 * c[3, 4] - c[2, 3] * c[2, 4] * a1 - c[1, 3] * c[1, 4] * a2
-          + c[1, 2] * c[1, 3] * c[2, 4] + c[1, 2] * c[1, 4] * c[2, 3])
+    L0 = (
+        L4 * c[3, 4]
+        - c[2, 3] * c[2, 4] * a1
+        - c[1, 3] * c[1, 4] * a2
+        + c[1, 2] * c[1, 3] * c[2, 4]
+        + c[1, 2] * c[1, 4] * c[2, 3]
+    )
     L1 = L4 * (1 + c[3, 3]) - c[2, 3] ** 2 * a1 - c[1, 3] ** 2 * a2 + 2 * c[1, 2] * c[1, 3] * c[2, 3]
     L2 = L4 * (1 + c[4, 4]) - c[2, 4] ** 2 * a1 - c[1, 4] ** 2 * a2 + 2 * c[1, 2] * c[1, 4] * c[2, 4]
-    I4 = 4 / sp.pi ** 2 / sp.sqrt(L4) * sp.asin(L0 / sp.sqrt(L1 * L2))
+    I4 = 4 / sp.pi**2 / sp.sqrt(L4) * sp.asin(L0 / sp.sqrt(L1 * L2))
     return M, c, dict(I2=I2, J2=J2, I3=I3, I4=I4, L0=L0, L1=L1, L2=L2, L3=L3, L4=L4)
 
 
@@ -140,7 +153,7 @@ def test_sympy_price_theorem_I2_to_J2():
     d_ab = d.subs({c[1, 1]: a - 1, c[2, 2]: b - 1})
     J2_ab = f["J2"].subs({c[1, 1]: a - 1, c[2, 2]: b - 1})
     # both sides are positive, so comparing their squares (a rational identity) is a proof
-    assert sp.simplify(d_ab ** 2 - J2_ab ** 2) == 0
+    assert sp.simplify(d_ab**2 - J2_ab**2) == 0
     assert f["I2"].subs(c[1, 2], 0) == 0
     _numeric_check(d - f["J2"], c, np.random.default_rng(10))
 
@@ -164,8 +177,8 @@ def test_sympy_stein_lemma_I3_from_I2():
     stein = c[1, 2] * dgg + c[2, 3] * dgdg
     # substitute 1 + C11 = a^2 > 0 and Lambda_3 via positive symbols so the radicals simplify
     a, lam = sp.symbols("a lam", positive=True)
-    c33 = sp.solve(sp.Eq(f["L3"].subs(c[1, 1], a ** 2 - 1), lam ** 2), c[3, 3])[0]
-    sub = {c[1, 1]: a ** 2 - 1, c[3, 3]: c33}
+    c33 = sp.solve(sp.Eq(f["L3"].subs(c[1, 1], a**2 - 1), lam**2), c[3, 3])[0]
+    sub = {c[1, 1]: a**2 - 1, c[3, 3]: c33}
     diff = sp.simplify(sp.radsimp(sp.simplify(stein.subs(sub) - f["I3"].subs(sub))))
     assert diff == 0
     _numeric_check(stein - f["I3"], c, np.random.default_rng(11))
@@ -187,17 +200,22 @@ def test_sympy_I4_tilting_and_price():
     det4 = (sp.eye(4) + M).det(method="berkowitz")
     assert sp.expand(f["L1"] * f["L2"] - f["L0"] ** 2 - L4 * det4) == 0
     dI4 = sp.diff(f["I4"], c[3, 4])
-    _numeric_check(dI4 - 4 / sp.pi ** 2 / sp.sqrt(det4), c, np.random.default_rng(12))
+    _numeric_check(dI4 - 4 / sp.pi**2 / sp.sqrt(det4), c, np.random.default_rng(12))
 
 
 # --- linear and relu -------------------------------------------------------------------------------
+
 
 def test_linear_closed_forms():
     lin = Activation("linear")
     rng = np.random.default_rng(5)
     quad = Activation(lambda x: x, np.ones_like, name="lin_quad", orders={2: 4, 3: 4, 4: 4})
-    for d, m, want in [(2, "I2", lambda C: C[..., 0, 1]), (2, "J2", lambda C: np.ones(C.shape[:-2])),
-                       (3, "I3", lambda C: C[..., 1, 2]), (4, "I4", lambda C: C[..., 2, 3])]:
+    for d, m, want in [
+        (2, "I2", lambda C: C[..., 0, 1]),
+        (2, "J2", lambda C: np.ones(C.shape[:-2])),
+        (3, "I3", lambda C: C[..., 1, 2]),
+        (4, "I4", lambda C: C[..., 2, 3]),
+    ]:
         C = _covs(rng, 10, d)
         np.testing.assert_allclose(getattr(lin, m)(C), want(C), rtol=1e-15)
         np.testing.assert_allclose(getattr(quad, m)(C), want(C), rtol=1e-12, atol=1e-14)
@@ -231,8 +249,7 @@ def test_relu_I3_closed_form_vs_quadrature_and_monte_carlo():
 
 def test_sigmoid_quadrature_converged():
     sig = Activation("sigmoid")
-    fine = Activation(special.expit, lambda x: special.expit(x) * (1 - special.expit(x)),
-                      orders={2: 80, 3: 40, 4: 24})
+    fine = Activation(special.expit, lambda x: special.expit(x) * (1 - special.expit(x)), orders={2: 80, 3: 40, 4: 24})
     rng = np.random.default_rng(9)
     for d, m, n, tol in [(2, "I2", 20, 1e-12), (2, "J2", 20, 1e-12), (3, "I3", 10, 1e-9), (4, "I4", 4, 1e-7)]:
         C = _covs(rng, n, d)
@@ -242,6 +259,7 @@ def test_sigmoid_quadrature_converged():
 
 
 # --- API -------------------------------------------------------------------------------------------
+
 
 def test_names_repr_eq_and_make_activation():
     for name in ("erf", "linear", "relu", "sigmoid"):
@@ -258,8 +276,11 @@ def test_names_repr_eq_and_make_activation():
 
 @pytest.mark.parametrize("bad", ["tanh", 3, None, np.tanh])
 def test_make_activation_rejects(bad):
-    with pytest.raises(ValueError, match=r"activation must be one of 'erf', 'linear', 'relu', "
-                                         r"'sigmoid' or an Activation, got"):
+    with pytest.raises(
+        ValueError,
+        match=r"activation must be one of 'erf', 'linear', 'relu', "
+        r"'sigmoid' or an Activation, got",
+    ):
         make_activation(bad)
 
 
@@ -274,15 +295,18 @@ def test_activation_constructor_errors():
         Activation("relu", orders={5: 10})
 
 
-@pytest.mark.parametrize("C, match", [
-    (np.eye(3), r"C must have shape \(\.\.\., 2, 2\)"),
-    (np.ones(2), r"C must have shape"),
-    (np.array([[1.0, np.nan], [np.nan, 1.0]]), "C must be finite"),
-    (np.array([[1.0, 0.5], [0.4, 1.0]]), "C must be symmetric"),
-    (np.array([[1.0, 2.0], [2.0, 1.0]]), "C must be positive semi-definite"),
-    (np.array([[-1.0, 0.0], [0.0, 1.0]]), "C must be positive semi-definite"),
-    ("abc", "C must be"),
-])
+@pytest.mark.parametrize(
+    "C, match",
+    [
+        (np.eye(3), r"C must have shape \(\.\.\., 2, 2\)"),
+        (np.ones(2), r"C must have shape"),
+        (np.array([[1.0, np.nan], [np.nan, 1.0]]), "C must be finite"),
+        (np.array([[1.0, 0.5], [0.4, 1.0]]), "C must be symmetric"),
+        (np.array([[1.0, 2.0], [2.0, 1.0]]), "C must be positive semi-definite"),
+        (np.array([[-1.0, 0.0], [0.0, 1.0]]), "C must be positive semi-definite"),
+        ("abc", "C must be"),
+    ],
+)
 def test_bad_covariances(C, match):
     for act in (ERF, Activation("relu"), ERF_QUAD):
         with pytest.raises(ValueError, match=match):

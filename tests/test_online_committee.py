@@ -15,7 +15,7 @@ from statmech_learn.online.simulation import simulate
 def _random_state(model, rng, scale=0.6):
     """A valid (Q, R, T) from random weights in 50 dimensions, and a random second layer."""
     W = rng.standard_normal((model.K + model.M, 50)) * scale
-    W[model.K:] /= np.linalg.norm(W[model.K:], axis=1, keepdims=True) / np.sqrt(50) / 1.0
+    W[model.K :] /= np.linalg.norm(W[model.K :], axis=1, keepdims=True) / np.sqrt(50) / 1.0
     G = W @ W.T / 50
     K = model.K
     return OverlapState(Q=G[:K, :K], R=G[:K, K:], T=G[K:, K:], v=0.5 + rng.random(K), v_star=model.v_star)
@@ -56,8 +56,10 @@ def test_ode_right_hand_side_against_monte_carlo():
     delta = act.g(lam) @ s.v - act.g(nu) @ s.v_star - 0.3 * rng.standard_normal(n)
     grad = s.v * act.dg(lam) * delta[:, None]  # (n, K): the update of w_k is -lr/sqrt(N) grad_k x
     samp_R = -model.lr * grad[:, :, None] * nu[:, None, :]
-    samp_Q = (-model.lr * (grad[:, :, None] * lam[:, None, :] + grad[:, None, :] * lam[:, :, None])
-              + model.lr**2 * grad[:, :, None] * grad[:, None, :])
+    samp_Q = (
+        -model.lr * (grad[:, :, None] * lam[:, None, :] + grad[:, None, :] * lam[:, :, None])
+        + model.lr**2 * grad[:, :, None] * grad[:, None, :]
+    )
     samp_v = -model.lr_second * delta[:, None] * act.g(lam)
     for exact, samples in ((dR, samp_R), (dQ, samp_Q), (dv, samp_v)):
         mean = samples.mean(axis=0)
@@ -69,8 +71,7 @@ def test_linear_activation_has_the_closed_form_of_linear_regression():
     """g(x) = x, K = M = 1, v = v* = 1: eps_g = (Q - 2R + T)/2 and dR/dt = lr (T - R),
     dQ/dt = 2 lr (R - Q) + lr^2 (Q - 2R + T + sigma^2) (the online least-squares recursion)."""
     model = TwoLayer(1, 1, "linear", lr=0.3, noise=0.2)
-    s = OverlapState(Q=np.array([[0.5]]), R=np.array([[0.2]]), T=np.array([[1.0]]), v=np.ones(1),
-                     v_star=np.ones(1))
+    s = OverlapState(Q=np.array([[0.5]]), R=np.array([[0.2]]), T=np.array([[1.0]]), v=np.ones(1), v_star=np.ones(1))
     dQ, dR, _ = model.rhs(s)
     assert model.eps_g(s.Q, s.R, s.T, s.v) == pytest.approx(0.5 * (0.5 - 0.4 + 1.0), rel=1e-12)
     assert dR[0, 0] == pytest.approx(0.3 * (1.0 - 0.2), rel=1e-12)
@@ -105,11 +106,17 @@ def test_soft_committee_reaches_a_plateau_then_specialises():
     assert traj.eps_g[-1] < 1e-3 * p.height
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(K=0, M=2), "K"), (dict(K=2, M=-1), "M"), (dict(K=2, M=2, lr=0.0), "lr"),
-    (dict(K=2, M=2, lr=float("nan")), "lr"), (dict(K=2, M=2, activation="tanhh"), "activation"),
-    (dict(K=2, M=2, noise=-1.0), "noise"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(K=0, M=2), "K"),
+        (dict(K=2, M=-1), "M"),
+        (dict(K=2, M=2, lr=0.0), "lr"),
+        (dict(K=2, M=2, lr=float("nan")), "lr"),
+        (dict(K=2, M=2, activation="tanhh"), "activation"),
+        (dict(K=2, M=2, noise=-1.0), "noise"),
+    ],
+)
 def test_bad_input_names_the_parameter(kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name} must"):
         TwoLayer(**kwargs)
@@ -128,8 +135,7 @@ def test_blow_up_is_reported_not_returned_as_nan():
     like exp((lr^2 - 2 lr) t) = exp(3 t) and crosses 1e6 near t = log(1e6)/3 = 4.6; the
     trajectory says so and when, and holds no NaN."""
     model = TwoLayer(1, 1, "linear", lr=3.0)
-    init = OverlapState(Q=np.array([[0.5]]), R=np.array([[0.1]]), T=np.array([[1.0]]), v=np.ones(1),
-                        v_star=np.ones(1))
+    init = OverlapState(Q=np.array([[0.5]]), R=np.array([[0.1]]), T=np.array([[1.0]]), v=np.ones(1), v_star=np.ones(1))
     traj = model.integrate(init, t_max=50)
     assert traj.blew_up and 3.0 < traj.blowup_time < 6.0
     assert np.all(np.isfinite(traj.eps_g)) and traj.t[-1] <= traj.blowup_time
@@ -147,7 +153,7 @@ def _fixed_point(model, start):
         Q = np.zeros((K, K))
         Q[iu] = y[:nq]
         Q = Q + np.triu(Q, 1).T
-        return Q, y[nq:nq + K * M].reshape(K, M), y[nq + K * M:]
+        return Q, y[nq : nq + K * M].reshape(K, M), y[nq + K * M :]
 
     def f(y):
         dQ, dR, dv = model._rhs(*unpack(y)[:2], np.eye(M), unpack(y)[2])
@@ -167,8 +173,7 @@ def test_noisy_linear_student_asymptote_closed_form():
         teacher = OverlapState(Q=np.eye(1), R=np.eye(1), T=np.eye(1), v=np.ones(1), v_star=np.ones(1))
         eps, _ = _fixed_point(model, teacher)
         assert eps == pytest.approx(lr * 0.25 / (2 * (2 - lr)), rel=1e-10)
-        traj = model.integrate(model.initial_state(Q=[[0.3]], R=[[0.1]], T=[[1.0]]), t_max=60 / lr,
-                               t=[0, 60 / lr])
+        traj = model.integrate(model.initial_state(Q=[[0.3]], R=[[0.1]], T=[[1.0]]), t_max=60 / lr, t=[0, 60 / lr])
         assert traj.eps_g[-1] == pytest.approx(eps, rel=1e-4)
 
 
@@ -177,6 +182,7 @@ def test_two_layer_noise_asymptotic_error_is_linear_in_lr(learned):
     """Goldt et al. 2019: with output noise sigma the asymptotic error of online SGD is
     proportional to lr at small lr (K = M = 2, erf, sigma = 0.5): eps(lr)/lr at lr = 1e-3, 2e-3,
     4e-3 within 5 lr (relative) of its lr -> 0 limit, and the fixed point is the long-time limit."""
+
     def model(lr):
         return TwoLayer(2, 2, "erf", lr=lr, lr_second=lr if learned else 0.0, noise=0.5)
 
@@ -189,8 +195,7 @@ def test_two_layer_noise_asymptotic_error_is_linear_in_lr(learned):
     # at lr = 0.2 the root is where the dynamics goes: integrate from near the teacher
     m = model(0.2)
     eps, _ = _fixed_point(m, teacher)
-    start = m.initial_state(Q=np.eye(2) * 0.9, R=np.eye(2) * 0.9, T=np.eye(2),
-                            v=np.ones(2) * (0.9 if learned else 1.0))
+    start = m.initial_state(Q=np.eye(2) * 0.9, R=np.eye(2) * 0.9, T=np.eye(2), v=np.ones(2) * (0.9 if learned else 1.0))
     traj = m.integrate(start, t_max=4000, t=[0, 4000])  # a slow mode when v is learned
     assert traj.eps_g[-1] == pytest.approx(eps, rel=1e-4)
 
@@ -219,13 +224,22 @@ def test_overlap_chain_agrees_with_weights_simulation():
     assert np.array_equal(b.Q, c.Q) and np.array_equal(b.eps_g_test, c.eps_g_test)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(N=0), "^N must"), (dict(N=3), "^N must be >= K"), (dict(t_max=-1.0), "^t_max must"),
-    (dict(t_max=float("inf")), "^t_max must"), (dict(n_seeds=0), "^n_seeds must"),
-    (dict(method="fast"), "^method must"), (dict(t=[0.0, 99.0]), "^t must"), (dict(t=[[0.0]]), "^t must"),
-    (dict(n_test=-1), "^n_test must"), (dict(N=10, t_max=0.01), "at least one step"),
-    (dict(N=10**7, t_max=10**6), "too large"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(N=0), "^N must"),
+        (dict(N=3), "^N must be >= K"),
+        (dict(t_max=-1.0), "^t_max must"),
+        (dict(t_max=float("inf")), "^t_max must"),
+        (dict(n_seeds=0), "^n_seeds must"),
+        (dict(method="fast"), "^method must"),
+        (dict(t=[0.0, 99.0]), "^t must"),
+        (dict(t=[[0.0]]), "^t must"),
+        (dict(n_test=-1), "^n_test must"),
+        (dict(N=10, t_max=0.01), "at least one step"),
+        (dict(N=10**7, t_max=10**6), "too large"),
+    ],
+)
 def test_simulation_bad_input_names_the_parameter(kwargs, match):
     model = SoftCommittee(2, 2)
     args = dict(N=50, t_max=1.0, n_seeds=2, rng=0)
@@ -247,8 +261,7 @@ def test_ode_against_simulation_through_the_plateau_n5000():
     ode = model.integrate(init, t_max=200, t=grid)
     p = plateau(ode)
     assert p.found and p.entry < 30 and 60 < p.exit < 150
-    sim = simulate(model, N=5000, t_max=200, n_seeds=32, rng=11, init=init, t=grid, method="overlaps",
-                   progress=False)
+    sim = simulate(model, N=5000, t_max=200, n_seeds=32, rng=11, init=init, t=grid, method="overlaps", progress=False)
     later = grid >= 5
     assert np.all(np.abs(sim.eps_g - ode.eps_g)[later] <= 4 * sim.eps_g_stderr[later])
 
@@ -263,8 +276,9 @@ def test_overparametrisation_hurts_with_the_second_layer_fixed_not_learned():
     for learned in (False, True):
         for K in (2, 4):
             model = TwoLayer(K, 2, "erf", lr=0.5, lr_second=0.5 if learned else 0.0, noise=0.05)
-            traj = model.integrate(model.initial_state(overlap=1e-3, rng=0), t_max=2000,
-                                   t=np.linspace(0, 2000, 201), rtol=1e-8, atol=1e-12)
+            traj = model.integrate(
+                model.initial_state(overlap=1e-3, rng=0), t_max=2000, t=np.linspace(0, 2000, 201), rtol=1e-8, atol=1e-12
+            )
             assert not traj.blew_up
             tail = traj.eps_g[traj.t >= 1800]
             assert abs(tail[-1] - tail[0]) <= 0.05 * tail[-1]

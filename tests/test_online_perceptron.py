@@ -181,8 +181,9 @@ def test_adatron_above_critical_rate_stalls_at_the_fixed_angle():
 def test_ode_matches_simulation(rule, lr):
     N, seeds = 2000, 8
     perc = Perceptron(rule, lr)
-    sim = simulate_perceptron(perc, N=N, alpha_max=1.0, n_seeds=seeds, rng=2024, R0=0.0, Q0=1.0,
-                              alpha=[0.0, 0.25, 0.5, 1.0])
+    sim = simulate_perceptron(
+        perc, N=N, alpha_max=1.0, n_seeds=seeds, rng=2024, R0=0.0, Q0=1.0, alpha=[0.0, 0.25, 0.5, 1.0]
+    )
     assert isinstance(sim, PerceptronSimulation)
     np.testing.assert_allclose(sim.alpha, [0.0, 0.25, 0.5, 1.0])
     # the initial state is realised exactly
@@ -230,41 +231,50 @@ def test_default_grid_is_log_spaced_and_starts_at_zero():
     assert "PerceptronTrajectory(" in repr(traj) and traj.to_dict()["converged"] is True
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(rule="oja"), r"rule must be one of 'hebb', 'perceptron', 'adatron', got 'oja'"),
-    (dict(rule="hebb", lr=0.0), r"lr must be > 0, got 0"),
-    (dict(rule="hebb", lr=-1.0), r"lr must be > 0, got -1"),
-    (dict(rule="hebb", lr=float("nan")), r"lr must be finite"),
-    (dict(rule="hebb", lr=True), r"lr must be a number"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(rule="oja"), r"rule must be one of 'hebb', 'perceptron', 'adatron', got 'oja'"),
+        (dict(rule="hebb", lr=0.0), r"lr must be > 0, got 0"),
+        (dict(rule="hebb", lr=-1.0), r"lr must be > 0, got -1"),
+        (dict(rule="hebb", lr=float("nan")), r"lr must be finite"),
+        (dict(rule="hebb", lr=True), r"lr must be a number"),
+    ],
+)
 def test_bad_model_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Perceptron(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(alpha_max=-1.0), r"alpha_max must be > 0, got -1"),
-    (dict(Q0=0.0), r"Q0 must be > 0, got 0"),
-    (dict(R0=1.0, Q0=1.0), r"R0 must satisfy R0\*\*2 < Q0"),
-    (dict(R0=float("inf")), r"R0 must be finite"),
-    (dict(alpha=[0.0, 2.0, 1.0]), r"alpha must be a strictly increasing"),
-    (dict(alpha=[0.0, 5.0], alpha_max=1.0), r"alpha must lie in \[0, alpha_max"),
-    (dict(rtol=0.0), r"rtol must be finite and > 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(alpha_max=-1.0), r"alpha_max must be > 0, got -1"),
+        (dict(Q0=0.0), r"Q0 must be > 0, got 0"),
+        (dict(R0=1.0, Q0=1.0), r"R0 must satisfy R0\*\*2 < Q0"),
+        (dict(R0=float("inf")), r"R0 must be finite"),
+        (dict(alpha=[0.0, 2.0, 1.0]), r"alpha must be a strictly increasing"),
+        (dict(alpha=[0.0, 5.0], alpha_max=1.0), r"alpha must lie in \[0, alpha_max"),
+        (dict(rtol=0.0), r"rtol must be finite and > 0"),
+    ],
+)
 def test_bad_integration_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Perceptron("adatron").integrate(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(N=1), r"N must be >= 2, got 1"),
-    (dict(N=2.5), r"N must be an integer"),
-    (dict(N=10**8), r"N must be <= 10000000"),
-    (dict(n_seeds=0), r"n_seeds must be >= 1, got 0"),
-    (dict(n_seeds=10**6), r"n_seeds must be <= 100000"),
-    (dict(alpha_max=0.0), r"alpha_max must be > 0, got 0"),
-    (dict(N=10**6, alpha_max=1e4), r"operations is too large"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(N=1), r"N must be >= 2, got 1"),
+        (dict(N=2.5), r"N must be an integer"),
+        (dict(N=10**8), r"N must be <= 10000000"),
+        (dict(n_seeds=0), r"n_seeds must be >= 1, got 0"),
+        (dict(n_seeds=10**6), r"n_seeds must be <= 100000"),
+        (dict(alpha_max=0.0), r"alpha_max must be > 0, got 0"),
+        (dict(N=10**6, alpha_max=1e4), r"operations is too large"),
+    ],
+)
 def test_bad_simulation_input(kwargs, match):
     args = dict(N=10, alpha_max=1.0, n_seeds=2) | kwargs
     with pytest.raises(ValueError, match=match):

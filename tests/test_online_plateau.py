@@ -96,7 +96,7 @@ def test_single_unit_has_no_plateau():
     """K = M = 1: the fixed point is the teacher (eps = 0), stable; the closed form gives 0."""
     p = online.symmetric_plateau(online.SoftCommittee(K=1, M=1, lr=0.5))
     assert p.eps_g < 1e-12 and p.escape_rate < 0 and math.isnan(p.C)
-    assert p.Q == pytest.approx(1.0, abs=1e-9) and p.R == pytest.approx(1.0, abs=1e-9)
+    assert pytest.approx(1.0, abs=1e-9) == p.Q and pytest.approx(1.0, abs=1e-9) == p.R
     assert online.small_lr_plateau_height(1) == 0.0
 
 
@@ -136,8 +136,9 @@ def test_plateau_exit_time_grows_like_log_n_in_simulations():
     Ns = np.array([500, 2000, 8000])
     means, ses = [], []
     for N in Ns:
-        sim = online.simulate(m, N=int(N), t_max=t_max, n_seeds=64, rng=int(N), init=init, t=grid,
-                              method="overlaps", progress=False)
+        sim = online.simulate(
+            m, N=int(N), t_max=t_max, n_seeds=64, rng=int(N), init=init, t=grid, method="overlaps", progress=False
+        )
         eps = m.eps_g(sim.Q, sim.R, np.eye(3), sim.v)  # (seeds, n_t)
         below = eps < 0.5 * p.eps_g
         assert below.any(axis=1).mean() >= 0.95, f"N = {N}: runs still on the plateau at t = {t_max}"

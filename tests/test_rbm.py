@@ -18,8 +18,13 @@ from scipy.special import expit, logsumexp
 
 from statmech_learn.errors import ConvergenceWarning
 from statmech_learn.meanfield.measures import Bipartite
-from statmech_learn.meanfield.partition import (MAX_EXACT_LAYER, ais, exact_log_partition, log_marginal_visible,
-                                                model_moments)
+from statmech_learn.meanfield.partition import (
+    MAX_EXACT_LAYER,
+    ais,
+    exact_log_partition,
+    log_marginal_visible,
+    model_moments,
+)
 from statmech_learn.meanfield.rbm import RBM, mean_field_gradient
 from statmech_learn.meanfield.tap import tap, tap_free_entropy
 
@@ -82,8 +87,12 @@ def test_exact_gradient_against_finite_differences():
     r, X = _fitted(nv=6, nh=4, seed=2)
     dW, db, dc = r.log_likelihood_gradient(X)
     h = 1e-6
-    for which, index in (("components_", (1, 2)), ("components_", (3, 5)), ("intercept_visible_", 4),
-                         ("intercept_hidden_", 0)):
+    for which, index in (
+        ("components_", (1, 2)),
+        ("components_", (3, 5)),
+        ("intercept_visible_", 4),
+        ("intercept_hidden_", 0),
+    ):
         arr = getattr(r, which)
         old = arr[index]
         arr[index] = old + h
@@ -135,8 +144,9 @@ def test_ais_matches_exact_log_z_on_a_twenty_hidden_unit_machine():
     value obtained by summing the 2^20 hidden configurations."""
     rng = np.random.default_rng(5)
     nv, nh = 24, 20
-    measure = Bipartite(0.3 * rng.standard_normal((nv, nh)), 0.2 * rng.standard_normal(nv),
-                        0.2 * rng.standard_normal(nh))
+    measure = Bipartite(
+        0.3 * rng.standard_normal((nv, nh)), 0.2 * rng.standard_normal(nv), 0.2 * rng.standard_normal(nh)
+    )
     exact = exact_log_partition(measure, counting=True)
     est = ais(measure, n_runs=200, n_betas=3000, rng=0, counting=True)
     assert est.converged and 0 < est.error < 0.05
@@ -221,8 +231,9 @@ def test_works_in_a_scikit_learn_pipeline():
     rng = np.random.default_rng(9)
     X = (rng.random((200, 12)) < 0.3).astype(float)
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
-    pipe = Pipeline([("rbm", RBM(6, method="pcd", n_iter=3, learning_curve="none", random_state=0)),
-                     ("clf", LogisticRegression())])
+    pipe = Pipeline(
+        [("rbm", RBM(6, method="pcd", n_iter=3, learning_curve="none", random_state=0)), ("clf", LogisticRegression())]
+    )
     pipe.fit(X, y)
     assert 0.0 <= pipe.score(X, y) <= 1.0
     c = clone(pipe)
@@ -231,10 +242,19 @@ def test_works_in_a_scikit_learn_pipeline():
 
 def test_bad_input():
     X = _cube(4)
-    for kwargs, match in (({"n_hidden": 0}, "n_hidden"), ({"n_iter": 0}, "n_iter"), ({"batch_size": -1}, "batch_size"),
-                          ({"learning_rate": 0.0}, "learning_rate"), ({"learning_rate": float("nan")}, "learning_rate"),
-                          ({"method": "sgd"}, "method"), ({"visible": "potts"}, "visible"), ({"k": 0}, "k"),
-                          ({"tap_tol": 0.0}, "tap_tol"), ({"tap_damping": 1.0}, "tap_damping"), ({"l2": -1}, "l2")):
+    for kwargs, match in (
+        ({"n_hidden": 0}, "n_hidden"),
+        ({"n_iter": 0}, "n_iter"),
+        ({"batch_size": -1}, "batch_size"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"learning_rate": float("nan")}, "learning_rate"),
+        ({"method": "sgd"}, "method"),
+        ({"visible": "potts"}, "visible"),
+        ({"k": 0}, "k"),
+        ({"tap_tol": 0.0}, "tap_tol"),
+        ({"tap_damping": 1.0}, "tap_damping"),
+        ({"l2": -1}, "l2"),
+    ):
         with pytest.raises(ValueError, match=match):
             RBM(**kwargs).fit(X)
     with pytest.raises(ValueError, match="binary"):
@@ -269,8 +289,9 @@ def _digits_table(n_train: int, epochs: int, lr: float) -> dict[str, float]:
     train, test = X[idx[:n_train]], X[idx[1500:]]
     table = {}
     for method in ("cd", "pcd", "naive", "tap"):
-        r = RBM(16, method=method, learning_rate=lr, n_iter=epochs, batch_size=20, learning_curve="none",
-                random_state=0)
+        r = RBM(
+            16, method=method, learning_rate=lr, n_iter=epochs, batch_size=20, learning_curve="none", random_state=0
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             r.fit(train)
@@ -359,7 +380,7 @@ def test_the_documented_snippet_as_written():
     """30 epochs as in the documentation (about a minute): the likelihood rises above the independent-pixel model
     by more than 4 nats per image."""
     pytest.importorskip("sklearn")
-    X, rbm, scores, est, fp = _issue_snippet(30)
+    X, _rbm, scores, est, _fp = _issue_snippet(30)
     p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
     independent = float(np.mean(X @ np.log(p) + (1 - X) @ np.log1p(-p)))
     assert float(np.mean(scores)) > independent + 4.0
@@ -377,11 +398,28 @@ def test_gaussian_visible_units_train_and_mean_field_failures_are_counted():
     mu = X.mean(axis=0)
     single = float(np.mean(-0.5 * np.sum((X - mu) ** 2, axis=1)) - 4 * math.log(2 * math.pi))
     for method in ("exact", "pcd"):
-        r = RBM(3, method=method, visible="gaussian", learning_rate=0.02, n_iter=30, batch_size=20,
-                learning_curve="none", random_state=0).fit(X)
+        r = RBM(
+            3,
+            method=method,
+            visible="gaussian",
+            learning_rate=0.02,
+            n_iter=30,
+            batch_size=20,
+            learning_curve="none",
+            random_state=0,
+        ).fit(X)
         assert r.score(X) > single + 3.0, method
-    r = RBM(3, method="tap", visible="gaussian", learning_rate=0.02, n_iter=10, batch_size=20, tap_max_iter=30,
-            learning_curve="none", random_state=0)
+    r = RBM(
+        3,
+        method="tap",
+        visible="gaussian",
+        learning_rate=0.02,
+        n_iter=10,
+        batch_size=20,
+        tap_max_iter=30,
+        learning_curve="none",
+        random_state=0,
+    )
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         r.fit(X)
     assert r.n_tap_failures_ > 0 and r.n_tap_failures_ == int(np.sum(r.learning_curve_.tap_failures))
@@ -395,10 +433,12 @@ def test_sample_weights_equal_repeated_samples_and_batches_are_honoured():
     rng = np.random.default_rng(11)
     X = (rng.random((12, 5)) < 0.5).astype(float)
     k = rng.integers(1, 4, 12)
-    weighted = RBM(3, method="exact", n_iter=20, batch_size=12, learning_rate=0.2, learning_curve="none",
-                   random_state=0).fit(X, sample_weight=k.astype(float))
-    repeated = RBM(3, method="exact", n_iter=20, batch_size=int(k.sum()), learning_rate=0.2, learning_curve="none",
-                   random_state=0).fit(np.repeat(X, k, axis=0))
+    weighted = RBM(
+        3, method="exact", n_iter=20, batch_size=12, learning_rate=0.2, learning_curve="none", random_state=0
+    ).fit(X, sample_weight=k.astype(float))
+    repeated = RBM(
+        3, method="exact", n_iter=20, batch_size=int(k.sum()), learning_rate=0.2, learning_curve="none", random_state=0
+    ).fit(np.repeat(X, k, axis=0))
     np.testing.assert_allclose(weighted.components_, repeated.components_, atol=1e-10)
     np.testing.assert_allclose(weighted.intercept_visible_, repeated.intercept_visible_, atol=1e-10)
 

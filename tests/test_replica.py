@@ -40,8 +40,10 @@ def test_gibbs_zero_temperature_samples_the_posterior():
 
 def test_gibbs_error_increases_with_temperature_and_tends_to_half():
     alpha = 3.0
-    eps = [R.solve(sml.TeacherStudent(channel="sign", student=sml.Gibbs(T)), alpha).generalization_error
-           for T in (0.05, 0.5, 2.0, 50.0)]
+    eps = [
+        R.solve(sml.TeacherStudent(channel="sign", student=sml.Gibbs(T)), alpha).generalization_error
+        for T in (0.05, 0.5, 2.0, 50.0)
+    ]
     assert all(a < b for a, b in zip(eps, eps[1:]))
     assert eps[-1] == pytest.approx(0.5, abs=0.02)
 
@@ -78,8 +80,9 @@ def _mp_logdet(alpha, delta):
     def density(lam):
         return np.sqrt(max((hi - lam) * (lam - lo), 0.0)) / (2 * np.pi * y * lam)
 
-    bulk = quad(lambda lam: density(lam) * np.log1p(alpha * lam / delta), lo, hi, epsabs=1e-13, epsrel=1e-12,
-                limit=200)[0]
+    bulk = quad(
+        lambda lam: density(lam) * np.log1p(alpha * lam / delta), lo, hi, epsabs=1e-13, epsrel=1e-12, limit=200
+    )[0]
     weight = min(1.0, alpha)  # the atom at 0 (mass 1 - alpha for alpha < 1) contributes log 1 = 0
     return weight * bulk / quad(density, lo, hi, epsabs=1e-14, limit=200)[0]
 
@@ -97,7 +100,7 @@ def test_gaussian_linear_free_entropy_is_minus_mutual_information(alpha, delta):
     # MMSE: V^2 + V (delta + alpha - 1) - delta = 0 (closed form of the scalar fixed point)
     b = delta + alpha - 1
     mmse = 0.5 * (-b + np.sqrt(b * b + 4 * delta))
-    assert curve.V == pytest.approx(mmse, rel=1e-9)
+    assert pytest.approx(mmse, rel=1e-9) == curve.V
 
 
 def test_noisy_channels_are_harder():
@@ -108,7 +111,8 @@ def test_noisy_channels_are_harder():
     assert np.all(flip > clean) and np.all(probit > clean)
     # no information in the labels at flip = 1/2 - tiny: the error stays at 1/2
     assert R.solve(sml.TeacherStudent(channel=NoisySign(0.4999999)), 3.0).generalization_error == pytest.approx(
-        0.5, abs=1e-3)
+        0.5, abs=1e-3
+    )
 
 
 def test_gauss_bernoulli_limits():

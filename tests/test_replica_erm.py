@@ -119,16 +119,17 @@ def test_hinge_channel_integrals_match_adaptive_quadrature():
     kinks = sorted({0.0, 1 / sq, -1 / sq, (1 - V) / sq, -(1 - V) / sq})
     edges = [-12.0, *kinks, 12.0]
     for what in ("mhat", "qhat", "Vhat", "psi"):
-        ref = sum(quad(integrand, lo, hi, args=(what,), epsabs=0, epsrel=1e-13, limit=200)[0]
-                  for lo, hi in zip(edges[:-1], edges[1:]))
+        ref = sum(
+            quad(integrand, lo, hi, args=(what,), epsabs=0, epsrel=1e-13, limit=200)[0]
+            for lo, hi in zip(edges[:-1], edges[1:])
+        )
         assert float(got[what]) == pytest.approx(ref, rel=1e-11)
 
 
 # Ridge regression: random-matrix closed form -----------------------------------------
 
 
-@pytest.mark.parametrize("alpha,l2", [(0.3, 1e-2), (0.8, 1e-3), (1.0, 1e-4), (1.0, 1e-2), (1.5, 1e-3),
-                                      (4.0, 0.5)])
+@pytest.mark.parametrize("alpha,l2", [(0.3, 1e-2), (0.8, 1e-3), (1.0, 1e-4), (1.0, 1e-2), (1.5, 1e-3), (4.0, 0.5)])
 def test_ridge_replica_equals_marchenko_pastur_closed_form(alpha, l2):
     delta = 0.5
     model = sml.TeacherStudent(prior="gaussian", channel=GaussianNoise(delta), student=sml.ERM("square", l2))
@@ -138,8 +139,9 @@ def test_ridge_replica_equals_marchenko_pastur_closed_form(alpha, l2):
         assert curve.generalization_error == pytest.approx(R.ridge_test_error(alpha, l2, delta), rel=1e-8)
 
 
-@pytest.mark.parametrize("channel", [Sign(), NoisySign(0.1), sml.gibbs.Probit(0.3), GaussianNoise(0.2)],
-                         ids=lambda c: c.name)
+@pytest.mark.parametrize(
+    "channel", [Sign(), NoisySign(0.1), sml.gibbs.Probit(0.3), GaussianNoise(0.2)], ids=lambda c: c.name
+)
 @pytest.mark.parametrize("l2", [0.1, 1e-3])
 def test_square_loss_closed_form_equals_the_generic_quadrature_path(channel, l2):
     """Every number of the curve: the closed form of replica/ridge.py against the quadrature
@@ -149,10 +151,19 @@ def test_square_loss_closed_form_equals_the_generic_quadrature_path(channel, l2)
     fast = R.solve(model, alpha)
     slow = R.solve(model, alpha, method="iterate", tol=1e-12)
     assert np.all(slow.converged) and np.all(fast.converged) and np.all(fast.n_iter == 0)
-    for name in ("m", "q", "V", "mhat", "qhat", "Vhat", "free_entropy", "generalization_error", "train_loss",
-                 "train_error"):
-        np.testing.assert_allclose(getattr(fast, name), getattr(slow, name), rtol=1e-8, atol=1e-13,
-                                   err_msg=name)
+    for name in (
+        "m",
+        "q",
+        "V",
+        "mhat",
+        "qhat",
+        "Vhat",
+        "free_entropy",
+        "generalization_error",
+        "train_loss",
+        "train_error",
+    ):
+        np.testing.assert_allclose(getattr(fast, name), getattr(slow, name), rtol=1e-8, atol=1e-13, err_msg=name)
 
 
 def test_ridgeless_square_loss_is_the_least_norm_limit():
@@ -182,8 +193,7 @@ def test_ridge_closed_form_limits_and_interpolation_peak():
     delta, rho = 0.5, 1.3
     # ridgeless limits (least squares: Breiman & Freedman 1983; least-norm: Hastie et al. 2022, Thm 1)
     assert R.ridge_test_error(3.0, 0.0, delta, rho) == pytest.approx(delta * 3.0 / 2.0, rel=1e-14)
-    assert R.ridge_test_error(0.4, 0.0, delta, rho) == pytest.approx(
-        delta + rho * 0.6 + delta * 0.4 / 0.6, rel=1e-14)
+    assert R.ridge_test_error(0.4, 0.0, delta, rho) == pytest.approx(delta + rho * 0.6 + delta * 0.4 / 0.6, rel=1e-14)
     assert R.ridge_test_error(1.0, 0.0, delta) == np.inf
     # at alpha = 1 the error grows like delta / (2 sqrt(l2)); its neighbours stay bounded
     l2 = np.array([1e-2, 1e-4, 1e-6, 1e-8])
@@ -212,16 +222,23 @@ def test_ridge_closed_form_matches_a_finite_instance():
 # The zero-temperature free entropy --------------------------------------------------
 
 
-@pytest.mark.parametrize("loss,channel", [("square", "sign"), ("logistic", "sign"), ("hinge", "sign"),
-                                          ("logistic", NoisySign(0.1)), ("square", GaussianNoise(0.3))])
+@pytest.mark.parametrize(
+    "loss,channel",
+    [
+        ("square", "sign"),
+        ("logistic", "sign"),
+        ("hinge", "sign"),
+        ("logistic", NoisySign(0.1)),
+        ("square", GaussianNoise(0.3)),
+    ],
+)
 def test_free_entropy_is_minus_the_regularised_training_loss(loss, channel):
     """At the RS fixed point, Phi = -(alpha E l(y, p) + l2 q / 2): the minimum of the training
     objective per weight (the zero-temperature free entropy), with the mean loss integrated on its own
     quadrature (rs_train) and Phi from the potentials (Aubin et al. 2020, NeurIPS, sec. 3)."""
     l2 = 0.2
     alpha = np.array([0.5, 2.0, 5.0])
-    curve = R.solve(sml.TeacherStudent(prior="gaussian", channel=channel, student=sml.ERM(loss, l2)), alpha,
-                    tol=1e-13)
+    curve = R.solve(sml.TeacherStudent(prior="gaussian", channel=channel, student=sml.ERM(loss, l2)), alpha, tol=1e-13)
     assert np.all(curve.converged)
     np.testing.assert_allclose(curve.free_entropy, -(alpha * curve.train_loss + 0.5 * l2 * curve.q), rtol=1e-9)
 
@@ -292,13 +309,19 @@ def test_anderson_iteration_reports_honest_residuals():
 
 def _check_against_replica(sim, curve, n):
     assert sim.converged_all
-    for key, allowance in (("generalization_error", 1.0), ("train_loss", 1.0), ("train_error", 1.0),
-                           ("m", 10.0), ("q", 10.0)):
+    for key, allowance in (
+        ("generalization_error", 1.0),
+        ("train_loss", 1.0),
+        ("train_error", 1.0),
+        ("m", 10.0),
+        ("q", 10.0),
+    ):
         got, se = getattr(sim, key), getattr(sim, key + "_stderr")
         assert got == pytest.approx(getattr(curve, key), abs=3 * se + allowance / n), key
     # the test-set estimate of eps_g: binomial noise of n_test draws per instance on top
     assert sim.generalization_error_test == pytest.approx(
-        curve.generalization_error, abs=3 * sim.generalization_error_test_stderr + 1.0 / n)
+        curve.generalization_error, abs=3 * sim.generalization_error_test_stderr + 1.0 / n
+    )
     assert sim.objective == pytest.approx(-curve.free_entropy, abs=3 * sim.objective_stderr + 5.0 / n)
 
 
@@ -355,8 +378,10 @@ _LOGISTIC = sml.TeacherStudent(prior="gaussian", channel="sign", student=sml.ERM
         (lambda: R.erm_simulation(_LOGISTIC, n=50, alpha=-1.0), "alpha must be > 0, got -1"),
         (lambda: R.erm_simulation(_LOGISTIC, n=0, alpha=1.0), "n must be >= 1, got 0"),
         (lambda: R.erm_simulation(_LOGISTIC, n=50, alpha=1.0, n_samples=0), "n_samples must be >= 1"),
-        (lambda: R.erm_simulation(sml.TeacherStudent(student=sml.ERM("hinge", 0.0)), n=50, alpha=1.0),
-         "l2 must be > 0 for the hinge loss, got 0"),
+        (
+            lambda: R.erm_simulation(sml.TeacherStudent(student=sml.ERM("hinge", 0.0)), n=50, alpha=1.0),
+            "l2 must be > 0 for the hinge loss, got 0",
+        ),
         (lambda: R.erm_simulation(sml.TeacherStudent(), n=50, alpha=1.0), "ERM student"),
         (lambda: R.ridge_test_error(1.0, -0.1, 0.5), "l2 must be >= 0, got -0.1"),
         (lambda: R.ridge_test_error(0.0, 0.1, 0.5), "alpha must be > 0, got 0"),
@@ -388,8 +413,15 @@ def test_max_margin_against_a_finite_hard_margin_svm():
     """Finite instances (n = 300, 6 instances) of hinge ERM at l2 = 1e-6, whose solution is the
     hard-margin SVM on these separable data: m and q within 4 standard errors plus O(1/n)."""
     theory = R.solve(sml.TeacherStudent("gaussian", "sign", student=sml.ERM("hinge", 0.0)), 2.0)
-    sim = R.erm_simulation(sml.TeacherStudent("gaussian", "sign", student=sml.ERM("hinge", 1e-6)), n=300,
-                           alpha=2.0, n_samples=6, rng=5, n_test=100, tol=1e-3)
+    sim = R.erm_simulation(
+        sml.TeacherStudent("gaussian", "sign", student=sml.ERM("hinge", 1e-6)),
+        n=300,
+        alpha=2.0,
+        n_samples=6,
+        rng=5,
+        n_test=100,
+        tol=1e-3,
+    )
     # |w - w_opt|/sqrt(n) <= 1e-3 is far below the overlaps' standard errors (~1e-2)
     assert sim.converged_all and sim.train_error == 0
     assert abs(sim.m - theory.m) <= 4 * sim.m_stderr + 5 / 300

@@ -19,14 +19,28 @@ GIBBS = sml.TeacherStudent("gaussian", "sign", student=sml.Gibbs(0.5))
 LOGISTIC = sml.TeacherStudent("gaussian", "sign", student=sml.ERM("logistic", 0.1))
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(tol=float("nan")), "tol"), (dict(tol=0.0), "tol"), (dict(tol=-1e-3), "tol"),
-    (dict(tol=1e-300), "tol"), (dict(tol=float("inf")), "tol"), (dict(tol="1e-8"), "tol"),
-    (dict(max_iter="abc"), "max_iter"), (dict(max_iter=0), "max_iter"), (dict(max_iter=1e300), "max_iter"),
-    (dict(max_iter=2.5), "max_iter"), (dict(damping=-5), "damping"), (dict(damping=1.0), "damping"),
-    (dict(damping=float("nan")), "damping"), (dict(damping=True), "damping"),
-    (dict(init="sideways"), "init"), (dict(method="newton"), "method"), (dict(strict="yes"), "strict"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(tol=float("nan")), "tol"),
+        (dict(tol=0.0), "tol"),
+        (dict(tol=-1e-3), "tol"),
+        (dict(tol=1e-300), "tol"),
+        (dict(tol=float("inf")), "tol"),
+        (dict(tol="1e-8"), "tol"),
+        (dict(max_iter="abc"), "max_iter"),
+        (dict(max_iter=0), "max_iter"),
+        (dict(max_iter=1e300), "max_iter"),
+        (dict(max_iter=2.5), "max_iter"),
+        (dict(damping=-5), "damping"),
+        (dict(damping=1.0), "damping"),
+        (dict(damping=float("nan")), "damping"),
+        (dict(damping=True), "damping"),
+        (dict(init="sideways"), "init"),
+        (dict(method="newton"), "method"),
+        (dict(strict="yes"), "strict"),
+    ],
+)
 @pytest.mark.parametrize("model", [BO, BINARY, GIBBS, LOGISTIC], ids=["bo", "binary", "gibbs", "erm"])
 def test_solve_refuses_bad_options(model, kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name} must"):
@@ -72,14 +86,17 @@ def test_state_evolution_and_simulations_refuse_absurd_sizes():
         replica.amp(BO, n=1e300, alpha=1.0)
 
 
-@pytest.mark.parametrize("make, name", [
-    (lambda: sml.TeacherStudent(student_prior=5), "student_prior"),
-    (lambda: sml.TeacherStudent(student_channel="nope"), "student_channel"),
-    (lambda: sml.Gibbs(True), "temperature"),
-    (lambda: sml.ERM(l2=True), "l2"),
-    (lambda: sml.ERM(l2="0.1"), "l2"),
-    (lambda: sml.ERM(l2=float("nan")), "l2"),
-])
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        (lambda: sml.TeacherStudent(student_prior=5), "student_prior"),
+        (lambda: sml.TeacherStudent(student_channel="nope"), "student_channel"),
+        (lambda: sml.Gibbs(True), "temperature"),
+        (lambda: sml.ERM(l2=True), "l2"),
+        (lambda: sml.ERM(l2="0.1"), "l2"),
+        (lambda: sml.ERM(l2=float("nan")), "l2"),
+    ],
+)
 def test_model_constructors_name_the_bad_parameter(make, name):
     with pytest.raises(ValueError, match=rf"^{name} must"):
         make()

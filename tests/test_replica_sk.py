@@ -67,6 +67,7 @@ def _mp_at_point(a, b0):
         def f(y):
             t2 = mp.tanh(y) ** 2
             return t2 - b * b * (1 - t2) ** 2
+
         return avg(f, b)
 
     b = mp.findroot(gap, mp.mpf(b0))
@@ -125,7 +126,7 @@ def test_zero_temperature_limits_with_field(h):
     # m = E tanh(beta sqrt(q) (z + h/sqrt(q))) = erf(h/sqrt(2q)) + O(T^2) (odd in the step)
     assert sol.m == pytest.approx(math.erf(h / math.sqrt(2 * sol.q)), abs=1e-6)
     assert sol.energy == pytest.approx(-(h * math.erf(h / math.sqrt(2)) + 2 * density), abs=1e-6)
-    assert sol.entropy == pytest.approx(-density**2, abs=1e-3)
+    assert sol.entropy == pytest.approx(-(density**2), abs=1e-3)
 
 
 def test_overlap_near_critical_temperature():

@@ -56,8 +56,7 @@ def test_quick_run_passes_its_checks_and_draws_both_panels(quick_result):
     tr = r.checks["transitions"]
     # the figure marks what the public API reports (whose values tests/test_sparse.py checks
     # independently: equal-area rule, state-evolution stability, I-MMSE)
-    ref = sml.replica.transitions(sml.TeacherStudent(GaussBernoulliPrior(cs.RHO), GaussianNoise(cs.DELTA)),
-                                  (0.05, 1.0))
+    ref = sml.replica.transitions(sml.TeacherStudent(GaussBernoulliPrior(cs.RHO), GaussianNoise(cs.DELTA)), (0.05, 1.0))
     for key in ("alpha_spinodal_informed", "alpha_it", "alpha_spinodal"):
         assert tr[key] == pytest.approx(getattr(ref, key), abs=1e-5)
     assert [p.name for p in r.panels] == ["a", "b"] and r.panels[0].yscale == "log"

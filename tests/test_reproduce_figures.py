@@ -112,8 +112,13 @@ def test_overparametrization_matched_student_final_error():
     rec = op.simulation_point(op.M, False, 300, op._state_json(fixed["traj"], t0), t0, 16, seed=3)
     t, eps = np.asarray(rec["t"]), np.asarray(rec["eps_seeds"])
     per_seed = eps[:, t >= op.T_MAX - op.AVG_SPAN].mean(axis=1)
-    check = mean_agreement([per_seed.mean()], [per_seed.std(ddof=1) / 4], [fixed["final"]], 16,
-                           allowance=op.FINITE_N * fixed["final"] / 300)
+    check = mean_agreement(
+        [per_seed.mean()],
+        [per_seed.std(ddof=1) / 4],
+        [fixed["final"]],
+        16,
+        allowance=op.FINITE_N * fixed["final"] / 300,
+    )
     assert check["pass"], check
 
 
@@ -255,6 +260,9 @@ def test_committee_quick_checks_pass():
             assert value["pass"], key
     tr = r.checks["transitions"]
     h = np.diff(r.parameters["alpha"])[0]
-    for got, ref in ((tr["gaussian"]["alpha_specialization"], 2.0524), (tr["binary"]["alpha_it"], 1.546),
-                     (tr["binary"]["alpha_spinodal"], 1.982)):
+    for got, ref in (
+        (tr["gaussian"]["alpha_specialization"], 2.0524),
+        (tr["binary"]["alpha_it"], 1.546),
+        (tr["binary"]["alpha_spinodal"], 1.982),
+    ):
         assert 0 <= got - ref <= h + 1e-9

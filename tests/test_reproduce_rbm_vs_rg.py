@@ -7,8 +7,7 @@ import pytest
 
 from statmech_learn.meanfield import Ising2D, exact
 from statmech_learn.plotting import have_matplotlib
-from statmech_learn.reproduce import REGISTRY, get, run
-from statmech_learn.reproduce import rbm_vs_rg
+from statmech_learn.reproduce import REGISTRY, get, rbm_vs_rg, run
 
 
 def _verdicts(checks):

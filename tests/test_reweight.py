@@ -62,21 +62,25 @@ def test_weights_log_space_stability_at_plus_minus_1000():
     np.testing.assert_allclose(wn, [1.0 / z, math.exp(-1.0) / z, 0.0, 0.0], rtol=1e-15, atol=0)
     assert wn.sum() == pytest.approx(1.0, abs=1e-15)
     lw = log_weights(dh, normalize=True)
-    np.testing.assert_allclose(lw, [-math.log(z), -1.0 - math.log(z), -1000.0 - math.log(z), -2000 - math.log(z)],
-                               rtol=1e-15)
+    np.testing.assert_allclose(
+        lw, [-math.log(z), -1.0 - math.log(z), -1000.0 - math.log(z), -2000 - math.log(z)], rtol=1e-15
+    )
     with pytest.raises(ValueError, match=r"delta_h.*normalize=True"):
         weights(dh)
     # raw weights that only underflow are returned as they are (exp(-1000) is 0 in doubles)
     np.testing.assert_array_equal(weights([0.0, 1000.0]), [1.0, 0.0])
 
 
-@pytest.mark.parametrize("bad, match", [
-    ([], "delta_h must not be empty"),
-    ([0.0, np.nan], "delta_h must be finite"),
-    ([0.0, np.inf], "delta_h must be finite"),
-    (np.zeros((2, 2)), "delta_h must be a 1-D array"),
-    (1.0, "delta_h must be a 1-D array"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ([], "delta_h must not be empty"),
+        ([0.0, np.nan], "delta_h must be finite"),
+        ([0.0, np.inf], "delta_h must be finite"),
+        (np.zeros((2, 2)), "delta_h must be a 1-D array"),
+        (1.0, "delta_h must be a 1-D array"),
+    ],
+)
 def test_weights_reject_bad_delta_h(bad, match):
     with pytest.raises(ValueError, match=match):
         weights(bad)
@@ -160,13 +164,15 @@ def test_reweighted_least_squares_fit_of_the_mean():
     for _ in range(60):  # the loss is |theta - mean|^2 + const: step 1/4 contracts by 1/2 per step
         theta = theta - 0.25 * reweighted_gradient(2.0 * (theta - z), dh)
     assert np.all(np.abs(theta - [-eps, 0.0]) < 3 * se)
-    fit = optimize.minimize_scalar(lambda t: reweighted_loss((z[:, 0] - t) ** 2, dh), bracket=(-1, 0),
-                                   options={"xtol": 1e-12})
+    fit = optimize.minimize_scalar(
+        lambda t: reweighted_loss((z[:, 0] - t) ** 2, dh), bracket=(-1, 0), options={"xtol": 1e-12}
+    )
     assert abs(fit.x + eps) < 3 * se[0]
     assert fit.x == pytest.approx(theta[0], abs=1e-8)
     # the literal loss <L e^{-DeltaH}>_p is Z'/Z times the normalised one: same minimiser
-    lit = optimize.minimize_scalar(lambda t: reweighted_loss((z[:, 0] - t) ** 2, dh, normalize=False),
-                                   bracket=(-1, 0), options={"xtol": 1e-12})
+    lit = optimize.minimize_scalar(
+        lambda t: reweighted_loss((z[:, 0] - t) ** 2, dh, normalize=False), bracket=(-1, 0), options={"xtol": 1e-12}
+    )
     assert lit.x == pytest.approx(fit.x, abs=1e-8)
 
 
@@ -214,14 +220,14 @@ def test_free_energy_shift_gaussian():
     x = _gauss(4)
     res = free_energy_shift(eps * x)
     assert isinstance(res, FreeEnergyShift)
-    exact = -eps**2 / 2
+    exact = -(eps**2) / 2
     assert res.stderr == pytest.approx(math.sqrt(math.expm1(eps**2) / N), rel=0.03)
     assert abs(res.delta_f - exact) < 3 * res.stderr
     se2 = math.sqrt(eps**2 / N + eps**4 / (2 * N))
     assert abs(res.second_order - exact) < 3 * se2
     assert abs(res.first_order) < 3 * eps / math.sqrt(N)
     assert res.var_delta_h == pytest.approx(eps**2, rel=0.02)
-    assert res.ess == pytest.approx(N * math.exp(-eps**2), rel=0.01)
+    assert res.ess == pytest.approx(N * math.exp(-(eps**2)), rel=0.01)
     # against an independent log-mean-exp
     assert res.delta_f == pytest.approx(-(special.logsumexp(-eps * x) - math.log(N)), rel=1e-12)
     d = res.to_dict()
@@ -438,7 +444,7 @@ def test_error_carry_reproducible_and_shuffled():
 
     assert batches(rng=1) == batches(rng=1)
     assert batches(rng=1) != batches(rng=2)
-    ordered = [b for b in AdjustedBatchSampler(dh, 10, scale="mean", shuffle=False)]
+    ordered = list(AdjustedBatchSampler(dh, 10, scale="mean", shuffle=False))
     np.testing.assert_array_equal(np.concatenate(ordered), np.arange(300))
     gen = np.random.default_rng(4)
     a = [b.tolist() for b in AdjustedBatchSampler(dh, 10, scale="mean", rng=gen)]
@@ -474,19 +480,22 @@ def test_error_carry_raw_scale_equals_mean_scale_with_scaled_target():
     assert a == b
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(delta_h=[], target=1.0), "delta_h must not be empty"),
-    (dict(delta_h=[0.0, np.nan], target=1.0), "delta_h must be finite"),
-    (dict(delta_h=np.zeros(4), target=0.0), "target must be > 0, got 0"),
-    (dict(delta_h=np.zeros(4), target=-1.0), "target must be > 0"),
-    (dict(delta_h=np.zeros(4), target=np.nan), "target must be finite"),
-    (dict(delta_h=np.zeros(4), target=np.inf), "target must be finite"),
-    (dict(delta_h=np.zeros(4), target=[1.0, 2.0]), "target must be a number"),
-    (dict(delta_h=np.zeros(4), target=4.5), r"target must be <= the total weight of an epoch, 4 .*got 4.5"),
-    (dict(delta_h=np.zeros(4), target=1.0, scale="log"), "scale must be one of 'raw', 'mean', got 'log'"),
-    (dict(delta_h=[-1000.0, 0.0], target=1.0), r"delta_h .* overflow; use scale='mean'"),
-    (dict(delta_h=[-709.0] * 3, target=1.0), r"delta_h .* sum overflows; use scale='mean'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(delta_h=[], target=1.0), "delta_h must not be empty"),
+        (dict(delta_h=[0.0, np.nan], target=1.0), "delta_h must be finite"),
+        (dict(delta_h=np.zeros(4), target=0.0), "target must be > 0, got 0"),
+        (dict(delta_h=np.zeros(4), target=-1.0), "target must be > 0"),
+        (dict(delta_h=np.zeros(4), target=np.nan), "target must be finite"),
+        (dict(delta_h=np.zeros(4), target=np.inf), "target must be finite"),
+        (dict(delta_h=np.zeros(4), target=[1.0, 2.0]), "target must be a number"),
+        (dict(delta_h=np.zeros(4), target=4.5), r"target must be <= the total weight of an epoch, 4 .*got 4.5"),
+        (dict(delta_h=np.zeros(4), target=1.0, scale="log"), "scale must be one of 'raw', 'mean', got 'log'"),
+        (dict(delta_h=[-1000.0, 0.0], target=1.0), r"delta_h .* overflow; use scale='mean'"),
+        (dict(delta_h=[-709.0] * 3, target=1.0), r"delta_h .* sum overflows; use scale='mean'"),
+    ],
+)
 def test_error_carry_rejects_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         AdjustedBatchSampler(**kwargs)

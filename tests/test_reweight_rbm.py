@@ -23,7 +23,7 @@ def _weighted_em(X, w, k, rng, n_iter=300):
     """Weighted EM for a Gaussian mixture (the small density-fit example): returns weights, means, covariances."""
     import numpy as np
 
-    n, d = X.shape
+    n, _ = X.shape
     w = w / w.sum()
     means = X[rng.choice(n, k, replace=False, p=w)]
     covs = np.array([np.cov(X.T, aweights=w)] * k)
@@ -33,8 +33,9 @@ def _weighted_em(X, w, k, rng, n_iter=300):
         for j in range(k):
             diff = X - means[j]
             prec = np.linalg.inv(covs[j])
-            logr[:, j] = (np.log(pis[j]) - 0.5 * np.einsum("ni,ij,nj->n", diff, prec, diff)
-                          - 0.5 * np.linalg.slogdet(covs[j])[1])
+            logr[:, j] = (
+                np.log(pis[j]) - 0.5 * np.einsum("ni,ij,nj->n", diff, prec, diff) - 0.5 * np.linalg.slogdet(covs[j])[1]
+            )
         logr -= logr.max(axis=1, keepdims=True)
         r = np.exp(logr)
         r /= r.sum(axis=1, keepdims=True)

@@ -36,7 +36,7 @@ def cover_probability(P, n):
     """Cover (1965): Pr[P symmetric points in general position in R^n are separable]
     = C(P, n) / 2^P = Pr[Binomial(P - 1, 1/2) <= n - 1]."""
     P = np.asarray(P)
-    return np.where(P <= n, 1.0, binom.cdf(n - 1, np.maximum(P - 1, 0), 0.5))
+    return np.where(n >= P, 1.0, binom.cdf(n - 1, np.maximum(P - 1, 0), 0.5))
 
 
 def primal_lp(G, method):
@@ -392,13 +392,23 @@ def test_estimate_fields_and_text():
 
 def test_wilson_interval_at_the_boundary():
     """Wilson (1927): at p = 0 the interval is [0, z^2/(N + z^2)]."""
-    est = SeparabilityEstimate(alpha=3.0, n=10, n_patterns=30, kappa=0.0, weights="spherical",
-                               p=0.0, stderr=0.0, n_samples=100, n_separable=0)
+    est = SeparabilityEstimate(
+        alpha=3.0, n=10, n_patterns=30, kappa=0.0, weights="spherical", p=0.0, stderr=0.0, n_samples=100, n_separable=0
+    )
     low, high = est.interval(z=3.0)
     assert low == pytest.approx(0.0, abs=1e-15)
     assert high == pytest.approx(9 / 109)
-    est1 = SeparabilityEstimate(alpha=3.0, n=10, n_patterns=30, kappa=0.0, weights="spherical",
-                                p=0.5, stderr=0.05, n_samples=100, n_separable=50)
+    est1 = SeparabilityEstimate(
+        alpha=3.0,
+        n=10,
+        n_patterns=30,
+        kappa=0.0,
+        weights="spherical",
+        p=0.5,
+        stderr=0.05,
+        n_samples=100,
+        n_separable=50,
+    )
     low, high = est1.interval(z=2.0)
     assert high - 0.5 == pytest.approx(0.5 - low)
     assert high - low == pytest.approx(2 * 2 / (1 + 4 / 100) * math.sqrt(0.25 / 100 + 4 / 40000))
@@ -498,7 +508,10 @@ def test_half_crossing_linear_curve_closed_form():
 @pytest.mark.parametrize(
     "args,match",
     [
-        (([1.0, 2.0, 3.0], [1.0, 0.5, 0.0], [0.1, 0.1]), r"stderr must be a scalar or have the same length as alpha \(3\)"),
+        (
+            ([1.0, 2.0, 3.0], [1.0, 0.5, 0.0], [0.1, 0.1]),
+            r"stderr must be a scalar or have the same length as alpha \(3\)",
+        ),
         (([1.0, 2.0, 3.0], [1.0, 0.5], 0.1), r"p must have the same length as alpha \(3\), got shape \(2,\)"),
         (([1.0, 2.0, 3.0], [1.0, 0.5, 0.0], -0.1), "stderr must be >= 0"),
         (([1.0, 2.0, 3.0], [1.0, 0.5, 0.0], float("nan")), "stderr must be finite"),

@@ -26,23 +26,34 @@ def _brute_force(ch, y, omega, V):
     def f(z, j):
         d = z - omega
         dens = np.exp(-0.5 * d @ Vi @ d) / np.sqrt((2 * np.pi) ** K * det)
-        val = dens * np.exp(-(y - ch.activate(z)) ** 2 / (2 * ch.noise)) / np.sqrt(2 * np.pi * ch.noise)
+        val = dens * np.exp(-((y - ch.activate(z)) ** 2) / (2 * ch.noise)) / np.sqrt(2 * np.pi * ch.noise)
         return val if j < 0 else val * (Vi @ d)[j]
 
     halves = [(-12.0, 0.0), (0.0, 12.0)]
     out = []
     for j in range(-1, K):
         if K == 1:
-            out.append(sum(integrate.quad(lambda z: f(np.array([z]), j), a, b, epsabs=1e-13, epsrel=1e-12)[0]
-                           for a, b in halves))
+            out.append(
+                sum(
+                    integrate.quad(lambda z: f(np.array([z]), j), a, b, epsabs=1e-13, epsrel=1e-12)[0]
+                    for a, b in halves
+                )
+            )
         else:
-            out.append(sum(integrate.dblquad(lambda z2, z1: f(np.array([z1, z2]), j), a, b, c, d, epsabs=1e-11,
-                                             epsrel=1e-9)[0] for a, b in halves for c, d in halves))
+            out.append(
+                sum(
+                    integrate.dblquad(lambda z2, z1: f(np.array([z1, z2]), j), a, b, c, d, epsabs=1e-11, epsrel=1e-9)[0]
+                    for a, b in halves
+                    for c, d in halves
+                )
+            )
     return out[0], np.array(out[1:])
 
 
-@pytest.mark.parametrize("K, activation", [(1, "relu"), (1, "sign"), (1, "linear"),
-                                           (2, "relu"), pytest.param(2, "sign", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "K, activation",
+    [(1, "relu"), (1, "sign"), (1, "linear"), (2, "relu"), pytest.param(2, "sign", marks=pytest.mark.slow)],
+)
 def test_output_partition_function_against_adaptive_quadrature(K, activation):
     """The closed form of Z_out and g_out (completing the square on each orthant) against adaptive quadrature
     over z."""
@@ -65,7 +76,7 @@ def test_three_units_against_monte_carlo():
     V = A @ A.T / 3 + 0.3 * np.eye(3)
     omega, y = rng.normal(size=3), 0.5
     z = rng.multivariate_normal(omega, V, size=1_000_000)
-    dens = np.exp(-(y - ch.activate(z)) ** 2 / (2 * DELTA)) / np.sqrt(2 * np.pi * DELTA)
+    dens = np.exp(-((y - ch.activate(z)) ** 2) / (2 * DELTA)) / np.sqrt(2 * np.pi * DELTA)
     logz, g = ch.log_partition(y, omega, V)
     assert abs(np.exp(logz) - dens.mean()) < 4 * dens.std() / 1e3
     # grad Z = E[dens * V^{-1}(z - omega)] (Stein), so grad Z - Z g has mean zero
@@ -154,11 +165,19 @@ def test_amp_against_state_evolution_on_the_non_specialised_line():
         assert abs(run.q_offdiagonal - se.q_offdiagonal) < 4 / np.sqrt(1000)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(K=0), "K must"), (dict(K=4), "K must"), (dict(activation="erf"), "activation must"),
-    (dict(noise=0.0), "noise must"), (dict(noise=-1.0), "noise must"), (dict(noise=np.nan), "noise"),
-    (dict(noise=np.inf), "noise"), (dict(noise=1e9), "noise must"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(K=0), "K must"),
+        (dict(K=4), "K must"),
+        (dict(activation="erf"), "activation must"),
+        (dict(noise=0.0), "noise must"),
+        (dict(noise=-1.0), "noise must"),
+        (dict(noise=np.nan), "noise"),
+        (dict(noise=np.inf), "noise"),
+        (dict(noise=1e9), "noise must"),
+    ],
+)
 def test_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         SoftCommittee(**kwargs)

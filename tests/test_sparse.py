@@ -89,6 +89,7 @@ def test_mismatched_student_against_two_dimensional_quadrature():
     def expect(f):
         def g(xi, w):
             return f(w, np.tanh(mhat * w + np.sqrt(qhat) * xi)) * np.exp(-(w * w + xi * xi) / 2) / (2 * np.pi)
+
         return integrate.dblquad(g, -12, 12, -12, 12, epsabs=1e-12, epsrel=1e-12)[0]
 
     assert out["m"] == pytest.approx(expect(lambda w, t: w * t), rel=1e-9)
@@ -119,12 +120,10 @@ def test_sparse_transitions_are_ordered_and_bracket_coexistence(sparse_transitio
     assert tr.alpha_spinodal_informed < tr.alpha_it < tr.alpha_spinodal
     # noiseless limit: the informed branch cannot exist below alpha = rho (fewer equations than
     # nonzero unknowns), and the algorithmic threshold is below 1 (Krzakala et al. 2012)
-    assert RHO < tr.alpha_spinodal_informed and tr.alpha_spinodal < 1.0
+    assert tr.alpha_spinodal_informed > RHO and tr.alpha_spinodal < 1.0
     eps = 1e-3
-    inside = sml.replica.solve_branches(model(), np.array([tr.alpha_spinodal_informed + eps,
-                                                           tr.alpha_spinodal - eps]))
-    outside = sml.replica.solve_branches(model(), np.array([tr.alpha_spinodal_informed - eps,
-                                                            tr.alpha_spinodal + eps]))
+    inside = sml.replica.solve_branches(model(), np.array([tr.alpha_spinodal_informed + eps, tr.alpha_spinodal - eps]))
+    outside = sml.replica.solve_branches(model(), np.array([tr.alpha_spinodal_informed - eps, tr.alpha_spinodal + eps]))
     assert np.all(inside["informed"].V < 0.1 * inside["uninformed"].V)  # two branches
     np.testing.assert_allclose(outside["informed"].V, outside["uninformed"].V, rtol=1e-8)  # one
 
@@ -143,9 +142,14 @@ def test_equal_area_rule_at_alpha_it(sparse_transitions):
     v_i, v_u = br["informed"].V, br["uninformed"].V
 
     def qhat_star(V):
-        return np.exp(brentq(lambda lq: np.log(prior.rs_teacher_student(np.exp(lq), np.exp(lq), np.exp(lq),
-                                                                          prior)["V"]) - np.log(V), -20, 40,
-                             xtol=1e-14))
+        return np.exp(
+            brentq(
+                lambda lq: np.log(prior.rs_teacher_student(np.exp(lq), np.exp(lq), np.exp(lq), prior)["V"]) - np.log(V),
+                -20,
+                40,
+                xtol=1e-14,
+            )
+        )
 
     def integrand(lv):  # in log V: dV / (V + Delta) = V dlv / (V + Delta)
         V = np.exp(lv)
@@ -202,8 +206,10 @@ def _amp_mse(alpha, n, seeds):
     return np.array(out)
 
 
-@pytest.mark.parametrize("n, n_instances", [(1000, 2), pytest.param(2000, 3, marks=pytest.mark.slow),
-                                            pytest.param(4000, 4, marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "n, n_instances",
+    [(1000, 2), pytest.param(2000, 3, marks=pytest.mark.slow), pytest.param(4000, 4, marks=pytest.mark.slow)],
+)
 def test_amp_follows_state_evolution_across_the_sparse_transition(sparse_transitions, n, n_instances):
     """Between alpha_it and the algorithmic spinodal AMP stays near the uninformed MSE, far above
     the informed one; above the spinodal it reaches the informed MSE (n = 1000 by default; 2000

@@ -44,13 +44,15 @@ def without_wall_time(table):
 
 def documented_seed(point, base_seed=0):
     """The seed rule of docs/sweeps.md, written out independently of the module."""
+
     def by_value(v):
         return int(v) if isinstance(v, float) and math.isfinite(v) and v.is_integer() else v
 
     params = {k: by_value(v) for k, v in point.items() if k != "seed"}
     text = json.dumps(
         {"base_seed": base_seed, "point": params, "replicate": by_value(point.get("seed", 0))},
-        sort_keys=True, separators=(",", ":"),
+        sort_keys=True,
+        separators=(",", ":"),
     )
     return int.from_bytes(hashlib.blake2b(text.encode("ascii"), digest_size=8).digest(), "big") >> 1
 
@@ -91,8 +93,10 @@ def test_grid_order_is_itertools_product():
 
 def test_zip_axes_vary_together_and_products_compose():
     grid = Grid(n=[50, 100]) * Grid.zip(alpha=[1.0, 1.5, 2.0], kappa=[0.0, 0.25, 0.5])
-    expected = [{"n": n, "alpha": a, "kappa": k}
-                for n, (a, k) in itertools.product([50, 100], zip([1.0, 1.5, 2.0], [0.0, 0.25, 0.5]))]
+    expected = [
+        {"n": n, "alpha": a, "kappa": k}
+        for n, (a, k) in itertools.product([50, 100], zip([1.0, 1.5, 2.0], [0.0, 0.25, 0.5]))
+    ]
     assert list(grid) == expected
     assert len(grid) == 6 and grid.names == ("n", "alpha", "kappa")
     assert [grid[i] for i in range(6)] == expected
@@ -116,8 +120,13 @@ def test_seeds_are_stable_across_interpreters():
     here = helpers.seed_grid().seeds()
     for hashseed in ("1", "2"):
         out = subprocess.run(
-            [sys.executable, "-m", "tests._sweep_helpers", "seeds"], cwd=ROOT, check=True,
-            capture_output=True, text=True, env=helper_env(PYTHONHASHSEED=hashseed), timeout=60,
+            [sys.executable, "-m", "tests._sweep_helpers", "seeds"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            env=helper_env(PYTHONHASHSEED=hashseed),
+            timeout=60,
         )
         assert json.loads(out.stdout) == here
 
@@ -162,8 +171,12 @@ def test_bad_grids_name_the_axis(make, axis):
 def test_fingerprint_tracks_axes_values_order_and_base_seed():
     fp = Grid(a=[1, 2], b=[3]).fingerprint()
     assert fp == Grid(a=[1, 2], b=[3]).fingerprint()
-    others = [Grid(b=[3], a=[1, 2]), Grid(a=[1, 2.5], b=[3]), Grid(a=[1, 2], b=[3], base_seed=1),
-              Grid.zip(a=[1], b=[3]) * Grid(c=[1])]
+    others = [
+        Grid(b=[3], a=[1, 2]),
+        Grid(a=[1, 2.5], b=[3]),
+        Grid(a=[1, 2], b=[3], base_seed=1),
+        Grid.zip(a=[1], b=[3]) * Grid(c=[1]),
+    ]
     assert fp not in {g.fingerprint() for g in others}
 
 
@@ -247,9 +260,54 @@ def test_dask_cluster_gives_the_in_process_table():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     with cluster, distributed.Client(cluster) as client:
         table = sweep(helpers.gaussian_tail, grid, executor=client.get_executor(), progress=False)
-        workers = {pid for pid in client.run(os.getpid).values()}
+        workers = set(client.run(os.getpid).values())
     assert os.getpid() not in workers and len(workers) == 2
     assert without_wall_time(table) == without_wall_time(reference)
+
+
+def test_every_stochastic_entry_point_is_bit_identical_across_runs_and_executors():
+    """Each public entry point that takes a seed (tests/_sweep_helpers.STOCHASTIC_ENTRIES, checked
+    complete by introspection below) gives byte-identical output for the same seed: twice in-process,
+    on a process pool and on a Dask cluster (when dask is installed); another seed gives other numbers
+    for the entries whose small call is seed-dependent."""
+    import inspect
+
+    import statmech_learn as sml
+
+    names = set()
+    for mod in (sml, sml.capacity, sml.dynamics, sml.gibbs, sml.meanfield, sml.online, sml.replica, sml.reweight):
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            try:
+                params = inspect.signature(obj).parameters if callable(obj) else {}
+            except (TypeError, ValueError):
+                continue
+            if {"rng", "seed", "random_state"} & set(params):
+                names.add(name)
+    covered = {e.split(".")[-1] if e != "RBM.fit" else "RBM" for e in helpers.STOCHASTIC_ENTRIES}
+    assert names <= covered, f"stochastic entry points without a reproducibility check: {names - covered}"
+
+    grid = Grid(entry=list(helpers.STOCHASTIC_ENTRIES), seed=range(2))
+    reference = sweep(helpers.stochastic_digest, grid, progress=False)
+    tables = {"in-process again": sweep(helpers.stochastic_digest, grid, progress=False)}
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        tables["process pool"] = sweep(helpers.stochastic_digest, grid, executor=pool, progress=False)
+    try:
+        distributed = importlib.import_module("dask.distributed")
+    except ImportError:
+        distributed = None
+    if distributed is not None:
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        with cluster, distributed.Client(cluster) as client:
+            tables["dask"] = sweep(helpers.stochastic_digest, grid, executor=client.get_executor(), progress=False)
+    for label, table in tables.items():
+        assert without_wall_time(table) == without_wall_time(reference), label
+    by_seed = {}
+    for r in reference.records:
+        by_seed.setdefault(r["entry"], []).append(r["digest"])
+    same = sorted(e for e, d in by_seed.items() if d[0] == d[1])
+    # at P = n = 6 every dichotomy is linearly separable (Cover: C(n, n) = 2^n), whatever the seed
+    assert same == ["separability", "separability_point"], same
 
 
 def test_monte_carlo_tail_agrees_with_closed_form():
@@ -272,7 +330,8 @@ def test_sigkill_midway_then_resume_computes_only_the_missing_points(tmp_path, m
     grid = helpers.kill_grid()
     ckpt = tmp_path / "runs" / "kill.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests._sweep_helpers", "sweep", str(ckpt)], cwd=ROOT,
+        [sys.executable, "-m", "tests._sweep_helpers", "sweep", str(ckpt)],
+        cwd=ROOT,
         env=helper_env(**{helpers.SLEEP_ENV: "0.1", helpers.CALL_LOG_ENV: str(tmp_path / "killed.log")}),
     )
     try:
@@ -375,14 +434,17 @@ def test_checkpoint_of_another_function_or_grid_is_refused(tmp_path):
     assert notes.read_text() == "my notes\nline two"
 
 
-@pytest.mark.parametrize("content", [
-    pytest.param(b"not json at all\nsecond line\n", id="not-json"),
-    pytest.param(b"{broken", id="torn-non-json"),
-    pytest.param(b"[1, 2]\n", id="json-not-a-header"),
-    pytest.param(b'{"_checkpoint": "statmech_learn.sweep", oops\n{"_index": 0}\n', id="invalid-json-header"),
-    pytest.param(b"\xff\xfe\x00binary\n", id="binary"),
-    pytest.param(b"\n\n", id="blank-lines"),
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"not json at all\nsecond line\n", id="not-json"),
+        pytest.param(b"{broken", id="torn-non-json"),
+        pytest.param(b"[1, 2]\n", id="json-not-a-header"),
+        pytest.param(b'{"_checkpoint": "statmech_learn.sweep", oops\n{"_index": 0}\n', id="invalid-json-header"),
+        pytest.param(b"\xff\xfe\x00binary\n", id="binary"),
+        pytest.param(b"\n\n", id="blank-lines"),
+    ],
+)
 def test_checkpoint_that_is_not_a_checkpoint_is_a_value_error_naming_it(tmp_path, content):
     ckpt = tmp_path / "foreign.jsonl"
     ckpt.write_bytes(content)
@@ -477,18 +539,39 @@ def test_checkpoint_with_a_wrong_point_count_is_refused(tmp_path, n_points):
     "old, new, where",
     [
         # the printed forms are identical: only the listed values tell the grids apart
-        pytest.param(Grid(x=range(10)), Grid(x=[0, 1, 2, 3, 4, 55, 6, 7, 8, 9]),
-                     "axis 'x' differs at position 5: 5 in the checkpoint, 55 here", id="elided-value"),
-        pytest.param(Grid(x=[1.0, 2.0], seed=range(2)), Grid(x=[1.0, 2.0], seed=range(3)),
-                     "axis 'seed' has 2 values in the checkpoint, 3 here", id="longer-axis"),
-        pytest.param(Grid(x=[1, 2]), Grid(x=[1.0, 2.0]),
-                     "axis 'x' differs at position 0: 1 in the checkpoint, 1.0 here", id="int-vs-float"),
-        pytest.param(Grid(x=[1.0]), Grid(x=[1.0], base_seed=5),
-                     "base_seed is 0 in the checkpoint, 5 here", id="base-seed"),
-        pytest.param(Grid(x=[1.0], seed=[0, 1]), Grid(seed=[0, 1], x=[1.0]),
-                     "the axes are (x, seed) in the checkpoint, (seed, x) here", id="axis-order"),
-        pytest.param(Grid(x=[1.0, 2.0]) * Grid(seed=[0, 1]), Grid.zip(x=[1.0, 2.0], seed=[0, 1]),
-                     "linked as x * seed in the checkpoint, zip(x, seed) here", id="linking"),
+        pytest.param(
+            Grid(x=range(10)),
+            Grid(x=[0, 1, 2, 3, 4, 55, 6, 7, 8, 9]),
+            "axis 'x' differs at position 5: 5 in the checkpoint, 55 here",
+            id="elided-value",
+        ),
+        pytest.param(
+            Grid(x=[1.0, 2.0], seed=range(2)),
+            Grid(x=[1.0, 2.0], seed=range(3)),
+            "axis 'seed' has 2 values in the checkpoint, 3 here",
+            id="longer-axis",
+        ),
+        pytest.param(
+            Grid(x=[1, 2]),
+            Grid(x=[1.0, 2.0]),
+            "axis 'x' differs at position 0: 1 in the checkpoint, 1.0 here",
+            id="int-vs-float",
+        ),
+        pytest.param(
+            Grid(x=[1.0]), Grid(x=[1.0], base_seed=5), "base_seed is 0 in the checkpoint, 5 here", id="base-seed"
+        ),
+        pytest.param(
+            Grid(x=[1.0], seed=[0, 1]),
+            Grid(seed=[0, 1], x=[1.0]),
+            "the axes are (x, seed) in the checkpoint, (seed, x) here",
+            id="axis-order",
+        ),
+        pytest.param(
+            Grid(x=[1.0, 2.0]) * Grid(seed=[0, 1]),
+            Grid.zip(x=[1.0, 2.0], seed=[0, 1]),
+            "linked as x * seed in the checkpoint, zip(x, seed) here",
+            id="linking",
+        ),
     ],
 )
 def test_different_grid_message_shows_both_grids_and_where_they_differ(tmp_path, old, new, where):
@@ -704,9 +787,10 @@ def test_sweep_is_refused_while_another_process_holds_the_lock_file(tmp_path, mo
     try:
         os.write(fd, b"4242 otherhost\n")
         fcntl.flock(fd, fcntl.LOCK_EX)
-        with pytest.raises(CheckpointLockedError,
-                           match=re.escape(f"checkpoint {ckpt} is being written by another running sweep "
-                                           "(pid 4242 on otherhost)")):
+        with pytest.raises(
+            CheckpointLockedError,
+            match=re.escape(f"checkpoint {ckpt} is being written by another running sweep (pid 4242 on otherhost)"),
+        ):
             sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
         assert not calls.exists() and not ckpt.exists()  # refused before computing or creating anything
         assert lock.read_bytes() == b"4242 otherhost\n"  # the holder's lock file is left alone
@@ -723,8 +807,7 @@ def test_lock_is_released_when_points_fail(tmp_path):
     with pytest.raises(SweepError):
         sweep(helpers.fails_at_two, Grid(x=[1.0, 2.0, 3.0]), checkpoint=ckpt, progress=False)
     assert not Path(f"{ckpt}.lock").exists()
-    table = sweep(helpers.fails_at_two, Grid(x=[1.0, 2.0, 3.0]), checkpoint=ckpt, progress=False,
-                  on_error="record")
+    table = sweep(helpers.fails_at_two, Grid(x=[1.0, 2.0, 3.0]), checkpoint=ckpt, progress=False, on_error="record")
     assert [r["_index"] for r in table.failed] == [1]
 
 
@@ -751,8 +834,12 @@ def read_only(ckpt, directory=False):
             return real_access(path, how, **kwargs)
 
         def os_open(path, flags, *args, **kwargs):
-            if directory and os.path.dirname(os.fspath(path)) == str(target) and flags & os.O_CREAT \
-                    and not os.path.exists(path):
+            if (
+                directory
+                and os.path.dirname(os.fspath(path)) == str(target)
+                and flags & os.O_CREAT
+                and not os.path.exists(path)
+            ):
                 raise PermissionError(13, "Permission denied", os.fspath(path))
             return real_os_open(path, flags, *args, **kwargs)
 
@@ -801,8 +888,10 @@ def test_read_only_incomplete_checkpoint_is_refused_before_computing(tmp_path, m
     reason = "its lock file .* cannot be created: [^)]+" if directory else "the file is not writable"
     monkeypatch.setenv(helpers.CALL_LOG_ENV, str(calls))
     with read_only(ckpt, directory):
-        with pytest.raises(PermissionError, match=f"{re.escape(str(ckpt))} can only be read \\({reason}\\).*"
-                                                  "1 of its 3 points are missing"):
+        with pytest.raises(
+            PermissionError,
+            match=f"{re.escape(str(ckpt))} can only be read \\({reason}\\).*1 of its 3 points are missing",
+        ):
             sweep(helpers.slow_point, grid, checkpoint=ckpt, progress=False)
         assert not calls.exists()
         assert ckpt.read_bytes() == before

@@ -1,6 +1,13 @@
 """Perceptron capacity: Cover's counting, Gardner's replica volume, Monte Carlo separability."""
 
 from .cover import cover_count, cover_fraction, cover_transition_width, log_cover_fraction
+from .gardner import (
+    GardnerVolume,
+    gardner_capacity,
+    gardner_derrida_capacity,
+    gardner_volume,
+    margin_moment,
+)
 from .separable import (
     SeparabilityCurve,
     SeparabilityEstimate,
@@ -12,13 +19,6 @@ from .separable import (
     separable_prefixes,
 )
 from .transition import half_crossing
-from .gardner import (
-    GardnerVolume,
-    gardner_capacity,
-    gardner_derrida_capacity,
-    gardner_volume,
-    margin_moment,
-)
 
 __all__ = [
     "cover_count",

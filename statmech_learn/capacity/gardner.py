@@ -3,7 +3,8 @@ r"""Gardner's replica calculation of the perceptron's storage capacity.
 The fraction of weight space that stores P = alpha N random patterns
 :math:`\{\mathbf x_\mu, y_\mu\}` with margin :math:`\kappa`,
 
-.. math:: V = \int d\mu_0(\mathbf w)\prod_\mu \theta\!\Big(\frac{y_\mu\,\mathbf x_\mu\cdot\mathbf w}{\sqrt N} - \kappa\Big),
+.. math:: V = \int d\mu_0(\mathbf w)\prod_\mu
+    \theta\!\Big(\frac{y_\mu\,\mathbf x_\mu\cdot\mathbf w}{\sqrt N} - \kappa\Big),
 
 is the partition function of the Gibbs posterior with prior :math:`\mu_0`
 (spherical or binary weights) and the :class:`~statmech_learn.gibbs.Margin`
@@ -43,11 +44,11 @@ from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
 from .._validation import check_bool, check_choice, check_int, check_margin, check_positive, check_tol
+from ..citations import _cites
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..gaussian import tail_second_moment
 from ..gibbs import GibbsPosterior, Margin
 from ..results import Result
-from ..citations import _cites
 
 __all__ = [
     "GardnerVolume",
@@ -219,8 +220,7 @@ def _binary_capacity(kappa: float, xtol: float) -> float:
     eps_hi = math.exp(s_hi)
     # |d alpha / alpha| = eps/(1 - eps) |d log eps| <= eps_hi/(1 - eps_hi) |d log eps|
     s_tol = xtol * (1.0 - eps_hi) / eps_hi
-    log_eps = brentq(lambda s: float(entropy(s)), s_lo, s_hi, xtol=s_tol, rtol=4 * np.finfo(float).eps,
-                     maxiter=200)
+    log_eps = brentq(lambda s: float(entropy(s)), s_lo, s_hi, xtol=s_tol, rtol=4 * np.finfo(float).eps, maxiter=200)
     return float(alpha_gd * (1.0 - math.exp(log_eps)))
 
 

@@ -154,8 +154,8 @@ from scipy.optimize import linprog, nnls
 from scipy.stats import binom
 
 from .._validation import as_rng, check_choice, check_finite, check_int, check_margin, check_positive
-from ..results import Result
 from ..citations import _cites
+from ..results import Result
 
 __all__ = [
     "SeparabilityEstimate",
@@ -265,8 +265,7 @@ class SeparabilityEstimate(Result):
         if self.weights != "spherical":
             extra += f", {self.weights} weights"
         return (
-            f"p = {self.p:.3f} ± {self.stderr:.3f} "
-            f"(alpha={self.alpha:g}, n={self.n}{extra}, {self.n_samples} samples)"
+            f"p = {self.p:.3f} ± {self.stderr:.3f} (alpha={self.alpha:g}, n={self.n}{extra}, {self.n_samples} samples)"
         )
 
 
@@ -336,8 +335,10 @@ MAX_WORKERS = 1024
 def _n_patterns(alpha: float, n: int, name: str = "alpha") -> int:
     """round(alpha n), after checking that an instance of that many patterns fits in memory."""
     if alpha * n * n > MAX_ENTRIES:
-        raise ValueError(f"{name} * n^2 = {alpha * n * n:.3g} input entries exceed {MAX_ENTRIES:.0e} (4 GB): "
-                         f"got {name} = {alpha:g}, n = {n}")
+        raise ValueError(
+            f"{name} * n^2 = {alpha * n * n:.3g} input entries exceed {MAX_ENTRIES:.0e} (4 GB): "
+            f"got {name} = {alpha:g}, n = {n}"
+        )
     return int(round(alpha * n))
 
 
@@ -460,9 +461,7 @@ def _gordan_lp(G: np.ndarray, method: str):
     A_eq[n] = 1.0
     b_eq = np.zeros(n + 1)
     b_eq[n] = 1.0
-    return linprog(
-        np.zeros(P), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method=method, options={"presolve": False}
-    )
+    return linprog(np.zeros(P), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method=method, options={"presolve": False})
 
 
 def _primal_lp(G: np.ndarray):
@@ -601,7 +600,7 @@ def _spherical_separable(G: np.ndarray, kappa: float, general_position: bool = F
         return True
     if kappa > 0:
         return _ldp_decide(G, kappa)[0]
-    if general_position and P <= n:
+    if general_position and n >= P:
         return True
     if _ldp_direction(G) is not None:
         return True
@@ -869,7 +868,7 @@ def separability(
     over independent instances :math:`x_{\mu i}\sim\mathcal N(0,1)`,
     :math:`y_\mu = \pm1` with probability 1/2, each decided exactly by
     :func:`is_separable`.  For spherical weights at :math:`\kappa=0` the
-    expectation is Cover's fraction :math:`C(P,n)/2^P` [Cover1965]_.
+    expectation is Cover's fraction :math:`C(P,n)/2^P` (Cover 1965).
 
     Parameters
     ----------

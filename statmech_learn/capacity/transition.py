@@ -56,9 +56,7 @@ def half_crossing(alpha: ArrayLike, p: ArrayLike, stderr: ArrayLike, level: floa
     if s.ndim == 0:
         s = np.full(a.shape, float(s))
     elif s.shape != a.shape:
-        raise ValueError(
-            f"stderr must be a scalar or have the same length as alpha ({a.size}), got shape {s.shape}"
-        )
+        raise ValueError(f"stderr must be a scalar or have the same length as alpha ({a.size}), got shape {s.shape}")
     level = check_finite("level", level, scalar=True)
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1), got {level:g}")

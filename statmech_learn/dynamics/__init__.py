@@ -1,13 +1,14 @@
 r"""Stochastic dynamics of learning: the stationary law of SGD and Langevin sampling of Gibbs densities.
 
-stationary  :func:`sgd_stationary` (Lyapunov covariances, temperatures, Gibbs test),
-            :func:`hessian_normalised` (the density in Hessian-normalised coordinates),
-            :func:`gibbs_learning_rates` (per-parameter / preconditioned rates giving one temperature)
-minibatch   :func:`simulate_sgd` on a :class:`QuadraticProblem` (Gaussian gradient noise) or a
-            :class:`LinearRegression` (real minibatch noise), compared with the prediction
-langevin    :func:`langevin` (MALA / ULA) on a :class:`GaussianEnergy` or a finite teacher-student
-            instance :class:`TeacherStudentEnergy`, comparable with :func:`statmech_learn.replica.solve`
-linear_regression  :func:`least_squares`, exact :func:`gradient_flow`, :func:`gradient_descent`, learning curve
+* ``stationary``: :func:`sgd_stationary` (Lyapunov covariances, temperatures, Gibbs test),
+  :func:`hessian_normalised` (the density in Hessian-normalised coordinates),
+  :func:`gibbs_learning_rates` (per-parameter / preconditioned rates giving one temperature);
+* ``minibatch``: :func:`simulate_sgd` on a :class:`QuadraticProblem` (Gaussian gradient noise) or a
+  :class:`LinearRegression` (real minibatch noise), compared with the prediction;
+* ``langevin``: :func:`langevin` (MALA / ULA) on a :class:`GaussianEnergy` or a finite teacher-student
+  instance :class:`TeacherStudentEnergy`, comparable with :func:`statmech_learn.replica.solve`;
+* ``linear_regression``: :func:`least_squares`, exact :func:`gradient_flow`, :func:`gradient_descent`,
+  learning curve.
 
 See ``docs/theory/dynamics.md``.
 """

@@ -31,8 +31,7 @@ _BLOCK = 256
 class ChainRecorder:
     """Accumulate per-chain moments of ``n_steps`` recorded states of ``n_chains`` chains in dimension d."""
 
-    def __init__(self, n_chains: int, dim: int, n_steps: int, thin: int, center=None,
-                 moments: bool = True) -> None:
+    def __init__(self, n_chains: int, dim: int, n_steps: int, thin: int, center=None, moments: bool = True) -> None:
         self.n_chains, self.dim, self.n_steps, self.thin = n_chains, dim, n_steps, thin
         self.center = np.zeros(dim) if center is None else np.asarray(center, dtype=float)
         self.moments = moments
@@ -58,7 +57,7 @@ class ChainRecorder:
     def _flush(self) -> None:
         if self.fill == 0:
             return
-        x = self.buf[:self.fill] - self.center
+        x = self.buf[: self.fill] - self.center
         self.s1 += x.sum(axis=0)
         if self.moments:
             self.s2 += np.einsum("tci,tcj->cij", x, x)
@@ -72,18 +71,23 @@ class ChainRecorder:
         m = m_chain.mean(axis=0)
         mean = self.center + m
         mean_se = m_chain.std(axis=0, ddof=1) / np.sqrt(K) if K > 1 else np.full(self.dim, np.nan)
-        out = {"mean": mean, "mean_stderr": mean_se, "samples": self.samples[:, :self.kept]}
+        out = {"mean": mean, "mean_stderr": mean_se, "samples": self.samples[:, : self.kept]}
         if not self.moments:
             return out
         # per-chain second moment about the pooled mean
-        c_chain = self.s2 / n - np.einsum("ci,j->cij", m_chain, m) - np.einsum("i,cj->cij", m, m_chain) \
+        c_chain = (
+            self.s2 / n
+            - np.einsum("ci,j->cij", m_chain, m)
+            - np.einsum("i,cj->cij", m, m_chain)
             + np.einsum("i,j->ij", m, m)[None]
+        )
         cov = c_chain.mean(axis=0)
         cov = 0.5 * (cov + cov.T)
         cov_se = c_chain.std(axis=0, ddof=1) / np.sqrt(K) if K > 1 else np.full((self.dim, self.dim), np.nan)
         var = np.diag(cov)
         with np.errstate(divide="ignore", invalid="ignore"):
-            tau = np.where(var > 0, n * m_chain.var(axis=0, ddof=1) / var, np.nan) if K > 1 \
-                else np.full(self.dim, np.nan)
+            tau = (
+                np.where(var > 0, n * m_chain.var(axis=0, ddof=1) / var, np.nan) if K > 1 else np.full(self.dim, np.nan)
+            )
         out.update(covariance=cov, covariance_stderr=cov_se, autocorr_time=tau)
         return out

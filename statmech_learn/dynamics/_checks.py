@@ -66,8 +66,9 @@ def lr_matrix(name: str, lr, dim: int) -> tuple[np.ndarray, str]:
     arr = np.asarray(arr, dtype=float)
     if arr.ndim == 1:
         if arr.shape != (dim,):
-            raise ValueError(f"{name} must be a scalar, a ({dim},) array or a ({dim}, {dim}) matrix, "
-                             f"got shape {arr.shape}")
+            raise ValueError(
+                f"{name} must be a scalar, a ({dim},) array or a ({dim}, {dim}) matrix, got shape {arr.shape}"
+            )
         check_positive(name, arr)
         return np.diag(arr), "diagonal"
     if arr.ndim == 2:
@@ -93,9 +94,13 @@ def check_lr(lr, hessian: np.ndarray, name: str = "lr") -> tuple[np.ndarray, str
     if not kappa < 2.0:
         if kind == "scalar":
             bound = 2.0 / float(np.linalg.eigvalsh(hessian)[-1])
-            raise ValueError(f"{name} must satisfy 0 < {name} < 2/lambda_max(hessian) = {bound:.6g} "
-                             f"(beyond it SGD diverges), got {float(P[0, 0]):g}")
-        raise ValueError(f"{name} must satisfy lambda_max(P^1/2 H P^1/2) < 2 with P the learning-rate "
-                         f"{'diagonal' if kind == 'diagonal' else 'matrix'} (beyond it SGD diverges); got "
-                         f"{kappa:.6g}: scale {name} by less than {2.0 / kappa:.6g}")
+            raise ValueError(
+                f"{name} must satisfy 0 < {name} < 2/lambda_max(hessian) = {bound:.6g} "
+                f"(beyond it SGD diverges), got {float(P[0, 0]):g}"
+            )
+        raise ValueError(
+            f"{name} must satisfy lambda_max(P^1/2 H P^1/2) < 2 with P the learning-rate "
+            f"{'diagonal' if kind == 'diagonal' else 'matrix'} (beyond it SGD diverges); got "
+            f"{kappa:.6g}: scale {name} by less than {2.0 / kappa:.6g}"
+        )
     return P, kind, kappa

@@ -135,8 +135,17 @@ class TeacherStudentEnergy:
     prior: object
     channel: object
 
-    def __init__(self, X, y, teacher, loss: str = "square", l2: float = 1.0, probit_variance: float = 0.1,
-                 prior="gaussian", channel="sign") -> None:
+    def __init__(
+        self,
+        X,
+        y,
+        teacher,
+        loss: str = "square",
+        l2: float = 1.0,
+        probit_variance: float = 0.1,
+        prior="gaussian",
+        channel="sign",
+    ) -> None:
         X = np.asarray(check_finite("X", X), dtype=float)
         if X.ndim != 2:
             raise ValueError(f"X must be a (P, N) array, got shape {X.shape}")
@@ -149,17 +158,35 @@ class TeacherStudentEnergy:
         loss = check_choice("loss", loss, ("square", "probit"))
         channel = make_channel(channel)
         if loss == "probit" and channel.labels != "binary":
-            raise ValueError(f"loss 'probit' needs labels ±1: channel must be a classification channel, "
-                             f"got {channel!r}")
-        vals = dict(X=X, y=y, teacher=w_star, loss=loss, l2=check_positive("l2", l2, scalar=True),
-                    probit_variance=check_positive("probit_variance", probit_variance, scalar=True),
-                    prior=make_prior(prior), channel=channel)
+            raise ValueError(
+                f"loss 'probit' needs labels ±1: channel must be a classification channel, got {channel!r}"
+            )
+        vals = dict(
+            X=X,
+            y=y,
+            teacher=w_star,
+            loss=loss,
+            l2=check_positive("l2", l2, scalar=True),
+            probit_variance=check_positive("probit_variance", probit_variance, scalar=True),
+            prior=make_prior(prior),
+            channel=channel,
+        )
         for k, v in vals.items():
             object.__setattr__(self, k, v)
 
     @classmethod
-    def random(cls, N: int, alpha: float, *, prior="gaussian", channel="sign", loss: str = "square",
-               l2: float = 1.0, probit_variance: float = 0.1, rng=None) -> "TeacherStudentEnergy":
+    def random(
+        cls,
+        N: int,
+        alpha: float,
+        *,
+        prior="gaussian",
+        channel="sign",
+        loss: str = "square",
+        l2: float = 1.0,
+        probit_variance: float = 0.1,
+        rng=None,
+    ) -> TeacherStudentEnergy:
         r"""A random instance: :math:`w^* \sim P_0^*`, :math:`P = \mathrm{round}(\alpha N)` inputs
         :math:`x_\mu \sim N(0, I_N)`, labels from the teacher's channel."""
         N = check_int("N", N, minimum=1, maximum=10**6)
@@ -217,15 +244,20 @@ class TeacherStudentEnergy:
         """``(energy(W), gradient(W))`` sharing one product with X."""
         W = _batch("W", W, self.dim)
         ell, dl = self._loss_and_derivative(self.preactivations(W))
-        return (np.sum(ell, axis=-1) + 0.5 * self.l2 * np.sum(W * W, axis=-1),
-                dl @ self.X / np.sqrt(self.dim) + self.l2 * W)
+        return (
+            np.sum(ell, axis=-1) + 0.5 * self.l2 * np.sum(W * W, axis=-1),
+            dl @ self.X / np.sqrt(self.dim) + self.l2 * W,
+        )
 
     def overlaps(self, W: ArrayLike) -> dict[str, np.ndarray]:
         r"""``m`` = :math:`w\cdot w^*/N`, ``Q`` = :math:`|w|^2/N` per sample and ``rho`` = :math:`|w^*|^2/N`."""
         W = _batch("W", W, self.dim)
         N = self.dim
-        return {"m": W @ self.teacher / N, "Q": np.sum(W * W, axis=-1) / N,
-                "rho": float(self.teacher @ self.teacher) / N}
+        return {
+            "m": W @ self.teacher / N,
+            "Q": np.sum(W * W, axis=-1) / N,
+            "rho": float(self.teacher @ self.teacher) / N,
+        }
 
     def generalization_error(self, W: ArrayLike) -> np.ndarray:
         r"""Per sample: classification, :math:`\arccos(m/\sqrt{\rho Q})/\pi` (disagreement with the
@@ -254,11 +286,20 @@ class TeacherStudentEnergy:
         elif abs(T - 1.0) <= 1e-12:
             channel = Probit(self.probit_variance)
         else:
-            raise ValueError(f"temperature must be 1 for the probit loss to match a library channel "
-                             f"(exp(-loss/T) = H^(1/T) is not one), got {T:g}")
-        return TeacherStudent(prior=self.prior, channel=self.channel, student=BayesOptimal(),
-                              student_prior=GaussianPrior(T / self.l2), student_channel=channel)
+            raise ValueError(
+                f"temperature must be 1 for the probit loss to match a library channel "
+                f"(exp(-loss/T) = H^(1/T) is not one), got {T:g}"
+            )
+        return TeacherStudent(
+            prior=self.prior,
+            channel=self.channel,
+            student=BayesOptimal(),
+            student_prior=GaussianPrior(T / self.l2),
+            student_channel=channel,
+        )
 
     def __repr__(self) -> str:
-        return (f"TeacherStudentEnergy(N={self.dim}, P={self.X.shape[0]}, loss={self.loss!r}, l2={self.l2:g}, "
-                f"channel={self.channel!r})")
+        return (
+            f"TeacherStudentEnergy(N={self.dim}, P={self.X.shape[0]}, loss={self.loss!r}, l2={self.l2:g}, "
+            f"channel={self.channel!r})"
+        )

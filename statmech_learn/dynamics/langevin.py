@@ -33,9 +33,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._validation import as_rng, check_choice, check_finite, check_int, check_positive, check_probability
+from ..citations import _cites
 from ..results import Result
 from ._chains import ChainRecorder
-from ..citations import _cites
 
 __all__ = ["LangevinRun", "langevin"]
 
@@ -91,9 +91,21 @@ def _energy_and_gradient(model):
 
 
 @_cites
-def langevin(model, temperature: float, n_steps: int, rng=None, *, step="auto", method: str = "mala",
-             n_chains: int = 16, burn_in: int | None = None, thin: int | None = None, init: ArrayLike | None = None,
-             target_acceptance: float = 0.574, covariance: bool | None = None) -> LangevinRun:
+def langevin(
+    model,
+    temperature: float,
+    n_steps: int,
+    rng=None,
+    *,
+    step="auto",
+    method: str = "mala",
+    n_chains: int = 16,
+    burn_in: int | None = None,
+    thin: int | None = None,
+    init: ArrayLike | None = None,
+    target_acceptance: float = 0.574,
+    covariance: bool | None = None,
+) -> LangevinRun:
     r"""Sample :math:`p(w)\propto e^{-E(w)/T}` with MALA or ULA, ``n_chains`` chains vectorised.
 
     Parameters
@@ -143,8 +155,10 @@ def langevin(model, temperature: float, n_steps: int, rng=None, *, step="auto", 
     burn_in = n_steps // 4 if burn_in is None else check_int("burn_in", burn_in, minimum=0, maximum=10**9)
     thin = max(1, n_steps // 1000) if thin is None else check_int("thin", thin, minimum=1, maximum=10**9)
     if n_chains * (n_steps // thin) * d > MAX_STORED:
-        raise ValueError(f"thin must be >= {int(np.ceil(n_chains * n_steps * d / MAX_STORED))} to keep at most "
-                         f"{MAX_STORED} stored entries (n_chains x n_steps/thin x d), got {thin}")
+        raise ValueError(
+            f"thin must be >= {int(np.ceil(n_chains * n_steps * d / MAX_STORED))} to keep at most "
+            f"{MAX_STORED} stored entries (n_chains x n_steps/thin x d), got {thin}"
+        )
     target = check_probability("target_acceptance", target_acceptance)
     if not 0 < target < 1:
         raise ValueError(f"target_acceptance must be in (0, 1), got {target_acceptance!r}")
@@ -154,8 +168,9 @@ def langevin(model, temperature: float, n_steps: int, rng=None, *, step="auto", 
         check_choice("step", step, ("auto",))
         if method == "ula":
             if not np.isfinite(kappa):
-                raise ValueError(f"step must be a number for method 'ula' when the model has no curvature, "
-                                 f"got {step!r}")
+                raise ValueError(
+                    f"step must be a number for method 'ula' when the model has no curvature, got {step!r}"
+                )
             h = 0.02 / kappa
             adapt = False
         else:
@@ -163,8 +178,9 @@ def langevin(model, temperature: float, n_steps: int, rng=None, *, step="auto", 
     else:
         h = check_positive("step", step, scalar=True)
         if method == "ula" and np.isfinite(kappa) and not h * kappa < 2.0:
-            raise ValueError(f"step must be < 2/curvature = {2.0 / kappa:.6g} for ULA (beyond it the chain "
-                             f"diverges), got {h:g}")
+            raise ValueError(
+                f"step must be < 2/curvature = {2.0 / kappa:.6g} for ULA (beyond it the chain diverges), got {h:g}"
+            )
     if covariance is None:
         covariance = d <= MAX_COV_DIM
     rng = as_rng(rng)
@@ -201,8 +217,11 @@ def langevin(model, temperature: float, n_steps: int, rng=None, *, step="auto", 
                 Ep, Gp = eg(prop)
                 back = W - prop + h * Gp  # w - (w' - h grad E(w'))
                 # log q(w|w') - log q(w'|w), with |w' - w + h grad E(w)|^2 / (4hT) = |noise|^2 / 2
-                log_a = -(Ep - E) / T - np.einsum("ij,ij->i", back, back) / (4.0 * h * T) \
+                log_a = (
+                    -(Ep - E) / T
+                    - np.einsum("ij,ij->i", back, back) / (4.0 * h * T)
                     + 0.5 * np.einsum("ij,ij->i", noise, noise)
+                )
                 acc = np.log(u) < np.where(np.isnan(log_a), -np.inf, log_a)
                 W = np.where(acc[:, None], prop, W)
                 E = np.where(acc, Ep, E)
@@ -213,12 +232,13 @@ def langevin(model, temperature: float, n_steps: int, rng=None, *, step="auto", 
                     n_window += 1
                     if n_window == 25:
                         n_adapt += 1
-                        h *= np.exp((window / n_window - target) * 2.0 / n_adapt ** 0.6)
+                        h *= np.exp((window / n_window - target) * 2.0 / n_adapt**0.6)
                         window, n_window = 0.0, 0
                 continue
             if t % 64 == 0 and not np.all(np.isfinite(W)):
-                raise FloatingPointError(f"Langevin chain diverged at step {t} (method {method!r}, step {h:g}): "
-                                         "use a smaller step")
+                raise FloatingPointError(
+                    f"Langevin chain diverged at step {t} (method {method!r}, step {h:g}): use a smaller step"
+                )
             if acc is not None:
                 accepted += acc
             k = t - burn_in + 1
@@ -231,9 +251,22 @@ def langevin(model, temperature: float, n_steps: int, rng=None, *, step="auto", 
         accepted[:] = n_steps
     s = rec.summary()
     rate = accepted / n_steps
-    return LangevinRun(samples=s["samples"], energies=energies[:, :s["samples"].shape[1]], mean=s["mean"],
-                       mean_stderr=s["mean_stderr"], covariance=s.get("covariance"),
-                       covariance_stderr=s.get("covariance_stderr"), autocorr_time=s.get("autocorr_time"),
-                       acceptance_rate=float(rate.mean()), acceptance_per_chain=rate, step=float(h), method=method,
-                       temperature=T, n_steps=n_steps, burn_in=burn_in, thin=thin, n_chains=n_chains,
-                       model=repr(model))
+    return LangevinRun(
+        samples=s["samples"],
+        energies=energies[:, : s["samples"].shape[1]],
+        mean=s["mean"],
+        mean_stderr=s["mean_stderr"],
+        covariance=s.get("covariance"),
+        covariance_stderr=s.get("covariance_stderr"),
+        autocorr_time=s.get("autocorr_time"),
+        acceptance_rate=float(rate.mean()),
+        acceptance_per_chain=rate,
+        step=float(h),
+        method=method,
+        temperature=T,
+        n_steps=n_steps,
+        burn_in=burn_in,
+        thin=thin,
+        n_chains=n_chains,
+        model=repr(model),
+    )

@@ -33,8 +33,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._validation import check_finite, check_int, check_nonnegative, check_positive, check_tol
-from ..results import Result
 from ..citations import _cites
+from ..results import Result
 
 __all__ = [
     "LeastSquaresFit",
@@ -55,8 +55,8 @@ DIVERGENCE_FACTOR = 1e6
 MP_LEVEL = 5
 
 
-
 # ----------------------------------------------------------------------------------------- helpers
+
 
 def _check_data(X, y) -> tuple[np.ndarray, np.ndarray]:
     """X as an (n, d) float array and y as (n,), finite, with matching rows."""
@@ -67,8 +67,9 @@ def _check_data(X, y) -> tuple[np.ndarray, np.ndarray]:
     if ya.ndim != 1:
         raise ValueError(f"y must be a 1-d array of shape (n,), got shape {np.shape(y)}")
     if ya.shape[0] != Xa.shape[0]:
-        raise ValueError(f"X and y must have the same number of rows, got X with {Xa.shape[0]} rows "
-                         f"and y with {ya.shape[0]}")
+        raise ValueError(
+            f"X and y must have the same number of rows, got X with {Xa.shape[0]} rows and y with {ya.shape[0]}"
+        )
     return Xa, ya
 
 
@@ -125,6 +126,7 @@ def _cost(W: np.ndarray, Z: np.ndarray, y: np.ndarray, mask: np.ndarray, l2: flo
 
 
 # ----------------------------------------------------------------------------------- least squares
+
 
 @dataclass(frozen=True, repr=False)
 class LeastSquaresFit(Result):
@@ -222,11 +224,20 @@ def least_squares(X: ArrayLike, y: ArrayLike, l2: float = 0.0, intercept: bool =
     lam_min = (float(sig[-1]) ** 2 if rank == d else 0.0) + n * l2
     cond = lam_max / lam_min if lam_min > 0 else np.inf
     coef.setflags(write=False)
-    return LeastSquaresFit(coef=coef, intercept=float(b0), cost=cost, residual_variance=float(np.var(r)),
-                           rank=rank, condition_number=float(cond), l2=l2, fit_intercept=intercept)
+    return LeastSquaresFit(
+        coef=coef,
+        intercept=float(b0),
+        cost=cost,
+        residual_variance=float(np.var(r)),
+        rank=rank,
+        condition_number=float(cond),
+        l2=l2,
+        fit_intercept=intercept,
+    )
 
 
 # ----------------------------------------------------------------------------------- gradient flow
+
 
 @dataclass(frozen=True, repr=False)
 class GradientFlow(Result):
@@ -254,8 +265,15 @@ class GradientFlow(Result):
 
 
 @_cites
-def gradient_flow(X: ArrayLike, y: ArrayLike, t: ArrayLike, w0: ArrayLike | None = None, l2: float = 0.0,
-                  intercept: bool = False, intercept0: float = 0.0) -> GradientFlow:
+def gradient_flow(
+    X: ArrayLike,
+    y: ArrayLike,
+    t: ArrayLike,
+    w0: ArrayLike | None = None,
+    l2: float = 0.0,
+    intercept: bool = False,
+    intercept0: float = 0.0,
+) -> GradientFlow:
     r"""Exact solution of the gradient flow :math:`\dot w = -\nabla S(w)` at the times ``t``.
 
     With :math:`S(w) = \frac1n|y - Zw|^2 + \lambda|Pw|^2` (Z = X, or [1, X] with the intercept, whose
@@ -320,11 +338,20 @@ def gradient_flow(X: ArrayLike, y: ArrayLike, t: ArrayLike, w0: ArrayLike | None
         coef, icpt, coef_inf, icpt_inf = W[:, 1:], W[:, 0], w_inf[1:], float(w_inf[0])
     else:
         coef, icpt, coef_inf, icpt_inf = W, np.zeros(times.size), w_inf, 0.0
-    return GradientFlow(times=times, coef=np.ascontiguousarray(coef), intercept=np.ascontiguousarray(icpt),
-                        cost=cost, coef_limit=coef_inf, intercept_limit=icpt_inf, hessian_eigenvalues=h, l2=l2)
+    return GradientFlow(
+        times=times,
+        coef=np.ascontiguousarray(coef),
+        intercept=np.ascontiguousarray(icpt),
+        cost=cost,
+        coef_limit=coef_inf,
+        intercept_limit=icpt_inf,
+        hessian_eigenvalues=h,
+        l2=l2,
+    )
 
 
 # -------------------------------------------------------------------------------- gradient descent
+
 
 def stability_bound(X: ArrayLike, l2: float = 0.0, intercept: bool = False) -> float:
     r"""Largest stable learning rate of gradient descent on the least-squares cost, :math:`2/\lambda_{max}(H)`.
@@ -394,9 +421,18 @@ class GradientDescentRun(Result):
 
 
 @_cites
-def gradient_descent(X: ArrayLike, y: ArrayLike, lr: float, n_steps: int, w0: ArrayLike | None = None,
-                     l2: float = 0.0, record_every: int = 1, intercept: bool = False, tol: float = 1e-8,
-                     intercept0: float = 0.0) -> GradientDescentRun:
+def gradient_descent(
+    X: ArrayLike,
+    y: ArrayLike,
+    lr: float,
+    n_steps: int,
+    w0: ArrayLike | None = None,
+    l2: float = 0.0,
+    record_every: int = 1,
+    intercept: bool = False,
+    tol: float = 1e-8,
+    intercept0: float = 0.0,
+) -> GradientDescentRun:
     r"""Gradient descent :math:`w_{k+1} = w_k - \eta\,\nabla S(w_k)` on the least-squares cost.
 
     :math:`S(w) = \frac1n|y - Zw|^2 + \lambda|Pw|^2`, :math:`\nabla S(w) = -\frac2n Z^\top(y - Zw)
@@ -493,17 +529,28 @@ def gradient_descent(X: ArrayLike, y: ArrayLike, lr: float, n_steps: int, w0: Ar
         coef, icpt = W[:, 1:], W[:, 0]
     else:
         coef, icpt = W, np.zeros(W.shape[0])
-    return GradientDescentRun(steps=np.array(steps, dtype=int), coef=np.ascontiguousarray(coef),
-                              intercept=np.ascontiguousarray(icpt), cost=np.array(costs), grad_norm=grad_norm,
-                              converged=bool(converged), diverged=diverged, n_steps=done, lr=lr, lr_max=lr_max,
-                              l2=l2)
+    return GradientDescentRun(
+        steps=np.array(steps, dtype=int),
+        coef=np.ascontiguousarray(coef),
+        intercept=np.ascontiguousarray(icpt),
+        cost=np.array(costs),
+        grad_norm=grad_norm,
+        converged=bool(converged),
+        diverged=diverged,
+        n_steps=done,
+        lr=lr,
+        lr_max=lr_max,
+        l2=l2,
+    )
 
 
 # ------------------------------------------------------------------- proportional-limit learning curve
 
+
 @_cites
-def gradient_flow_test_error(alpha: ArrayLike, t: ArrayLike, noise_variance: float = 0.0,
-                             rho: float = 1.0) -> np.ndarray:
+def gradient_flow_test_error(
+    alpha: ArrayLike, t: ArrayLike, noise_variance: float = 0.0, rho: float = 1.0
+) -> np.ndarray:
     r"""Test error of gradient flow from :math:`\theta = 0` on isotropic Gaussian data, n, d -> inf, n/d = alpha.
 
     Model: :math:`x\sim N(0, I_d)`, :math:`y = x\cdot\theta^* + \sqrt\Delta\,\xi`, :math:`|\theta^*|^2 = \rho`
@@ -589,6 +636,7 @@ def gradient_flow_test_error(alpha: ArrayLike, t: ArrayLike, noise_variance: flo
             variance = delta / av * ((one_minus * one_minus / s) @ w)
             flat_o[sel] = delta + bias + variance
     if not np.all(np.isfinite(out)):
-        raise ValueError(f"the test error overflows double precision: noise_variance = {delta:g} and rho = {rho:g} "
-                         f"are too large")
+        raise ValueError(
+            f"the test error overflows double precision: noise_variance = {delta:g} and rho = {rho:g} are too large"
+        )
     return out

@@ -43,11 +43,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._validation import as_rng, check_finite, check_int, check_nonnegative
+from ..citations import _cites
 from ..results import Result
 from ._chains import ChainRecorder
 from ._checks import check_lr, check_spd
 from .stationary import SGDStationary, sgd_stationary
-from ..citations import _cites
 
 __all__ = ["QuadraticProblem", "LinearRegression", "SGDSimulation", "simulate_sgd"]
 
@@ -152,7 +152,7 @@ class LinearRegression:
             object.__setattr__(self, name, val)
 
     @classmethod
-    def random(cls, n: int, d: int, noise: float = 0.5, rng=None, teacher=None) -> "LinearRegression":
+    def random(cls, n: int, d: int, noise: float = 0.5, rng=None, teacher=None) -> LinearRegression:
         r"""Gaussian data :math:`x_j \sim N(0, I_d)`, :math:`y_j = x_j\cdot w_0 + \text{noise}\,\epsilon_j`,
         :math:`w_0 \sim N(0, I_d/d)` unless ``teacher`` is given."""
         n = check_int("n", n, minimum=2, maximum=10**8)
@@ -208,8 +208,10 @@ class LinearRegression:
         lin = np.kron(A, A) + PP @ (K - np.kron(H, H)) / B
         rho = float(np.max(np.abs(np.linalg.eigvals(lin))))
         if not rho < 1.0:
-            raise ValueError(f"lr gives diverging second moments of minibatch SGD (spectral radius {rho:.6g} >= 1 "
-                             f"with batch_size {B}); got lr = {lr}")
+            raise ValueError(
+                f"lr gives diverging second moments of minibatch SGD (spectral radius {rho:.6g} >= 1 "
+                f"with batch_size {B}); got lr = {lr}"
+            )
         rhs = PP @ (self.noise_at_minimum(1).reshape(-1)) / B
         C = np.linalg.solve(np.eye(d * d) - lin, rhs).reshape(d, d)
         return 0.5 * (C + C.T)
@@ -220,8 +222,9 @@ class LinearRegression:
 
         def grad(W):
             if block["i"] == block["idx"].shape[0]:  # minibatch indices by blocks of steps
-                block["idx"] = rng.integers(0, n, size=(max(1, 65536 // (n_chains * batch_size)) + 1, n_chains,
-                                                         batch_size))
+                block["idx"] = rng.integers(
+                    0, n, size=(max(1, 65536 // (n_chains * batch_size)) + 1, n_chains, batch_size)
+                )
                 block["i"] = 0
             idx = block["idx"][block["i"]]
             block["i"] += 1
@@ -284,9 +287,18 @@ def _default_burn_in(P: np.ndarray, H: np.ndarray) -> int:
 
 
 @_cites
-def simulate_sgd(problem: "QuadraticProblem | LinearRegression", lr, steps: int, batch_size: int = 1,
-                 n_chains: int = 100, rng=None, *, burn_in: int | None = None, thin: int | None = None,
-                 init: ArrayLike | None = None) -> SGDSimulation:
+def simulate_sgd(
+    problem: QuadraticProblem | LinearRegression,
+    lr,
+    steps: int,
+    batch_size: int = 1,
+    n_chains: int = 100,
+    rng=None,
+    *,
+    burn_in: int | None = None,
+    thin: int | None = None,
+    init: ArrayLike | None = None,
+) -> SGDSimulation:
     r"""Run SGD on ``problem`` with ``n_chains`` independent chains and measure its stationary law.
 
     Update :math:`w \leftarrow w - P\,\hat g(w)` with P = lr (scalar), diag(lr)
@@ -330,8 +342,10 @@ def simulate_sgd(problem: "QuadraticProblem | LinearRegression", lr, steps: int,
     burn_in = _default_burn_in(P, H) if burn_in is None else check_int("burn_in", burn_in, minimum=0, maximum=10**9)
     thin = max(1, steps // 1000) if thin is None else check_int("thin", thin, minimum=1, maximum=10**9)
     if n_chains * (steps // thin) * d > MAX_STORED:
-        raise ValueError(f"thin must be >= {int(np.ceil(n_chains * steps * d / MAX_STORED))} to keep at most "
-                         f"{MAX_STORED} stored entries (n_chains x steps/thin x d), got {thin}")
+        raise ValueError(
+            f"thin must be >= {int(np.ceil(n_chains * steps * d / MAX_STORED))} to keep at most "
+            f"{MAX_STORED} stored entries (n_chains x steps/thin x d), got {thin}"
+        )
     rng = as_rng(rng)
     W = np.broadcast_to(problem.minimum, (n_chains, d)).copy()
     if init is not None:
@@ -347,13 +361,16 @@ def simulate_sgd(problem: "QuadraticProblem | LinearRegression", lr, steps: int,
             g = grad(W)
             W -= g * lr_vec if lr_vec is not None else g @ P
             if t % 64 == 0 and not np.all(np.isfinite(W)):
-                raise FloatingPointError(f"SGD diverged at step {t} (lr = {lr}, batch_size = {batch_size}): "
-                                         "the second moments are unstable at this rate")
+                raise FloatingPointError(
+                    f"SGD diverged at step {t} (lr = {lr}, batch_size = {batch_size}): "
+                    "the second moments are unstable at this rate"
+                )
             if t >= burn_in:
                 rec.push(W)
     if not np.all(np.isfinite(W)):
-        raise FloatingPointError(f"SGD diverged (lr = {lr}, batch_size = {batch_size}): the second moments are "
-                                 "unstable at this rate")
+        raise FloatingPointError(
+            f"SGD diverged (lr = {lr}, batch_size = {batch_size}): the second moments are unstable at this rate"
+        )
     s = rec.summary()
     pred = problem.predict(lr, batch_size)
     if isinstance(problem, LinearRegression):
@@ -363,8 +380,20 @@ def simulate_sgd(problem: "QuadraticProblem | LinearRegression", lr, steps: int,
             exact = np.full((d, d), np.inf)
     else:
         exact = pred.covariance
-    return SGDSimulation(mean=s["mean"], mean_stderr=s["mean_stderr"], covariance=s["covariance"],
-                         covariance_stderr=s["covariance_stderr"], autocorr_time=s["autocorr_time"],
-                         samples=s["samples"], prediction=pred, covariance_exact=exact, lr=pred.lr,
-                         batch_size=batch_size, steps=steps, burn_in=burn_in, thin=thin, n_chains=n_chains,
-                         problem=repr(problem))
+    return SGDSimulation(
+        mean=s["mean"],
+        mean_stderr=s["mean_stderr"],
+        covariance=s["covariance"],
+        covariance_stderr=s["covariance_stderr"],
+        autocorr_time=s["autocorr_time"],
+        samples=s["samples"],
+        prediction=pred,
+        covariance_exact=exact,
+        lr=pred.lr,
+        batch_size=batch_size,
+        steps=steps,
+        burn_in=burn_in,
+        thin=thin,
+        n_chains=n_chains,
+        problem=repr(problem),
+    )

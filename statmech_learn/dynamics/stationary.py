@@ -69,12 +69,18 @@ import numpy as np
 from scipy.linalg import solve_continuous_lyapunov, solve_discrete_lyapunov
 
 from .._validation import check_finite, check_positive, check_tol
+from ..citations import _cites
 from ..results import Result
 from ._checks import check_lr, check_spd, spd_sqrt
-from ..citations import _cites
 
-__all__ = ["SGDStationary", "HessianNormalised", "sgd_stationary", "hessian_normalised", "gibbs_learning_rates",
-           "SEED_FACTOR"]
+__all__ = [
+    "SGDStationary",
+    "HessianNormalised",
+    "sgd_stationary",
+    "hessian_normalised",
+    "gibbs_learning_rates",
+    "SEED_FACTOR",
+]
 
 #: the factor c in exp(-sum_i c Phi_i^2 / (eta sigma_i^2)) printed in the TTIC 31230 notes (2020);
 #: the correct small-lr factor is 1 (see :func:`hessian_normalised`)
@@ -217,14 +223,18 @@ def sgd_stationary(hessian, noise_cov, lr, *, rtol: float = 1e-6) -> SGDStationa
     A = P @ H
     Q = _sym(P @ S @ P)
     if np.linalg.norm(A, 2) < 1e-150:  # P Sigma P ~ lr^2 underflows: the covariance would come out 0
-        raise ValueError(f"lr is too small: |lr H| = {np.linalg.norm(A, 2):.3g} < 1e-150, and the noise term "
-                         f"P Sigma P ~ lr^2 underflows double precision")
+        raise ValueError(
+            f"lr is too small: |lr H| = {np.linalg.norm(A, 2):.3g} < 1e-150, and the noise term "
+            f"P Sigma P ~ lr^2 underflows double precision"
+        )
     try:
         C = _sym(_discrete_lyapunov(A, Q))
         C0 = _sym(solve_continuous_lyapunov(A, Q))
     except np.linalg.LinAlgError:  # I - PH = I to rounding: the equation is singular in double precision
-        raise ValueError(f"lr is too small for the Lyapunov equations to be solved in double precision: "
-                         f"lr * lambda_min(H) = {float(np.min(np.linalg.eigvalsh(_sym(A)))):.3g}") from None
+        raise ValueError(
+            f"lr is too small for the Lyapunov equations to be solved in double precision: "
+            f"lr * lambda_min(H) = {float(np.min(np.linalg.eigvalsh(_sym(A)))):.3g}"
+        ) from None
     h_root = spd_sqrt(H)
     T, U = _temperatures(C, h_root)
     T0, _ = _temperatures(C0, h_root)
@@ -233,10 +243,25 @@ def sgd_stationary(hessian, noise_cov, lr, *, rtol: float = 1e-6) -> SGDStationa
     scale = max(np.max(np.abs(H)) * np.max(np.abs(S)), 1e-300)
     commuting = kind == "scalar" and bool(np.max(np.abs(H @ S - S @ H)) <= 1e-10 * scale)
     lr_out = float(P[0, 0]) if kind == "scalar" else np.array(check_finite("lr", lr), dtype=float)
-    return SGDStationary(hessian=H, noise_cov=S, lr=lr_out, preconditioner=P, covariance=C, covariance_small_lr=C0,
-                         temperatures=T, temperatures_small_lr=T0, temperature_directions=U, is_gibbs=g,
-                         is_gibbs_small_lr=g0, temperature=t, temperature_small_lr=t0, commuting=commuting,
-                         lr_bound=float(2.0 / np.linalg.eigvalsh(H)[-1]), stability=kappa, rtol=rtol)
+    return SGDStationary(
+        hessian=H,
+        noise_cov=S,
+        lr=lr_out,
+        preconditioner=P,
+        covariance=C,
+        covariance_small_lr=C0,
+        temperatures=T,
+        temperatures_small_lr=T0,
+        temperature_directions=U,
+        is_gibbs=g,
+        is_gibbs_small_lr=g0,
+        temperature=t,
+        temperature_small_lr=t0,
+        commuting=commuting,
+        lr_bound=float(2.0 / np.linalg.eigvalsh(H)[-1]),
+        stability=kappa,
+        rtol=rtol,
+    )
 
 
 @dataclass(frozen=True, repr=False)
@@ -321,15 +346,26 @@ def hessian_normalised(hessian, noise_cov, lr) -> HessianNormalised:
     S = check_spd("noise_cov", noise_cov, H.shape[0])
     lr = check_positive("lr", lr, scalar=True)
     if not lr < 2.0:
-        raise ValueError(f"lr must satisfy 0 < lr < 2/lambda_max(I) = 2 in Hessian-normalised coordinates "
-                         f"(beyond it SGD diverges), got {lr:g}")
+        raise ValueError(
+            f"lr must satisfy 0 < lr < 2/lambda_max(I) = 2 in Hessian-normalised coordinates "
+            f"(beyond it SGD diverges), got {lr:g}"
+        )
     inv_root = spd_sqrt(H, inverse=True)
     S_phi = _sym(inv_root @ S @ inv_root)
     s2, V = np.linalg.eigh(S_phi)
-    return HessianNormalised(noise_cov_phi=S_phi, noise_variances=s2, noise_directions=V, lr=lr, factor=1.0,
-                             factor_exact=1.0 - 0.5 * lr, seed_factor=SEED_FACTOR,
-                             covariance_small_lr=0.5 * lr * S_phi, covariance=lr * S_phi / (2.0 - lr),
-                             temperatures_small_lr=0.5 * lr * s2, temperatures=lr * s2 / (2.0 - lr))
+    return HessianNormalised(
+        noise_cov_phi=S_phi,
+        noise_variances=s2,
+        noise_directions=V,
+        lr=lr,
+        factor=1.0,
+        factor_exact=1.0 - 0.5 * lr,
+        seed_factor=SEED_FACTOR,
+        covariance_small_lr=0.5 * lr * S_phi,
+        covariance=lr * S_phi / (2.0 - lr),
+        temperatures_small_lr=0.5 * lr * s2,
+        temperatures=lr * s2 / (2.0 - lr),
+    )
 
 
 @_cites
@@ -375,8 +411,10 @@ def gibbs_learning_rates(noise_var, base_lr, hessian=None) -> np.ndarray:
     else:
         raise ValueError(f"noise_var must be a (d,) array of variances or a (d, d) covariance, got shape {arr.shape}")
     if not np.all(np.isfinite(out)):
-        raise ValueError(f"base_lr / noise_var overflows double precision, got base_lr = {base_lr:g} and noise_var "
-                         f"down to {float(np.min(np.abs(arr))):g}")
+        raise ValueError(
+            f"base_lr / noise_var overflows double precision, got base_lr = {base_lr:g} and noise_var "
+            f"down to {float(np.min(np.abs(arr))):g}"
+        )
     if hessian is not None:
         H = check_spd("hessian", hessian, out.shape[0])
         try:

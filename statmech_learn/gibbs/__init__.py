@@ -12,7 +12,6 @@ from .channels import (
     make_channel,
 )
 from .committee import BinaryVectorPrior, Committee, GaussianVectorPrior, VectorChannel, VectorPrior
-from .soft_committee import SoftCommittee
 from .losses import HingeLoss, LogisticLoss, Loss, LossChannel, SquareLoss, make_loss
 from .posterior import GibbsPosterior
 from .priors import (
@@ -25,6 +24,7 @@ from .priors import (
     SphericalPrior,
     make_prior,
 )
+from .soft_committee import SoftCommittee
 
 __all__ = [
     "channels",

@@ -48,12 +48,19 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 from numpy.typing import ArrayLike
-
 from scipy.special import erfcx
 
 from .._validation import as_real, as_rng, check_margin, check_positive, check_probability, from_registry
-from ..gaussian import (_quiet_overflow, gauss_hermite, hazard, hazard_gap, log_H, normal_expectation, normal_nodes,
-                        tail_second_moment)
+from ..gaussian import (
+    _quiet_overflow,
+    gauss_hermite,
+    hazard,
+    hazard_gap,
+    log_H,
+    normal_expectation,
+    normal_nodes,
+    tail_second_moment,
+)
 
 __all__ = [
     "Channel",
@@ -138,7 +145,7 @@ class Channel(ABC):
         w = np.exp(self.log_partition(y, om, vv))
         return y, w, w * self.g_out(y, om, vv)
 
-    def rs_teacher_student(self, m, q, V, teacher: "Channel", rho: float, V_star=None, panel_order: int = 16):
+    def rs_teacher_student(self, m, q, V, teacher: Channel, rho: float, V_star=None, panel_order: int = 16):
         r"""Channel conjugates (divided by alpha) and potential of a teacher-student problem.
 
         Parameters
@@ -388,8 +395,9 @@ class _MixedSign(Channel):
         x, y, s, _, sv, _, lz, V, pos = self._parts(y, omega, V, need_lz=self._a > 0)
         with np.errstate(over="ignore"):
             g = y / sv * self._rho(x, lz)
-        return _by_domain(pos, V, g, lambda: np.where(self._jump(s), np.copysign(np.inf, y),
-                                                      np.where(np.isnan(s), np.nan, 0.0)))
+        return _by_domain(
+            pos, V, g, lambda: np.where(self._jump(s), np.copysign(np.inf, y), np.where(np.isnan(s), np.nan, 0.0))
+        )
 
     @_quiet_overflow
     def dg_out(self, y, omega, V):
@@ -494,7 +502,8 @@ class Probit(Channel):
         return np.where(z + np.sqrt(self.variance) * as_rng(rng).standard_normal(z.shape) >= 0, 1.0, -1.0)
 
     def label_moments(self, rho):
-        r""":math:`\mathbb E[y z^*]/\rho = \sqrt{2/\pi}/\sqrt{\rho + \Delta}` (Stein: :math:`\mathbb E\,\partial_z P`), and 1."""
+        r""":math:`\mathbb E[y z^*]/\rho = \sqrt{2/\pi}/\sqrt{\rho + \Delta}` (Stein: :math:`\mathbb E\,\partial_z P`),
+        and 1."""
         return float(np.sqrt(2.0 / np.pi) / np.sqrt(rho + self.variance)), 1.0
 
     def __repr__(self) -> str:
@@ -567,7 +576,7 @@ _CHANNELS = {
 }
 
 
-def make_channel(channel: "str | Channel", name: str = "channel") -> Channel:
+def make_channel(channel: str | Channel, name: str = "channel") -> Channel:
     """Return a :class:`Channel` from an instance or one of the names
     'sign', 'margin', 'noisy-sign', 'probit', 'gaussian' (``name``: the parameter named in errors)."""
     return from_registry(name, channel, Channel, _CHANNELS)

@@ -43,8 +43,16 @@ from scipy.special import ndtr, owens_t
 from .._validation import as_rng, check_choice, check_int
 from ..gaussian import _gauss_legendre, compact_normal_nodes, gauss_hermite, gauss_hermite_nd, normal_nodes
 
-__all__ = ["VectorPrior", "GaussianVectorPrior", "BinaryVectorPrior", "VectorChannel", "Committee",
-           "bivariate_normal_cdf", "trivariate_normal_cdf", "make_vector_prior"]
+__all__ = [
+    "VectorPrior",
+    "GaussianVectorPrior",
+    "BinaryVectorPrior",
+    "VectorChannel",
+    "Committee",
+    "bivariate_normal_cdf",
+    "trivariate_normal_cdf",
+    "make_vector_prior",
+]
 
 _SQRT2PI = np.sqrt(2.0 * np.pi)
 #: largest K of a committee with sign hidden units (orthant probabilities beyond K = 3 need
@@ -112,8 +120,9 @@ def _bvn_angle_term(h, k, r):
     if 4 * r.size <= int(np.prod(shape, dtype=int)):
         # few correlations for many (h, k) (one covariance, many nodes): the angles once per correlation
         top = np.max(np.abs(r), initial=0.0)
-        return _angle_integral(np.broadcast_to(h, shape), np.broadcast_to(k, shape), r,
-                               next(n for bound, n in _DW_ORDERS if top <= bound))
+        return _angle_integral(
+            np.broadcast_to(h, shape), np.broadcast_to(k, shape), r, next(n for bound, n in _DW_ORDERS if top <= bound)
+        )
     h, k, r = np.broadcast_arrays(h, k, r)
     ar = np.abs(r)
     top = np.max(ar, initial=0.0)
@@ -250,8 +259,7 @@ def omega_rule(q, V, panel_order: int = 6) -> tuple[np.ndarray, np.ndarray]:
             t, wt = compact_normal_nodes(center, width, panel_order)  # (..., n_prev, m)
         new = mean[..., None] + s[..., None] * t
         n_prev, m = t.shape[-2], t.shape[-1]
-        omega = np.concatenate([np.repeat(omega, m, axis=-2),
-                                new.reshape(batch + (n_prev * m, 1))], axis=-1)
+        omega = np.concatenate([np.repeat(omega, m, axis=-2), new.reshape(batch + (n_prev * m, 1))], axis=-1)
         w = (w[..., None] * wt).reshape(batch + (n_prev * m,))
     return omega, w
 
@@ -323,7 +331,8 @@ class GaussianVectorPrior(VectorPrior):
 
     def mean(self, B, Lam):
         return np.linalg.solve(np.eye(self.K) + np.asarray(Lam, dtype=float), np.asarray(B, dtype=float)[..., None])[
-            ..., 0]
+            ..., 0
+        ]
 
     def covariance(self, B, Lam):
         cov = np.linalg.inv(np.eye(self.K) + np.asarray(Lam, dtype=float))
@@ -337,8 +346,11 @@ class GaussianVectorPrior(VectorPrior):
         M = np.eye(self.K) + qhat
         q = np.linalg.solve(M, qhat)  # (I + qh)^{-1} qh = qh (I + qh)^{-1} (they commute)
         q = 0.5 * (q + np.swapaxes(q, -1, -2))
-        psi = -0.5 * np.einsum("...ij,...ji->...", q, qhat) + 0.5 * np.trace(qhat, axis1=-2, axis2=-1) \
+        psi = (
+            -0.5 * np.einsum("...ij,...ji->...", q, qhat)
+            + 0.5 * np.trace(qhat, axis1=-2, axis2=-1)
             - 0.5 * np.linalg.slogdet(M)[1]
+        )
         return {"q": q, "psi": psi}
 
 
@@ -365,7 +377,7 @@ class BinaryVectorPrior(VectorPrior):
     def log_partition(self, B, Lam):
         t = self._terms(np.asarray(B, dtype=float), np.asarray(Lam, dtype=float))
         mx = np.max(t, axis=-1, keepdims=True)
-        return (mx[..., 0] + np.log(np.mean(np.exp(t - mx), axis=-1)))
+        return mx[..., 0] + np.log(np.mean(np.exp(t - mx), axis=-1))
 
     def _weights(self, B, Lam):
         t = self._terms(B, Lam)
@@ -424,8 +436,7 @@ def make_vector_prior(prior, K: int) -> VectorPrior:
         return GaussianVectorPrior(K)
     if prior == "binary" or isinstance(prior, BinaryPrior):
         return BinaryVectorPrior(K)
-    raise ValueError(f"prior must be 'gaussian' or 'binary' for a committee (unit-variance components), "
-                     f"got {prior!r}")
+    raise ValueError(f"prior must be 'gaussian' or 'binary' for a committee (unit-variance components), got {prior!r}")
 
 
 class VectorChannel:
@@ -462,8 +473,9 @@ class VectorChannel:
         J = np.stack(cols, axis=-1)
         return 0.5 * (J + np.swapaxes(J, -1, -2))
 
-    def rs_bayes(self, q, rho=None, order: int | None = None,
-                 symmetric: bool = False) -> dict[str, np.ndarray]:  # pragma: no cover - interface
+    def rs_bayes(
+        self, q, rho=None, order: int | None = None, symmetric: bool = False
+    ) -> dict[str, np.ndarray]:  # pragma: no cover - interface
         """Channel map of the Bayes-optimal equations: ``qhat`` (per unit alpha), ``psi``, ``error``."""
         raise NotImplementedError
 
@@ -493,13 +505,21 @@ class Committee(VectorChannel):
     noise : float, optional
         Output noise variance; only with ``output='linear'``.
 
+    Notes
+    -----
     Labels are ``self.labels`` (-1, +1, and 0 with the tie rule).  ``output='linear'`` (with
     ``activation`` 'relu', 'sign' or 'linear' and a ``noise`` variance, default 0.1) returns the smooth
     committee :class:`~statmech_learn.gibbs.soft_committee.SoftCommittee` instead.
     """
 
-    def __new__(cls, K: int = 2, activation: str = "sign", output: str = "sign", tie: str | None = "auto",
-                noise: float | None = None):
+    def __new__(
+        cls,
+        K: int = 2,
+        activation: str = "sign",
+        output: str = "sign",
+        tie: str | None = "auto",
+        noise: float | None = None,
+    ):
         if isinstance(output, str) and output.lower() == "linear":
             from .soft_committee import SoftCommittee
 
@@ -508,28 +528,39 @@ class Committee(VectorChannel):
             return SoftCommittee(K, activation, 0.1 if noise is None else noise)
         return super().__new__(cls)
 
-    def __init__(self, K: int = 2, activation: str = "sign", output: str = "sign", tie: str | None = "auto",
-                 noise: float | None = None) -> None:
+    def __init__(
+        self,
+        K: int = 2,
+        activation: str = "sign",
+        output: str = "sign",
+        tie: str | None = "auto",
+        noise: float | None = None,
+    ) -> None:
         self.K = check_int("K", K, minimum=1, maximum=MAX_SIGN_K)
         self.output = check_choice("output", output, ("sign", "linear"))
         if tie is not None and not isinstance(tie, str):
             raise ValueError(f"tie must be 'auto', 'zero' or None, got {tie!r}")
         if isinstance(activation, str) and activation.lower() in ("relu", "linear"):
-            raise ValueError(f"activation must be 'sign' with a sign output, got {activation!r} "
-                             "(relu and linear hidden units need output='linear')")
+            raise ValueError(
+                f"activation must be 'sign' with a sign output, got {activation!r} "
+                "(relu and linear hidden units need output='linear')"
+            )
         self.activation = check_choice("activation", activation, ("sign",))
         if noise is not None:
             raise ValueError(f"noise must be None with a sign output (noiseless labels), got {noise!r}")
         if tie == "auto":
             tie = "zero" if self.K % 2 == 0 else None
         if self.K % 2 == 0 and tie is None:
-            raise ValueError(f"tie must be 'zero' for an even K = {self.K} with a sign output (the sum of the hidden "
-                             "signs can vanish: y = 0 there), got None")
+            raise ValueError(
+                f"tie must be 'zero' for an even K = {self.K} with a sign output (the sum of the hidden "
+                "signs can vanish: y = 0 there), got None"
+            )
         if tie is not None:
             tie = check_choice("tie", tie, ("zero",))
             if self.K % 2 == 1:
-                raise ValueError(f"tie must be None for an odd K = {self.K} (the sum of signs never vanishes), "
-                                 f"got {tie!r}")
+                raise ValueError(
+                    f"tie must be None for an odd K = {self.K} (the sum of signs never vanishes), got {tie!r}"
+                )
         self.tie = tie
         self.labels = np.array([-1.0, 0.0, 1.0]) if tie else np.array([-1.0, 1.0])
 
@@ -587,8 +618,9 @@ class Committee(VectorChannel):
             mm, mm1, mm2 = self._pair(omega, V, 0, 1, -1.0, -1.0)
         tie = np.clip(1.0 - pp - mm, 0.0, 1.0)  # one hidden sign of each kind
         P = np.stack([mm, tie, pp], axis=-1)
-        dP = np.stack([np.stack([mm1, mm2], -1), np.stack([-(pp1 + mm1), -(pp2 + mm2)], -1),
-                       np.stack([pp1, pp2], -1)], axis=-2)
+        dP = np.stack(
+            [np.stack([mm1, mm2], -1), np.stack([-(pp1 + mm1), -(pp2 + mm2)], -1), np.stack([pp1, pp2], -1)], axis=-2
+        )
         return P, dP
 
     @staticmethod
@@ -614,8 +646,11 @@ class Committee(VectorChannel):
             si = np.sqrt(V[..., i, i])
             sdi = np.sqrt(np.clip(np.diagonal(Ci, axis1=-2, axis2=-1), 1e-300, None))
             ri = Ci[..., 0, 1] / (sdi[..., 0] * sdi[..., 1])
-            grad.append(_phi(omega[..., i] / si) / si * bivariate_normal_cdf(mu[..., 0] / sdi[..., 0],
-                                                                              mu[..., 1] / sdi[..., 1], ri))
+            grad.append(
+                _phi(omega[..., i] / si)
+                / si
+                * bivariate_normal_cdf(mu[..., 0] / sdi[..., 0], mu[..., 1] / sdi[..., 1], ri)
+            )
         return orth, np.stack(grad, axis=-1)
 
     def _k3(self, omega, V):
@@ -679,13 +714,15 @@ class Committee(VectorChannel):
         else:
             om, w = omega_rule(q, V, order or (6 if K == 2 else 4))
             if om.shape[-2] * int(np.prod(om.shape[:-2], dtype=int)) > 4_000_000:
-                raise ValueError(f"the channel rule needs {om.shape[-2]} nodes per matrix for K = {K}: too many; "
-                                 "lower order or solve fewer loads at once")
+                raise ValueError(
+                    f"the channel rule needs {om.shape[-2]} nodes per matrix for K = {K}: too many; "
+                    "lower order or solve fewer loads at once"
+                )
             P, dP = self.probabilities(om, V[..., None, :, :])
         # K >= 2 label probabilities are sums and differences of orthant probabilities, accurate to ~1e-16 absolute
         # only: a label below _P_FLOOR (a deep tail, where the computed P can be all rounding while its gradient is
         # not) is left out; it would carry at most P g^2 ~ 1e-14 |g|^2 of qhat
-        ok = P > (1e-300 if K == 1 else _P_FLOOR)
+        ok = (1e-300 if K == 1 else _P_FLOOR) < P
         Ps = np.where(ok, P, 1.0)
         w = np.where(w > 0, w, 0.0)
         wn = np.broadcast_to(w, P.shape[:-1])

@@ -203,7 +203,7 @@ class HingeLoss(Loss):
 _LOSSES = {"square": SquareLoss, "logistic": LogisticLoss, "hinge": HingeLoss}
 
 
-def make_loss(loss: "str | Loss") -> Loss:
+def make_loss(loss: str | Loss) -> Loss:
     """Return a :class:`Loss` from an instance or one of 'square', 'logistic', 'hinge'."""
     return from_registry("loss", loss, Loss, _LOSSES)
 
@@ -234,8 +234,12 @@ def _xi_nodes(sq, teacher_width, loss: Loss | None, V, panel_order: int, extra=(
         offsets = s_k * _ROUNDED if s_k > 0 else np.zeros(1)
         for y in (1.0, -1.0):
             parts.append((y * a_k + offsets) * inv)
-    return normal_nodes(0.0, np.broadcast_to(np.asarray(teacher_width, dtype=float), shape), panel_order,
-                        extra_breaks=np.concatenate(parts, axis=-1))
+    return normal_nodes(
+        0.0,
+        np.broadcast_to(np.asarray(teacher_width, dtype=float), shape),
+        panel_order,
+        extra_breaks=np.concatenate(parts, axis=-1),
+    )
 
 
 _SMOOTH_LOSSES = (SquareLoss, LogisticLoss)  # differentiable everywhere: g_out = -l'(p) at the prox
@@ -272,7 +276,7 @@ class LossChannel(Channel):
 
     name = "loss"
 
-    def __init__(self, loss: "str | Loss") -> None:
+    def __init__(self, loss: str | Loss) -> None:
         self.loss = make_loss(loss)
 
     def log_likelihood(self, y, z):

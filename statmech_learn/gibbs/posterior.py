@@ -32,9 +32,9 @@ from numpy.typing import ArrayLike
 from scipy.special import expit, logsumexp
 
 from .._roots import bisect
+from ..citations import _cites
 from .channels import Channel, make_channel
 from .priors import BinaryPrior, Prior, make_prior
-from ..citations import _cites
 
 __all__ = ["GibbsPosterior"]
 
@@ -55,7 +55,7 @@ class GibbsPosterior:
     prior: Prior
     channel: Channel
 
-    def __init__(self, prior: "Prior | str", channel: "Channel | str") -> None:
+    def __init__(self, prior: Prior | str, channel: Channel | str) -> None:
         object.__setattr__(self, "prior", make_prior(prior))
         object.__setattr__(self, "channel", make_channel(channel))
 
@@ -154,7 +154,7 @@ class GibbsPosterior:
             hi = np.where(bad, 2.0 * hi, hi)
         u, converged, n_iter = bisect(resid, lo, hi, xtol=xtol, max_iter=max_iter)
         q, v = expit(u), expit(-u)
-        q_new, v_new, qhat = self.rs_storage_update(q, alpha, v)
+        _, v_new, qhat = self.rs_storage_update(q, alpha, v)
         residual = np.abs(v_new - v) / np.where(v > 0, v, 1.0)
         free_entropy = self.rs_storage_free_entropy(q, alpha, v)
         converged = converged & np.isfinite(free_entropy)

@@ -202,7 +202,7 @@ class Prior(ABC):
         """Draw i.i.d. weights from P0 (``rng`` normalised by ``np.random.default_rng``)."""
         raise NotImplementedError(f"{type(self).__name__} cannot be sampled")
 
-    def rs_teacher_student(self, mhat, qhat, Vhat, teacher: "Prior", panel_order: int = 16) -> dict[str, np.ndarray]:
+    def rs_teacher_student(self, mhat, qhat, Vhat, teacher: Prior, panel_order: int = 16) -> dict[str, np.ndarray]:
         r"""RS prior update and potential of a teacher-student problem.
 
         Parameters
@@ -402,7 +402,8 @@ class BinaryPrior(Prior):
         return 2.0 * as_rng(rng).integers(0, 2, size=size) - 1.0
 
     def rs_overlap(self, qhat):
-        r""":math:`q = \mathbb E_\xi \tanh^2(\sqrt{\hat q}\xi)`, :math:`1 - q = \mathbb E_\xi\, \mathrm{sech}^2(\sqrt{\hat q}\xi)`
+        r""":math:`q = \mathbb E_\xi \tanh^2(\sqrt{\hat q}\xi)`,
+        :math:`1 - q = \mathbb E_\xi\, \mathrm{sech}^2(\sqrt{\hat q}\xi)`
         (composite quadrature refined on the width :math:`1/\sqrt{\hat q}`)."""
         s = np.sqrt(np.asarray(qhat, dtype=float))
         width = np.minimum(1.0 / np.maximum(s, 1e-300), 1.0)
@@ -564,7 +565,7 @@ class SphericalPrior(Prior):
         return self._g.mixture()
 
     def sample(self, size, rng=None):
-        """Uniform on the sphere |w|^2 = n for the last axis of ``size``."""
+        """Uniform on the sphere :math:`|w|^2 = n` for the last axis of ``size``."""
         w = as_rng(rng).standard_normal(size)
         n = np.shape(w)[-1]
         return w * np.sqrt(n) / np.linalg.norm(w, axis=-1, keepdims=True)
@@ -755,7 +756,7 @@ _PRIORS = {
 }
 
 
-def make_prior(prior: "str | Prior", name: str = "prior") -> Prior:
+def make_prior(prior: str | Prior, name: str = "prior") -> Prior:
     """Return a :class:`Prior` from an instance or one of the names
     'gaussian', 'binary', 'bernoulli', 'spherical', 'gauss-bernoulli' (``name``: the parameter named in errors)."""
     return from_registry(name, prior, Prior, _PRIORS)

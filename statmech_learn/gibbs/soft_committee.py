@@ -180,8 +180,9 @@ class SoftCommittee(VectorChannel):
         return self.log_partition(y, omega, V)[1]
 
     # -- Bayes-optimal replica map ---------------------------------------------------------
-    def rs_bayes(self, q, rho=None, order: int | None = None, symmetric: bool = False,
-                 y_order: int = Y_ORDER) -> dict[str, np.ndarray]:
+    def rs_bayes(
+        self, q, rho=None, order: int | None = None, symmetric: bool = False, y_order: int = Y_ORDER
+    ) -> dict[str, np.ndarray]:
         r"""Channel map of the Bayes-optimal equations at overlap q (``rho - q`` the variance).
 
         :math:`\hat q = \mathbb E_\omega\int dy\,Z_{out}\,g_{out}g_{out}^\top` and

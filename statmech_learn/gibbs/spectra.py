@@ -88,8 +88,10 @@ class Spectrum(Result):
         wt = np.atleast_1d(np.asarray(check_finite("weight", self.weight), dtype=float))
         te = np.atleast_1d(np.asarray(check_finite("teacher", self.teacher), dtype=float))
         if om.ndim != 1 or om.size == 0 or om.shape != wt.shape or om.shape != te.shape:
-            raise ValueError(f"omega, weight and teacher must be non-empty 1-d arrays of one length, got shapes "
-                             f"{om.shape}, {wt.shape}, {te.shape}")
+            raise ValueError(
+                f"omega, weight and teacher must be non-empty 1-d arrays of one length, got shapes "
+                f"{om.shape}, {wt.shape}, {te.shape}"
+            )
         if np.any(om <= 0):
             raise ValueError(f"omega must be > 0 (drop null directions), got {om[om <= 0][0]:g}")
         if np.any(wt < 0) or wt.sum() > 1.0 + 1e-9 or wt.sum() <= 0:
@@ -98,9 +100,11 @@ class Spectrum(Result):
             raise ValueError(f"teacher must be >= 0, got {te[te < 0][0]:g}")
         rho = check_positive("rho", self.rho, scalar=True)
         if self.explained_variance(om, wt, te) > rho * (1.0 + 1e-6) + 1e-12:
-            raise ValueError(f"the teacher power the student can see, sum_k weight tau/omega = "
-                             f"{self.explained_variance(om, wt, te):.6g}, exceeds rho = {rho:.6g}: the joint "
-                             "covariance of teacher and student features is not positive semi-definite")
+            raise ValueError(
+                f"the teacher power the student can see, sum_k weight tau/omega = "
+                f"{self.explained_variance(om, wt, te):.6g}, exceeds rho = {rho:.6g}: the joint "
+                "covariance of teacher and student features is not positive semi-definite"
+            )
         for name, v in (("omega", om), ("weight", wt), ("teacher", te)):
             v.setflags(write=False)
             object.__setattr__(self, name, v)
@@ -124,12 +128,12 @@ class Spectrum(Result):
         return self.explained_variance(self.omega, self.weight, self.teacher) / self.rho
 
     @classmethod
-    def identity(cls, rho: float = 1.0) -> "Spectrum":
+    def identity(cls, rho: float = 1.0) -> Spectrum:
         r"""The isotropic model: :math:`\Psi=\Omega=\Phi=I`, teacher of second moment ``rho``."""
         return cls(np.array([1.0]), np.array([1.0]), np.array([float(rho)]), float(rho), "identity")
 
     @classmethod
-    def from_eigen(cls, omega, tau_bar, rho: float, source: str) -> "Spectrum":
+    def from_eigen(cls, omega, tau_bar, rho: float, source: str) -> Spectrum:
         """Atoms of equal weight 1/d from d eigenvalues and teacher powers; null directions dropped."""
         omega = np.asarray(omega, dtype=float)
         tau_bar = np.asarray(tau_bar, dtype=float)
@@ -151,9 +155,14 @@ class Spectrum(Result):
         Vhat = np.asarray(Vhat, dtype=float)[..., None]
         om, wt, te = self.omega, self.weight, self.teacher
         inv = 1.0 / (l2 + Vhat * om)
-        return {"g": np.sum(wt * om * inv, axis=-1), "s2": np.sum(wt * (om * inv) ** 2, axis=-1),
-                "t1": np.sum(wt * te * inv, axis=-1), "t2": np.sum(wt * te * om * inv * inv, axis=-1),
-                "n2": np.sum(wt * om * inv * inv, axis=-1), "u2": np.sum(wt * te * inv * inv, axis=-1)}
+        return {
+            "g": np.sum(wt * om * inv, axis=-1),
+            "s2": np.sum(wt * (om * inv) ** 2, axis=-1),
+            "t1": np.sum(wt * te * inv, axis=-1),
+            "t2": np.sum(wt * te * om * inv * inv, axis=-1),
+            "n2": np.sum(wt * om * inv * inv, axis=-1),
+            "u2": np.sum(wt * te * inv * inv, axis=-1),
+        }
 
 
 class SpectralPrior(Prior):
@@ -187,8 +196,12 @@ class SpectralPrior(Prior):
         root = np.sqrt(om)
         mhat, qhat, Vhat = (np.asarray(x, dtype=float)[..., None] for x in (mhat, qhat, Vhat))
         out = self.base.rs_gaussian_teacher(mhat * root, qhat * om, Vhat * om, sp.teacher / om)
-        return {"m": np.sum(wt * root * out["m"], axis=-1), "q": np.sum(wt * om * out["q"], axis=-1),
-                "V": np.sum(wt * om * out["V"], axis=-1), "psi": np.sum(wt * out["psi"], axis=-1)}
+        return {
+            "m": np.sum(wt * root * out["m"], axis=-1),
+            "q": np.sum(wt * om * out["q"], axis=-1),
+            "V": np.sum(wt * om * out["V"], axis=-1),
+            "psi": np.sum(wt * out["psi"], axis=-1),
+        }
 
     def squared_norm(self, mhat, qhat, Vhat) -> np.ndarray:
         r""":math:`|w|^2/d` of the estimator (for the l2 penalty's share of the objective):
@@ -200,8 +213,10 @@ class SpectralPrior(Prior):
         return np.sum(sp.weight * out["q"], axis=-1)
 
     def _scalar(self, *args):
-        raise NotImplementedError("a SpectralPrior acts on the whole weight vector through its covariance; "
-                                  "it has no scalar log-partition (use its base prior)")
+        raise NotImplementedError(
+            "a SpectralPrior acts on the whole weight vector through its covariance; "
+            "it has no scalar log-partition (use its base prior)"
+        )
 
     log_partition = mean = variance = _scalar
 

@@ -11,9 +11,9 @@ enumeration, Monte Carlo, and the replica solution of the SK model.
 - :mod:`~statmech_learn.meanfield.datasets`: the digits (scikit-learn's bundled copy, the ``data`` extra).
 """
 
+from . import datasets
 from .exact import MAX_UNITS, ExactResult, exact
 from .measures import SK, UNITS, Bipartite, Ising, Ising2D
-from . import datasets
 from .monte_carlo import MonteCarloResult, integrated_autocorrelation_time, monte_carlo
 from .partition import LogPartition, ais, exact_log_partition, log_marginal_visible, model_moments
 from .rbm import RBM, LearningCurve, TAPFixedPoints, mean_field_gradient
@@ -21,9 +21,39 @@ from .renormalization import RGvsKL, rg_vs_kl
 from .replica_sk import AT_FIELD_MAX, SKReplica, at_line, replica_sk
 from .tap import MeanFieldResult, naive_mean_field, tap, tap_free_entropy, tap_hessian, tap_stability
 
-__all__ = ["SK", "UNITS", "Bipartite", "Ising", "Ising2D", "MeanFieldResult", "naive_mean_field", "tap",
-           "tap_free_entropy", "tap_hessian", "tap_stability", "SKReplica", "replica_sk", "at_line", "AT_FIELD_MAX",
-           "ExactResult", "exact", "MAX_UNITS", "MonteCarloResult", "monte_carlo", "integrated_autocorrelation_time"]
-__all__ += ["datasets", "LogPartition", "ais", "exact_log_partition", "log_marginal_visible", "model_moments", "RBM",
-            "LearningCurve", "TAPFixedPoints", "mean_field_gradient"]
+__all__ = [
+    "SK",
+    "UNITS",
+    "Bipartite",
+    "Ising",
+    "Ising2D",
+    "MeanFieldResult",
+    "naive_mean_field",
+    "tap",
+    "tap_free_entropy",
+    "tap_hessian",
+    "tap_stability",
+    "SKReplica",
+    "replica_sk",
+    "at_line",
+    "AT_FIELD_MAX",
+    "ExactResult",
+    "exact",
+    "MAX_UNITS",
+    "MonteCarloResult",
+    "monte_carlo",
+    "integrated_autocorrelation_time",
+]
+__all__ += [
+    "datasets",
+    "LogPartition",
+    "ais",
+    "exact_log_partition",
+    "log_marginal_visible",
+    "model_moments",
+    "RBM",
+    "LearningCurve",
+    "TAPFixedPoints",
+    "mean_field_gradient",
+]
 __all__ += ["rg_vs_kl", "RGvsKL"]

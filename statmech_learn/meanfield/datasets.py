@@ -43,5 +43,5 @@ def digits(binarize: bool = True, threshold: float = 8.0) -> tuple[np.ndarray, n
         raise ImportError("the digits data set comes with scikit-learn: pip install 'statmech-learn[data]'") from exc
     data = load_digits()
     X = np.asarray(data.data, dtype=float)
-    X = (X >= threshold).astype(float) if binarize else X / 16.0
+    X = (threshold <= X).astype(float) if binarize else X / 16.0
     return X, np.asarray(data.target, dtype=int)

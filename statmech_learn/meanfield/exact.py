@@ -48,9 +48,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_int
+from ..citations import _cites
 from ..results import Result
 from .measures import Bipartite, Ising
-from ..citations import _cites
 
 __all__ = ["ExactResult", "exact", "MAX_UNITS"]
 
@@ -163,12 +163,16 @@ def exact(measure: Ising, *, chunk: int = 2**16) -> ExactResult:
         raise ValueError(f"measure must be an Ising, SK or Bipartite measure, got {measure!r}")
     units = measure.prior.name
     if units not in ("binary", "bernoulli"):
-        raise ValueError(f"exact enumeration needs discrete units ('binary' or 'bernoulli'), got units={units!r}; "
-                         "use monte_carlo for continuous units")
+        raise ValueError(
+            f"exact enumeration needs discrete units ('binary' or 'bernoulli'), got units={units!r}; "
+            "use monte_carlo for continuous units"
+        )
     n = measure.n
     if n > MAX_UNITS:
-        raise ValueError(f"exact enumeration is limited to n <= {MAX_UNITS} units (2^{MAX_UNITS} configurations), "
-                         f"got n={n}; use monte_carlo or tap instead")
+        raise ValueError(
+            f"exact enumeration is limited to n <= {MAX_UNITS} units (2^{MAX_UNITS} configurations), "
+            f"got n={n}; use monte_carlo or tap instead"
+        )
     chunk = check_int("chunk", chunk, minimum=1, maximum=2**MAX_UNITS)
     J, h, beta = measure.J, measure.h, measure.beta
     n_states = 1 << n
@@ -237,6 +241,16 @@ def exact(measure: Ising, *, chunk: int = 2**16) -> ExactResult:
     second = 0.5 * (second + second.T)
     second[np.diag_indices(n)] = 1.0 if binary else mu  # s_i^2 = 1 on ±1, s_i on {0, 1}
     cov = second - np.outer(mu, mu)
-    return ExactResult(log_partition=log_w_total + log_prior_const, m=mu, second_moment=second, correlation=cov,
-                       energy=e_mu, energy_var=e_var, n=n, n_states=n_states, beta=beta, units=units,
-                       measure=repr(measure))
+    return ExactResult(
+        log_partition=log_w_total + log_prior_const,
+        m=mu,
+        second_moment=second,
+        correlation=cov,
+        energy=e_mu,
+        energy_var=e_var,
+        n=n,
+        n_states=n_states,
+        beta=beta,
+        units=units,
+        measure=repr(measure),
+    )

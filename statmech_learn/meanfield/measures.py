@@ -20,8 +20,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._validation import as_rng, check_finite, check_int, check_positive
-from ..gibbs.priors import Prior, make_prior
 from ..citations import _cites
+from ..gibbs.priors import Prior, make_prior
 
 __all__ = ["Ising", "Ising2D", "SK", "Bipartite", "UNITS"]
 
@@ -37,8 +37,10 @@ def _check_couplings(name: str, value) -> np.ndarray:
     """``value`` as a finite float array whose entries are at most :data:`MAX_COUPLING` in magnitude."""
     arr = np.asarray(check_finite(name, value), dtype=float)
     if arr.size and np.max(np.abs(arr)) > MAX_COUPLING:
-        raise ValueError(f"{name} entries must be <= {MAX_COUPLING:g} in magnitude (their squares enter the "
-                         f"mean-field equations), got {np.max(np.abs(arr)):g}")
+        raise ValueError(
+            f"{name} entries must be <= {MAX_COUPLING:g} in magnitude (their squares enter the "
+            f"mean-field equations), got {np.max(np.abs(arr)):g}"
+        )
     return arr
 
 
@@ -123,7 +125,7 @@ class Ising:
         s = np.asarray(s, dtype=float)
         return -0.5 * np.sum((s @ self.J) * s, axis=-1) - s @ self.h
 
-    def with_beta(self, beta: float) -> "Ising":
+    def with_beta(self, beta: float) -> Ising:
         """The same couplings, fields and units at another inverse temperature."""
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
@@ -191,8 +193,15 @@ class Ising2D(Ising):
     units : as :class:`Ising` (default ±1 spins).
     """
 
-    def __init__(self, L: int, beta: float = 1.0, field: float = 0.0, coupling: float = 1.0, periodic: bool = True,
-                 units: str | Prior = "binary") -> None:
+    def __init__(
+        self,
+        L: int,
+        beta: float = 1.0,
+        field: float = 0.0,
+        coupling: float = 1.0,
+        periodic: bool = True,
+        units: str | Prior = "binary",
+    ) -> None:
         L = check_int("L", L, minimum=2, maximum=300)
         coupling = check_finite("coupling", coupling, scalar=True)
         if abs(coupling) > MAX_COUPLING / 2:  # L = 2 doubles it
@@ -206,7 +215,7 @@ class Ising2D(Ising):
             nb = np.roll(idx, -1, axis=shift_axis)
             a, b = idx.ravel(), nb.ravel()
             if not periodic:  # drop the bonds that wrap around
-                keep = (np.arange(L) < L - 1)
+                keep = np.arange(L) < L - 1
                 mask = keep[:, None] if shift_axis == 0 else keep[None, :]
                 a, b = idx[np.broadcast_to(mask, (L, L))], nb[np.broadcast_to(mask, (L, L))]
             np.add.at(J, (a, b), coupling)
@@ -215,8 +224,10 @@ class Ising2D(Ising):
         self.L, self.field, self.coupling, self.periodic = L, float(field), coupling, bool(periodic)
 
     def __repr__(self) -> str:
-        return (f"Ising2D(L={self.L}, beta={self.beta:g}, field={self.field:g}, coupling={self.coupling:g}, "
-                f"periodic={self.periodic}, units={self.units!r})")
+        return (
+            f"Ising2D(L={self.L}, beta={self.beta:g}, field={self.field:g}, coupling={self.coupling:g}, "
+            f"periodic={self.periodic}, units={self.units!r})"
+        )
 
 
 class Bipartite:
@@ -245,8 +256,15 @@ class Bipartite:
         The unit priors of the two layers.
     """
 
-    def __init__(self, W: ArrayLike, b: ArrayLike = 0.0, c: ArrayLike = 0.0, beta: float = 1.0,
-                 visible: str | Prior = "bernoulli", hidden: str | Prior = "bernoulli") -> None:
+    def __init__(
+        self,
+        W: ArrayLike,
+        b: ArrayLike = 0.0,
+        c: ArrayLike = 0.0,
+        beta: float = 1.0,
+        visible: str | Prior = "bernoulli",
+        hidden: str | Prior = "bernoulli",
+    ) -> None:
         if isinstance(W, (bool, str)) or W is None:
             raise ValueError(f"W must be an (n_visible, n_hidden) array of couplings, got {W!r}")
         W = _check_couplings("W", W)
@@ -302,7 +320,7 @@ class Bipartite:
         return self.J * self.J
 
     def _split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return x[..., :self.n_visible], x[..., self.n_visible:]
+        return x[..., : self.n_visible], x[..., self.n_visible :]
 
     def local_field(self, m: np.ndarray, sl: slice = slice(None)) -> np.ndarray:
         r""":math:`(h + J m)` restricted to ``sl``: :math:`b + W m_h` (visible), :math:`c + W^\top m_v` (hidden)."""
@@ -339,7 +357,7 @@ class Bipartite:
         v, h = self._split(s)
         return -np.sum((v @ self.W) * h, axis=-1) - v @ self.b - h @ self.c
 
-    def with_beta(self, beta: float) -> "Bipartite":
+    def with_beta(self, beta: float) -> Bipartite:
         """The same couplings, fields and units at another inverse temperature."""
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
@@ -353,5 +371,6 @@ class Bipartite:
         return Ising(self.J, self.h, self.beta, self.visible_prior)
 
     def __repr__(self) -> str:
-        return (f"Bipartite(n_visible={self.n_visible}, n_hidden={self.n_hidden}, beta={self.beta:g}, "
-                f"units={self.units!r})")
+        return (
+            f"Bipartite(n_visible={self.n_visible}, n_hidden={self.n_hidden}, beta={self.beta:g}, units={self.units!r})"
+        )

@@ -81,9 +81,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._validation import as_rng, check_bool, check_choice, check_finite, check_int, check_positive
+from ..citations import _cites
 from ..results import Result
 from .measures import Bipartite, Ising
-from ..citations import _cites
 
 __all__ = ["MonteCarloResult", "monte_carlo", "integrated_autocorrelation_time", "METHODS", "ORDERS"]
 
@@ -249,9 +249,11 @@ def _check_gaussian(measure: Ising, var: float) -> None:
         np.linalg.cholesky(prec)
     except np.linalg.LinAlgError:
         low = float(np.linalg.eigvalsh(prec)[0])
-        raise ValueError(f"the Gaussian measure is not normalisable: the precision matrix I/sigma^2 - beta J has "
-                         f"smallest eigenvalue {low:.4g} <= 0 (beta={measure.beta:g}, sigma^2={var:g}); "
-                         "lower beta or the prior variance") from None
+        raise ValueError(
+            f"the Gaussian measure is not normalisable: the precision matrix I/sigma^2 - beta J has "
+            f"smallest eigenvalue {low:.4g} <= 0 (beta={measure.beta:g}, sigma^2={var:g}); "
+            "lower beta or the prior variance"
+        ) from None
 
 
 def _initial_state(measure: Ising, init, n_chains: int, rng: np.random.Generator) -> np.ndarray:
@@ -271,9 +273,18 @@ def _initial_state(measure: Ising, init, n_chains: int, rng: np.random.Generator
 
 
 @_cites
-def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, method: str = "heat-bath",
-                order: str = "sequential", burn_in: int | None = None, rng=None, init: ArrayLike | None = None,
-                progress: bool | None = None) -> MonteCarloResult:
+def monte_carlo(
+    measure: Ising,
+    n_sweeps: int = 20_000,
+    n_chains: int = 16,
+    *,
+    method: str = "heat-bath",
+    order: str = "sequential",
+    burn_in: int | None = None,
+    rng=None,
+    init: ArrayLike | None = None,
+    progress: bool | None = None,
+) -> MonteCarloResult:
     r"""Sample a pairwise measure with single-site heat-bath or Metropolis sweeps, many chains at once.
 
     .. math::
@@ -333,12 +344,15 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
     burn_in = n_sweeps // 10 if burn_in is None else burn_in
     burn_in = check_int("burn_in", burn_in, minimum=0)
     if burn_in > n_sweeps - 2:
-        raise ValueError(f"burn_in must be <= n_sweeps - 2 = {n_sweeps - 2} (at least two sweeps are measured), "
-                         f"got {burn_in}")
+        raise ValueError(
+            f"burn_in must be <= n_sweeps - 2 = {n_sweeps - 2} (at least two sweeps are measured), got {burn_in}"
+        )
     n_meas = n_sweeps - burn_in
     if n_meas * n_chains > 10**8:
-        raise ValueError(f"(n_sweeps - burn_in) * n_chains = {n_meas * n_chains:.3g} measurements would not fit in "
-                         "memory; use fewer sweeps or chains (at most 1e8)")
+        raise ValueError(
+            f"(n_sweeps - burn_in) * n_chains = {n_meas * n_chains:.3g} measurements would not fit in "
+            "memory; use fewer sweeps or chains (at most 1e8)"
+        )
     n = measure.n
     J, h, beta = measure.J, measure.h, measure.beta
     if units == "gaussian":
@@ -404,8 +418,10 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
     # ceil(n / BLOCK) blocks of nearly equal size (a short last block would cost as many iterations)
     edges = np.linspace(0, n, -(-n // BLOCK) + 1).round().astype(int)
     if order == "sequential":
-        fixed_blocks = [block(sl, np.ascontiguousarray(J[sl, sl]), np.ascontiguousarray(J[:, sl]))
-                        for sl in (slice(a, b) for a, b in zip(edges[:-1], edges[1:]))]
+        fixed_blocks = [
+            block(sl, np.ascontiguousarray(J[sl, sl]), np.ascontiguousarray(J[:, sl]))
+            for sl in (slice(a, b) for a, b in zip(edges[:-1], edges[1:]))
+        ]
 
     H = J @ X + h[:, None]  # local fields h + J s, (n, C)
     energies = np.empty((n_meas, C))
@@ -438,11 +454,12 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
             blocks = fixed_blocks
         else:
             perm = rng.permutation(n)
-            blocks = [block(idx, J[np.ix_(idx, idx)], J[:, idx])
-                      for idx in (perm[a:b] for a, b in zip(edges[:-1], edges[1:]))]
+            blocks = [
+                block(idx, J[np.ix_(idx, idx)], J[:, idx]) for idx in (perm[a:b] for a, b in zip(edges[:-1], edges[1:]))
+            ]
         changed = 0
         pos = 0
-        for idx, low, rows, jcol, aug, tmp, f_blk, s_blk, pairs in blocks:
+        for idx, low, _rows, jcol, aug, tmp, f_blk, s_blk, pairs in blocks:
             b = low.shape[0]
             x_old = X[idx]
             top, c = aug[:b], aug[b:]
@@ -450,9 +467,9 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
             # c_k + (L s_new)_k.  Outputs are passed by position: keyword ``out=`` costs as much again on
             # arrays this small.
             if scale != 1.0:
-                subtract(H[idx] * scale, theta(x_old, a_draw[pos:pos + b]), c)
+                subtract(H[idx] * scale, theta(x_old, a_draw[pos : pos + b]), c)
             else:
-                subtract(H[idx], theta(x_old, a_draw[pos:pos + b]), c)
+                subtract(H[idx], theta(x_old, a_draw[pos : pos + b]), c)
             first = 0  # sites before ``first`` are final
             if discrete:
                 # fixed point of s = decide(c + L s), iterated from s = decide(c + L x_old): L is strictly
@@ -483,7 +500,7 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
                     dot(row, aug, f)
                     np.copyto(xrow, f)
             elif gauss_mh:
-                steps, expo = a_draw[pos:pos + b], b_draw[pos:pos + b]
+                steps, expo = a_draw[pos : pos + b], b_draw[pos : pos + b]
                 for k, (row, x) in enumerate(pairs):
                     dot(row, aug, f)
                     y = x + steps[k]
@@ -507,10 +524,10 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
             energies[t] = -0.5 * (np.einsum("ic,ic->c", X, H) + h @ X)
             mags[t] = X.sum(axis=0)
             m_sum += X
-            stack[:, stacked * C:(stacked + 1) * C] = X
+            stack[:, stacked * C : (stacked + 1) * C] = X
             stacked += 1
             if stacked == stack_sweeps or sweep == n_sweeps - 1:
-                part = stack[:, :stacked * C]
+                part = stack[:, : stacked * C]
                 second += dot(part, part.T)
                 stacked = 0
         if show:
@@ -518,8 +535,12 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
             if now - t0 > 2.0 and now - last_print > 1.0:
                 last_print = now
                 printed = True
-                print(f"\rmonte_carlo ({method}, n={n}, {C} chains): sweep {sweep + 1} / {n_sweeps}", end="",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"\rmonte_carlo ({method}, n={n}, {C} chains): sweep {sweep + 1} / {n_sweeps}",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
     if printed:
         print(file=sys.stderr)
     elapsed = max(time.perf_counter() - t0, 1e-12)
@@ -532,25 +553,48 @@ def monte_carlo(measure: Ising, n_sweeps: int = 20_000, n_chains: int = 16, *, m
     m_stats = _series_stats(mags)
     ok = all(s[3] > 0 and n_meas >= MIN_LENGTH_IN_TAU * s[2] for s in (e_stats, m_stats))
     if ok:
-        message = (f"autocorrelation times {e_stats[2]:.3g} (energy), {m_stats[2]:.3g} (magnetisation) sweeps; "
-                   f"{n_meas} measured sweeps per chain")
+        message = (
+            f"autocorrelation times {e_stats[2]:.3g} (energy), {m_stats[2]:.3g} (magnetisation) sweeps; "
+            f"{n_meas} measured sweeps per chain"
+        )
     elif math.isnan(e_stats[2]) or math.isnan(m_stats[2]):
-        message = (f"no fluctuation of the {'energy' if math.isnan(e_stats[2]) else 'magnetisation'} in "
-                   f"{n_meas} measured sweeps per chain: the chains are frozen, error bars are not meaningful")
+        message = (
+            f"no fluctuation of the {'energy' if math.isnan(e_stats[2]) else 'magnetisation'} in "
+            f"{n_meas} measured sweeps per chain: the chains are frozen, error bars are not meaningful"
+        )
     else:
-        message = (f"autocorrelation time not resolved: tau = {e_stats[2]:.3g} (energy), {m_stats[2]:.3g} "
-                   f"(magnetisation) sweeps with {n_meas} measured sweeps per chain (need >= "
-                   f"{MIN_LENGTH_IN_TAU:g} tau and a window); run longer")
+        message = (
+            f"autocorrelation time not resolved: tau = {e_stats[2]:.3g} (energy), {m_stats[2]:.3g} "
+            f"(magnetisation) sweeps with {n_meas} measured sweeps per chain (need >= "
+            f"{MIN_LENGTH_IN_TAU:g} tau and a window); run longer"
+        )
     return MonteCarloResult(
-        m=m, m_err=m_err, second_moment=second, correlation=second - np.outer(m, m),
-        energy=e_stats[0], energy_err=e_stats[1], energy_var=e_stats[4],
-        magnetisation=m_stats[0], magnetisation_err=m_stats[1],
-        tau_energy=e_stats[2], tau_magnetisation=m_stats[2], window_energy=e_stats[3],
-        window_magnetisation=m_stats[3], converged=bool(ok),
+        m=m,
+        m_err=m_err,
+        second_moment=second,
+        correlation=second - np.outer(m, m),
+        energy=e_stats[0],
+        energy_err=e_stats[1],
+        energy_var=e_stats[4],
+        magnetisation=m_stats[0],
+        magnetisation_err=m_stats[1],
+        tau_energy=e_stats[2],
+        tau_magnetisation=m_stats[2],
+        window_energy=e_stats[3],
+        window_magnetisation=m_stats[3],
+        converged=bool(ok),
         acceptance_rate=accepted / (n_meas * n * C) if metropolis else 1.0,
-        n_sweeps=n_sweeps, burn_in=burn_in, n_chains=C, n_samples=n_meas * C, method=method, order=order,
-        updates_per_second=n_sweeps * n * C / elapsed, final_state=np.ascontiguousarray(X.T), measure=repr(measure),
-        message=message)
+        n_sweeps=n_sweeps,
+        burn_in=burn_in,
+        n_chains=C,
+        n_samples=n_meas * C,
+        method=method,
+        order=order,
+        updates_per_second=n_sweeps * n * C / elapsed,
+        final_state=np.ascontiguousarray(X.T),
+        measure=repr(measure),
+        message=message,
+    )
 
 
 def _panels(n_rows: int, n_cols: int, inner: int) -> list[slice]:

@@ -41,12 +41,21 @@ import numpy as np
 from scipy.special import logsumexp
 
 from .._validation import as_real, as_rng, check_bool, check_choice, check_finite, check_int
+from ..citations import _cites
 from ..results import Result
 from .measures import Bipartite
-from ..citations import _cites
 
-__all__ = ["COUNTING_OFFSET", "MAX_EXACT_LAYER", "LogPartition", "exact_log_partition", "log_marginal_visible",
-           "model_moments", "ais", "counting_offset", "sample_tilted"]
+__all__ = [
+    "COUNTING_OFFSET",
+    "MAX_EXACT_LAYER",
+    "LogPartition",
+    "exact_log_partition",
+    "log_marginal_visible",
+    "model_moments",
+    "ais",
+    "counting_offset",
+    "sample_tilted",
+]
 
 #: log of the counting (or Lebesgue) base measure per unit, relative to the normalised prior
 COUNTING_OFFSET = {"bernoulli": math.log(2.0), "binary": math.log(2.0), "gaussian": 0.5 * math.log(2.0 * math.pi)}
@@ -89,11 +98,16 @@ def counting_offset(measure: Bipartite) -> float:
     total = 0.0
     for prior, count in ((measure.visible_prior, measure.n_visible), (measure.hidden_prior, measure.n_hidden)):
         name = prior.name
-        ok = (name == "bernoulli" and prior.p == 0.5) or name == "binary" or (
-            name == "gaussian" and getattr(prior, "variance_", None) == 1.0)
+        ok = (
+            (name == "bernoulli" and prior.p == 0.5)
+            or name == "binary"
+            or (name == "gaussian" and getattr(prior, "variance_", None) == 1.0)
+        )
         if not ok:
-            raise ValueError(f"the counting convention is defined for 'bernoulli' (p = 1/2), 'binary' and unit-"
-                             f"variance 'gaussian' units, got {prior!r}")
+            raise ValueError(
+                f"the counting convention is defined for 'bernoulli' (p = 1/2), 'binary' and unit-"
+                f"variance 'gaussian' units, got {prior!r}"
+            )
         total += count * COUNTING_OFFSET[name]
     return total
 
@@ -115,10 +129,12 @@ def _enumerated_layer(measure: Bipartite) -> str:
         raise ValueError(f"exact summation needs one discrete layer, got measure units={measure.units!r}")
     layer = min(options, key=lambda k: sizes[k])
     if sizes[layer] > MAX_EXACT_LAYER:
-        raise ValueError(f"exact summation enumerates the smaller discrete layer, here the measure has {sizes[layer]} "
-                         f"{layer} units; "
-                         f"at most {MAX_EXACT_LAYER} are supported (2^{MAX_EXACT_LAYER} configurations); use "
-                         "method='ais' (annealed importance sampling, with an error bar) or method='tap'")
+        raise ValueError(
+            f"exact summation enumerates the smaller discrete layer, here the measure has {sizes[layer]} "
+            f"{layer} units; "
+            f"at most {MAX_EXACT_LAYER} are supported (2^{MAX_EXACT_LAYER} configurations); use "
+            "method='ais' (annealed importance sampling, with an error bar) or method='tap'"
+        )
     return layer
 
 
@@ -129,7 +145,7 @@ def _layer_terms(measure: Bipartite, layer: str):
         vals, logw = _atoms(measure.hidden_prior)
         return vals, logw, beta * measure.c, beta * measure.W.T, measure.visible_prior, beta * measure.b
     vals, logw = _atoms(measure.visible_prior)
-    return vals, logw, beta * measure.h[:measure.n_visible], beta * measure.W, measure.hidden_prior, beta * measure.c
+    return vals, logw, beta * measure.h[: measure.n_visible], beta * measure.W, measure.hidden_prior, beta * measure.c
 
 
 def _configurations(k: int, vals: np.ndarray, logw: np.ndarray):
@@ -170,8 +186,9 @@ def exact_log_partition(measure: Bipartite, *, counting: bool = False) -> LogPar
     value = float(logsumexp(chunks))
     if counting:
         value += counting_offset(measure)
-    return LogPartition(value=value, error=0.0, method="exact", counting=counting, n_terms=len(vals)**k,
-                        converged=True)
+    return LogPartition(
+        value=value, error=0.0, method="exact", counting=counting, n_terms=len(vals) ** k, converged=True
+    )
 
 
 def log_marginal_visible(measure: Bipartite, V: np.ndarray, *, counting: bool = False) -> np.ndarray:
@@ -247,8 +264,9 @@ def sample_tilted(prior, B: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 @_cites
-def ais(measure: Bipartite, *, n_runs: int = 100, n_betas: int = 10_000, base_fields=None, rng=None,
-        counting: bool = False) -> LogPartition:
+def ais(
+    measure: Bipartite, *, n_runs: int = 100, n_betas: int = 10_000, base_fields=None, rng=None, counting: bool = False
+) -> LogPartition:
     r"""Annealed importance sampling estimate of log Z with its standard error (module docstring).
 
     Parameters
@@ -286,9 +304,15 @@ def ais(measure: Bipartite, *, n_runs: int = 100, n_betas: int = 10_000, base_fi
     if bA.shape != (measure.n_visible,):
         raise ValueError(f"base_fields must have shape ({measure.n_visible},), got {bA.shape}")
     nb = n_betas
-    betas = np.unique(np.concatenate([np.linspace(0.0, 0.5, max(2, nb // 10), endpoint=False),
-                                      np.linspace(0.5, 0.9, max(2, 4 * nb // 10), endpoint=False),
-                                      np.linspace(0.9, 1.0, max(2, nb - nb // 10 - 4 * nb // 10))]))
+    betas = np.unique(
+        np.concatenate(
+            [
+                np.linspace(0.0, 0.5, max(2, nb // 10), endpoint=False),
+                np.linspace(0.5, 0.9, max(2, 4 * nb // 10), endpoint=False),
+                np.linspace(0.9, 1.0, max(2, nb - nb // 10 - 4 * nb // 10)),
+            ]
+        )
+    )
     bB, c, W = beta * measure.b, beta * measure.c, beta * measure.W
 
     def log_p(V, bk):
@@ -309,8 +333,14 @@ def ais(measure: Bipartite, *, n_runs: int = 100, n_betas: int = 10_000, base_fi
     error = float(np.std(w, ddof=1) / (mean * math.sqrt(n_runs)))
     if counting:
         value += counting_offset(measure)
-    return LogPartition(value=value, error=error, method="ais", counting=counting, n_terms=n_runs * len(betas),
-                        converged=bool(np.isfinite(value) and np.isfinite(error)))
+    return LogPartition(
+        value=value,
+        error=error,
+        method="ais",
+        counting=counting,
+        n_terms=n_runs * len(betas),
+        converged=bool(np.isfinite(value) and np.isfinite(error)),
+    )
 
 
 def _check_method(method: str) -> str:

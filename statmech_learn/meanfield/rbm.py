@@ -48,15 +48,31 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from .._validation import (as_real, as_rng, check_bool, check_choice, check_finite, check_int, check_nonnegative,
-                           check_positive, check_tol)
+from .._validation import (
+    as_real,
+    as_rng,
+    check_bool,
+    check_choice,
+    check_finite,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_tol,
+)
+from ..citations import _cites
 from ..errors import ConvergenceWarning
 from ..results import Result
 from .measures import Bipartite
-from .partition import (LogPartition, ais, counting_offset, exact_log_partition, sample_tilted,
-                        log_marginal_visible, model_moments)
+from .partition import (
+    LogPartition,
+    ais,
+    counting_offset,
+    exact_log_partition,
+    log_marginal_visible,
+    model_moments,
+    sample_tilted,
+)
 from .tap import iterate, prior_moments, tap_free_entropy
-from ..citations import _cites
 
 __all__ = ["RBM", "LearningCurve", "TAPFixedPoints", "METHODS", "MAX_EXACT_SCORE", "mean_field_gradient"]
 
@@ -145,8 +161,10 @@ def mean_field_gradient(measure: Bipartite, m: np.ndarray, v: np.ndarray, *, ons
     m = np.atleast_2d(as_real("m", m))
     v = np.atleast_2d(as_real("v", v))
     if m.ndim != 2 or m.shape[1] != measure.n or m.shape[0] < 1 or v.shape != m.shape:
-        raise ValueError(f"m and v must have the same shape (n,) or (k, n) with n = {measure.n} and k >= 1, "
-                         f"got {m.shape} and {v.shape}")
+        raise ValueError(
+            f"m and v must have the same shape (n,) or (k, n) with n = {measure.n} and k >= 1, "
+            f"got {m.shape} and {v.shape}"
+        )
     onsager = check_bool("onsager", onsager)
     nv = measure.n_visible
     k = m.shape[0]
@@ -203,11 +221,25 @@ class RBM:
         Non-converged mean-field starts over all training.
     """
 
-    def __init__(self, n_hidden: int = 16, *, method: str = "tap", learning_rate: float = 0.05, n_iter: int = 30,
-                 batch_size: int = 20, k: int = 1, n_chains: int | None = None, l2: float = 0.0,
-                 visible: str = "bernoulli", tap_tol: float = 1e-5, tap_max_iter: int = 200,
-                 tap_damping: float = 0.0, learning_curve: str = "auto", random_state=None,
-                 verbose: bool = False) -> None:
+    def __init__(
+        self,
+        n_hidden: int = 16,
+        *,
+        method: str = "tap",
+        learning_rate: float = 0.05,
+        n_iter: int = 30,
+        batch_size: int = 20,
+        k: int = 1,
+        n_chains: int | None = None,
+        l2: float = 0.0,
+        visible: str = "bernoulli",
+        tap_tol: float = 1e-5,
+        tap_max_iter: int = 200,
+        tap_damping: float = 0.0,
+        learning_curve: str = "auto",
+        random_state=None,
+        verbose: bool = False,
+    ) -> None:
         self.n_hidden = n_hidden
         self.method = method
         self.learning_rate = learning_rate
@@ -234,7 +266,7 @@ class RBM:
         """Constructor parameters, as scikit-learn's ``BaseEstimator.get_params``."""
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params) -> "RBM":
+    def set_params(self, **params) -> RBM:
         """Set constructor parameters; unknown names raise ``ValueError`` naming them."""
         valid = set(self._param_names())
         for name, value in params.items():
@@ -245,15 +277,22 @@ class RBM:
 
     def __repr__(self) -> str:
         defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if defaults.get(k) is not v and
-                   not (isinstance(v, (int, float, str)) and v == defaults.get(k))]
+        changed = [
+            f"{k}={v!r}"
+            for k, v in self.get_params().items()
+            if defaults.get(k) is not v and not (isinstance(v, (int, float, str)) and v == defaults.get(k))
+        ]
         return f"RBM({', '.join(changed)})"
 
     def __sklearn_tags__(self):
         from sklearn.utils import Tags, TargetTags, TransformerTags  # only called by scikit-learn itself
 
-        return Tags(estimator_type=None, target_tags=TargetTags(required=False),
-                    transformer_tags=TransformerTags(), requires_fit=True)
+        return Tags(
+            estimator_type=None,
+            target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(),
+            requires_fit=True,
+        )
 
     # ----------------------------------------------------------------- validation
     def _validate_params(self) -> dict:
@@ -270,8 +309,9 @@ class RBM:
             "tap_max_iter": check_int("tap_max_iter", self.tap_max_iter, minimum=1, maximum=10**6),
             "learning_curve": check_choice("learning_curve", self.learning_curve, ("auto", "exact", "ais", "none")),
         }
-        p["n_chains"] = p["batch_size"] if self.n_chains is None else check_int("n_chains", self.n_chains, minimum=1,
-                                                                                maximum=10**6)
+        p["n_chains"] = (
+            p["batch_size"] if self.n_chains is None else check_int("n_chains", self.n_chains, minimum=1, maximum=10**6)
+        )
         damping = check_finite("tap_damping", self.tap_damping, scalar=True)
         if not 0 <= damping < 1:
             raise ValueError(f"tap_damping must be in [0, 1), got {damping}")
@@ -279,8 +319,10 @@ class RBM:
         if p["learning_rate"] > 1e3:
             raise ValueError(f"learning_rate must be <= 1e3, got {p['learning_rate']}")
         if p["learning_rate"] * p["l2"] >= 2.0:  # the decay step W <- (1 - lr l2) W would grow W geometrically
-            raise ValueError(f"l2 * learning_rate must be < 2 (the weight decay diverges beyond), got "
-                             f"l2 = {p['l2']:g}, learning_rate = {p['learning_rate']:g}")
+            raise ValueError(
+                f"l2 * learning_rate must be < 2 (the weight decay diverges beyond), got "
+                f"l2 = {p['l2']:g}, learning_rate = {p['learning_rate']:g}"
+            )
         return p
 
     def _check_X(self, X, fitted: bool, visible: str | None = None) -> np.ndarray:
@@ -299,8 +341,10 @@ class RBM:
         visible = visible or getattr(self, "_visible_", None) or self.visible
         if visible == "bernoulli" and not np.all((X == 0) | (X == 1)):
             bad = X[(X != 0) & (X != 1)][0]
-            raise ValueError(f"X must be binary (0 or 1) for visible='bernoulli' units, got a value {bad:g}; "
-                             "binarise it (e.g. datasets.digits(binarize=True)) or use visible='gaussian'")
+            raise ValueError(
+                f"X must be binary (0 or 1) for visible='bernoulli' units, got a value {bad:g}; "
+                "binarise it (e.g. datasets.digits(binarize=True)) or use visible='gaussian'"
+            )
         if fitted and X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but the RBM was fitted with {self.n_features_in_}")
         return X
@@ -313,8 +357,14 @@ class RBM:
     def measure(self) -> Bipartite:
         """The fitted machine as a :class:`~statmech_learn.meanfield.measures.Bipartite` measure (beta = 1)."""
         self._check_fitted()
-        return Bipartite(self.components_.T, self.intercept_visible_, self.intercept_hidden_, 1.0,
-                         visible=self._visible_, hidden="bernoulli")
+        return Bipartite(
+            self.components_.T,
+            self.intercept_visible_,
+            self.intercept_hidden_,
+            1.0,
+            visible=self._visible_,
+            hidden="bernoulli",
+        )
 
     def _fast_measure(self) -> Bipartite:
         """The same without validation (inside the training loop)."""
@@ -379,8 +429,9 @@ class RBM:
             self._tap_m = np.hstack([mv, self._hidden_means(mv)])
             self._tap_v = np.broadcast_to(prior_moments(measure)[1], self._tap_m.shape).copy()
         m0, v0 = self._tap_m, self._tap_v
-        m, v, residual, converged, _ = iterate(measure, m0, v0, onsager=onsager, damping=p["tap_damping"],
-                                               tol=p["tap_tol"], max_iter=p["tap_max_iter"])
+        m, v, residual, converged, _ = iterate(
+            measure, m0, v0, onsager=onsager, damping=p["tap_damping"], tol=p["tap_tol"], max_iter=p["tap_max_iter"]
+        )
         ok = np.isfinite(residual)
         if np.all(ok):
             self._tap_m, self._tap_v = m, v
@@ -424,12 +475,14 @@ class RBM:
         self.intercept_visible_ += lr * (pos_b - neg_b)
         self.intercept_hidden_ += lr * (pos_c - neg_c)
         if not (np.all(np.isfinite(self.components_)) and np.all(np.isfinite(self.intercept_visible_))):
-            raise FloatingPointError(f"the parameters diverged at epoch {self._epochs + 1} (method={method!r}); "
-                                     f"lower learning_rate (got {lr:g})")
+            raise FloatingPointError(
+                f"the parameters diverged at epoch {self._epochs + 1} (method={method!r}); "
+                f"lower learning_rate (got {lr:g})"
+            )
         return failures, False
 
     # ----------------------------------------------------------------- fitting
-    def fit(self, X, y=None, sample_weight=None, batches=None) -> "RBM":
+    def fit(self, X, y=None, sample_weight=None, batches=None) -> RBM:
         r"""Train for ``n_iter`` epochs from a fresh initialisation (``y`` is ignored).
 
         Parameters
@@ -453,7 +506,7 @@ class RBM:
             self._epoch(X, p, weight, batches)
         return self
 
-    def partial_fit(self, X, y=None, sample_weight=None, batches=None) -> "RBM":
+    def partial_fit(self, X, y=None, sample_weight=None, batches=None) -> RBM:
         """One epoch over X (initialising on the first call), as scikit-learn's ``partial_fit``; ``sample_weight``
         and ``batches`` as in :meth:`fit`."""
         p = self._validate_params()
@@ -482,14 +535,18 @@ class RBM:
         if batches is None:
             order = self._rng.permutation(n)
             for start in range(0, n, p["batch_size"]):
-                yield order[start:start + p["batch_size"]]
+                yield order[start : start + p["batch_size"]]
             return
         for idx in batches:
             idx = np.asarray(idx)
-            if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer) or idx.min() < 0 \
-                    or idx.max() >= n:
-                raise ValueError(f"batches must yield non-empty 1-D integer index arrays within [0, {n}), "
-                                 f"got {idx!r}")
+            if (
+                idx.ndim != 1
+                or idx.size == 0
+                or not np.issubdtype(idx.dtype, np.integer)
+                or idx.min() < 0
+                or idx.max() >= n
+            ):
+                raise ValueError(f"batches must yield non-empty 1-D integer index arrays within [0, {n}), got {idx!r}")
             yield idx
 
     def _epoch(self, X: np.ndarray, p: dict, weight: np.ndarray | None = None, batches=None) -> None:
@@ -505,10 +562,13 @@ class RBM:
         self._epochs += 1
         self.n_tap_failures_ += failures
         if failures and p["method"] in ("naive", "tap"):
-            warnings.warn(f"{failures} mean-field starts did not converge in epoch {self._epochs} "
-                          f"(tap_tol {p['tap_tol']:g}, tap_max_iter {p['tap_max_iter']}); they were left out of "
-                          f"the gradient{f', {skipped} step(s) skipped' if skipped else ''}", ConvergenceWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"{failures} mean-field starts did not converge in epoch {self._epochs} "
+                f"(tap_tol {p['tap_tol']:g}, tap_max_iter {p['tap_max_iter']}); they were left out of "
+                f"the gradient{f', {skipped} step(s) skipped' if skipped else ''}",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         self._record(X, p, failures, skipped, weight)
 
     def _record(self, X: np.ndarray, p: dict, failures: int, skipped: int, weight=None) -> None:
@@ -528,16 +588,29 @@ class RBM:
             tap_z = self.log_partition("tap")
             ll_tap = data_term - tap_z.value if tap_z.converged else math.nan
         c = self._curve
-        for key, val in (("epoch", self._epochs), ("ll", ll), ("ll_err", err), ("ll_tap", ll_tap),
-                         ("fail", failures), ("skip", skipped)):
+        for key, val in (
+            ("epoch", self._epochs),
+            ("ll", ll),
+            ("ll_err", err),
+            ("ll_tap", ll_tap),
+            ("fail", failures),
+            ("skip", skipped),
+        ):
             c[key].append(val)
         self.learning_curve_ = LearningCurve(
-            epoch=np.array(c["epoch"]), log_likelihood=np.array(c["ll"]), log_likelihood_err=np.array(c["ll_err"]),
-            log_likelihood_tap=np.array(c["ll_tap"]), tap_failures=np.array(c["fail"]),
-            skipped_steps=np.array(c["skip"]), method=mode)
+            epoch=np.array(c["epoch"]),
+            log_likelihood=np.array(c["ll"]),
+            log_likelihood_err=np.array(c["ll_err"]),
+            log_likelihood_tap=np.array(c["ll_tap"]),
+            tap_failures=np.array(c["fail"]),
+            skipped_steps=np.array(c["skip"]),
+            method=mode,
+        )
         if self.verbose:
-            print(f"[RBM {p['method']}] epoch {self._epochs}: log-likelihood {ll:.3f} (TAP {ll_tap:.3f}), "
-                  f"mean-field failures {failures}")
+            print(
+                f"[RBM {p['method']}] epoch {self._epochs}: log-likelihood {ll:.3f} (TAP {ll_tap:.3f}), "
+                f"mean-field failures {failures}"
+            )
 
     # ----------------------------------------------------------------- using the machine
     def transform(self, X) -> np.ndarray:
@@ -566,19 +639,30 @@ class RBM:
             kwargs.setdefault("base_fields", self._base_fields)
             kwargs.setdefault("rng", self._rng)
             return ais(measure, counting=True, **kwargs)
-        starts = [np.concatenate([expit(self._base_fields) if self._visible_ == "bernoulli" else self._base_fields,
-                                  np.full(measure.n_hidden, 0.5)])[None, :]]
+        starts = [
+            np.concatenate(
+                [
+                    expit(self._base_fields) if self._visible_ == "bernoulli" else self._base_fields,
+                    np.full(measure.n_hidden, 0.5),
+                ]
+            )[None, :]
+        ]
         if self._tap_m is not None:
             starts.append(self._tap_m)
         m0 = np.vstack(starts)
         v0 = np.broadcast_to(prior_moments(measure)[1], m0.shape).copy()
         m, v, _, converged, _ = iterate(measure, m0, v0, onsager=True, damping=0.0, tol=1e-9, max_iter=2000)
         if not np.any(converged):
-            return LogPartition(value=math.nan, error=math.nan, method="tap", counting=True, n_terms=0,
-                                converged=False)
+            return LogPartition(value=math.nan, error=math.nan, method="tap", counting=True, n_terms=0, converged=False)
         phi = tap_free_entropy(measure, m[converged], v[converged])
-        return LogPartition(value=float(np.max(phi)) + counting_offset(measure), error=math.nan, method="tap",
-                            counting=True, n_terms=int(np.count_nonzero(converged)), converged=True)
+        return LogPartition(
+            value=float(np.max(phi)) + counting_offset(measure),
+            error=math.nan,
+            method="tap",
+            counting=True,
+            n_terms=int(np.count_nonzero(converged)),
+            converged=True,
+        )
 
     def score_samples(self, X) -> np.ndarray:
         """Log-likelihood log p(v) of each sample (counting convention): exact when the smaller layer has at
@@ -604,8 +688,9 @@ class RBM:
         """Mean log-likelihood per sample."""
         return float(np.mean(self.score_samples(X)))
 
-    def tap_fixed_points(self, n_starts: int = 20, rng=None, *, tol: float = 1e-9,
-                         max_iter: int = 5000) -> TAPFixedPoints:
+    def tap_fixed_points(
+        self, n_starts: int = 20, rng=None, *, tol: float = 1e-9, max_iter: int = 5000
+    ) -> TAPFixedPoints:
         """TAP fixed points reached from ``n_starts`` random visible configurations (uniform on {0, 1}, or
         standard normal for Gaussian units), with the hidden means they induce as hidden starts."""
         self._check_fitted()
@@ -621,15 +706,19 @@ class RBM:
             V = rng.standard_normal((n_starts, nv))
         m0 = np.hstack([V, self._hidden_means(V)])
         v0 = np.broadcast_to(prior_moments(measure)[1], m0.shape).copy()
-        m, v, residual, converged, used = iterate(measure, m0, v0, onsager=True, damping=0.0, tol=tol,
-                                                  max_iter=max_iter)
+        m, v, residual, converged, used = iterate(
+            measure, m0, v0, onsager=True, damping=0.0, tol=tol, max_iter=max_iter
+        )
         phi = np.full(n_starts, np.nan)
         fin = np.all(np.isfinite(m), axis=1)
         if np.any(fin):
             phi[fin] = tap_free_entropy(measure, m[fin], v[fin]) + counting_offset(measure)
         if not np.all(converged):
-            warnings.warn(f"{n_starts - int(np.count_nonzero(converged))} of {n_starts} TAP starts did not converge",
-                          ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                f"{n_starts - int(np.count_nonzero(converged))} of {n_starts} TAP starts did not converge",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         order = [i for i in np.argsort(-np.where(converged, phi, -np.inf)) if converged[i]]
         unique: list[int] = []
         counts: list[int] = []
@@ -641,9 +730,16 @@ class RBM:
             else:
                 unique.append(int(i))
                 counts.append(1)
-        return TAPFixedPoints(visible=m[:, :nv], hidden=m[:, nv:], free_entropy=phi, converged=converged,
-                              residual=residual, n_iter=used, unique=np.array(unique, dtype=int),
-                              counts=np.array(counts, dtype=int))
+        return TAPFixedPoints(
+            visible=m[:, :nv],
+            hidden=m[:, nv:],
+            free_entropy=phi,
+            converged=converged,
+            residual=residual,
+            n_iter=used,
+            unique=np.array(unique, dtype=int),
+            counts=np.array(counts, dtype=int),
+        )
 
     def sample(self, n_samples: int, n_steps: int = 1000, rng=None) -> np.ndarray:
         """Visible samples after ``n_steps`` block-Gibbs sweeps from random starts."""
@@ -653,8 +749,9 @@ class RBM:
         saved = self._rng
         self._rng = as_rng(rng)
         try:
-            V = sample_tilted(self._priors[0], np.broadcast_to(self._base_fields, (n_samples, self.n_features_in_)),
-                               self._rng)
+            V = sample_tilted(
+                self._priors[0], np.broadcast_to(self._base_fields, (n_samples, self.n_features_in_)), self._rng
+            )
             return self._gibbs(V, n_steps)[0]
         finally:
             self._rng = saved

@@ -67,10 +67,10 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp
 
 from .._validation import as_rng, check_choice, check_finite, check_int, check_positive, check_tol
+from ..citations import _cites
 from ..results import Result
 from .measures import Bipartite, Ising2D
 from .partition import exact_log_partition, model_moments
-from ..citations import _cites
 
 __all__ = ["Optimum", "RGvsKL", "rg_vs_kl", "MODELS", "RBM_UNITS"]
 
@@ -246,7 +246,7 @@ class _Problem:
 
     def unpack(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         nv, nh = self.n_visible, self.n_hidden
-        return x[:nv * nh].reshape(nv, nh), x[nv * nh:nv * nh + nv], x[nv * nh + nv:]
+        return x[: nv * nh].reshape(nv, nh), x[nv * nh : nv * nh + nv], x[nv * nh + nv :]
 
     def measure(self, x: np.ndarray) -> Bipartite:
         W, b, c = self.unpack(x)
@@ -313,61 +313,100 @@ def _minimise(problem: _Problem, x0: np.ndarray, objective: str, tol: float, max
         return 0.5 * gap * gap, -gap * ev.grad_model
 
     record(x0)
-    res = minimize(fun, x0, jac=True, method="L-BFGS-B", callback=record,
-                   options=dict(maxiter=max_iter, maxfun=20 * max_iter, gtol=tol, ftol=0.0, maxls=50))
+    res = minimize(
+        fun,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        callback=record,
+        options=dict(maxiter=max_iter, maxfun=20 * max_iter, gtol=tol, ftol=0.0, maxls=50),
+    )
     x = np.asarray(res.x, dtype=float)
     ev = problem.evaluate(x)
     if x.tobytes() != last[0]:  # the path ends at the returned point
         record(x)
     W, b, c = problem.unpack(x.copy())
     gap = F - ev.model_free_energy
-    return Optimum(objective=objective, W=W, b=b, c=c, max_abs_parameter=float(np.max(np.abs(x))), kl=ev.kl,
-                   model_free_energy=ev.model_free_energy, free_energy_gap=float(gap),
-                   kl_condition_residual=float(np.max(np.abs(ev.grad_data - ev.grad_model))),
-                   rg_condition_residual=float(np.max(np.abs(ev.grad_model))),
-                   free_energy_objective_residual=float(np.max(np.abs(gap * ev.grad_model))),
-                   converged=bool(res.success), n_iter=int(res.nit), n_evaluations=int(res.nfev),
-                   message=str(res.message), path_kl=np.asarray(path_kl), path_free_energy_gap=np.asarray(path_gap))
+    return Optimum(
+        objective=objective,
+        W=W,
+        b=b,
+        c=c,
+        max_abs_parameter=float(np.max(np.abs(x))),
+        kl=ev.kl,
+        model_free_energy=ev.model_free_energy,
+        free_energy_gap=float(gap),
+        kl_condition_residual=float(np.max(np.abs(ev.grad_data - ev.grad_model))),
+        rg_condition_residual=float(np.max(np.abs(ev.grad_model))),
+        free_energy_objective_residual=float(np.max(np.abs(gap * ev.grad_model))),
+        converged=bool(res.success),
+        n_iter=int(res.nit),
+        n_evaluations=int(res.nfev),
+        message=str(res.message),
+        path_kl=np.asarray(path_kl),
+        path_free_energy_gap=np.asarray(path_gap),
+    )
 
 
 def _message(units: str, F: float, bound: float, reachable: bool, field: float, kl: Optimum, rg: Optimum) -> str:
     """What the two optima show, from the measured numbers (a condition holds below ``CONDITION_TOL``)."""
     tol = CONDITION_TOL
-    head = (f"KL optimum: KL = {kl.kl:.6g}, |F - F_lambda| = {abs(kl.free_energy_gap):.4g}, KL residual "
-            f"{kl.kl_condition_residual:.2g}, eq. (16) residual {kl.rg_condition_residual:.3g}. "
-            f"Free-energy optimum: KL = {rg.kl:.6g}, |F - F_lambda| = {abs(rg.free_energy_gap):.3g}, "
-            f"objective residual {rg.free_energy_objective_residual:.2g}, KL residual "
-            f"{rg.kl_condition_residual:.3g}, eq. (16) residual {rg.rg_condition_residual:.3g}. ")
+    head = (
+        f"KL optimum: KL = {kl.kl:.6g}, |F - F_lambda| = {abs(kl.free_energy_gap):.4g}, KL residual "
+        f"{kl.kl_condition_residual:.2g}, eq. (16) residual {kl.rg_condition_residual:.3g}. "
+        f"Free-energy optimum: KL = {rg.kl:.6g}, |F - F_lambda| = {abs(rg.free_energy_gap):.3g}, "
+        f"objective residual {rg.free_energy_objective_residual:.2g}, KL residual "
+        f"{rg.kl_condition_residual:.3g}, eq. (16) residual {rg.rg_condition_residual:.3g}. "
+    )
     on_manifold = abs(rg.free_energy_gap) <= tol
-    where = ("the free-energy optimum lies on the manifold F_lambda = F, stationary because F - F_lambda = 0"
-             if on_manifold else f"the free-energy run did not reach the manifold F_lambda = F "
-             f"(|F - F_lambda| = {abs(rg.free_energy_gap):.3g} > {tol:g})")
+    where = (
+        "the free-energy optimum lies on the manifold F_lambda = F, stationary because F - F_lambda = 0"
+        if on_manifold
+        else f"the free-energy run did not reach the manifold F_lambda = F "
+        f"(|F - F_lambda| = {abs(rg.free_energy_gap):.3g} > {tol:g})"
+    )
     if units == "bernoulli":
-        body = (f"{{0,1}} units: Z_lambda >= 1, so F_lambda ranges over (-inf, 0), which contains F = {F:.6g}; "
-                f"{where}; eq. (16) grad F_lambda = 0 has no finite solution (dF_lambda/db_i = -<v_i> < 0).")
+        body = (
+            f"{{0,1}} units: Z_lambda >= 1, so F_lambda ranges over (-inf, 0), which contains F = {F:.6g}; "
+            f"{where}; eq. (16) grad F_lambda = 0 has no finite solution (dF_lambda/db_i = -<v_i> < 0)."
+        )
     elif reachable:
-        body = (f"+-1 units: F_lambda <= -(n_v + n_h) log 2 = {bound:.6g}, and F = {F:.6g} is below this bound; "
-                f"{where}.")
+        body = f"+-1 units: F_lambda <= -(n_v + n_h) log 2 = {bound:.6g}, and F = {F:.6g} is below this bound; {where}."
     else:
         at_zero = rg.max_abs_parameter <= tol
-        found = (f"the free-energy optimum is lambda = 0 (max|lambda| = {rg.max_abs_parameter:.2g}), where eq. (16) "
-                 f"{'holds' if rg.rg_condition_residual <= tol else 'fails'}" if at_zero else
-                 f"the free-energy run ended at max|lambda| = {rg.max_abs_parameter:.3g}, not at lambda = 0")
+        found = (
+            f"the free-energy optimum is lambda = 0 (max|lambda| = {rg.max_abs_parameter:.2g}), where eq. (16) "
+            f"{'holds' if rg.rg_condition_residual <= tol else 'fails'}"
+            if at_zero
+            else f"the free-energy run ended at max|lambda| = {rg.max_abs_parameter:.3g}, not at lambda = 0"
+        )
         if field != 0:
             side = f"with field {field:g} the KL residual there is max|<v>_P|"
         elif rg.kl_condition_residual <= tol and kl.kl < rg.kl:
             side = "with no field it is a stationary point of KL as well, a saddle (the KL run ends lower)"
         else:
             side = "with no field its KL gradient is -(0, <v>_P, 0) = 0 at lambda = 0"
-        body = (f"+-1 units: F_lambda <= -(n_v + n_h) log 2 = {bound:.6g} < F = {F:.6g}, so F_lambda = F is "
-                f"unreachable; {found}; {side}.")
+        body = (
+            f"+-1 units: F_lambda <= -(n_v + n_h) log 2 = {bound:.6g} < F = {F:.6g}, so F_lambda = F is "
+            f"unreachable; {found}; {side}."
+        )
     return head + body
 
 
 @_cites
-def rg_vs_kl(model: str = "ising2d", L: int = 4, temperature: float = 2.5, n_hidden: int = 4, *,
-             units: str = "bernoulli", field: float = 0.0, rng=None, init_scale: float = 0.01, tol: float = 1e-10,
-             max_iter: int = 20000) -> RGvsKL:
+def rg_vs_kl(
+    model: str = "ising2d",
+    L: int = 4,
+    temperature: float = 2.5,
+    n_hidden: int = 4,
+    *,
+    units: str = "bernoulli",
+    field: float = 0.0,
+    rng=None,
+    init_scale: float = 0.01,
+    tol: float = 1e-10,
+    max_iter: int = 20000,
+) -> RGvsKL:
     r"""Fit an RBM to an enumerated Ising model by KL and by the free-energy difference; compare the optima.
 
     The data are the :math:`2^{L^2}` states of the periodic L x L Ising model (±1 spins s, coupling 1,
@@ -443,15 +482,19 @@ def rg_vs_kl(model: str = "ising2d", L: int = 4, temperature: float = 2.5, n_hid
     model = check_choice("model", model, MODELS)
     units = check_choice("units", units, RBM_UNITS)
     if isinstance(L, (bool, np.bool_)) or not isinstance(L, (int, np.integer)) or not 2 <= int(L) <= 4:
-        raise ValueError(f"L must be an integer from 2 to 4 (all 2^(L^2) states must be enumerated: L = 4 is "
-                         f"65536 states), got {L!r}")
+        raise ValueError(
+            f"L must be an integer from 2 to 4 (all 2^(L^2) states must be enumerated: L = 4 is "
+            f"65536 states), got {L!r}"
+        )
     L = int(L)
     temperature = check_positive("temperature", temperature, scalar=True)
     n_hidden = check_int("n_hidden", n_hidden, minimum=1, maximum=MAX_HIDDEN)
     field = check_finite("field", field, scalar=True)
     if (1.0 + abs(field)) / temperature > 1e150:  # beta E enters squared in the free-energy objective
-        raise ValueError(f"(1 + |field|) / temperature must be <= 1e150 (the squared free-energy gap overflows "
-                         f"beyond), got field = {field:g}, temperature = {temperature:g}")
+        raise ValueError(
+            f"(1 + |field|) / temperature must be <= 1e150 (the squared free-energy gap overflows "
+            f"beyond), got field = {field:g}, temperature = {temperature:g}"
+        )
     init_scale = check_positive("init_scale", init_scale, scalar=True)
     if init_scale > 1e3:  # couplings far beyond the saturated regime; their squares overflow near 1e154
         raise ValueError(f"init_scale must be <= 1e3, got {init_scale:g}")
@@ -462,13 +505,27 @@ def rg_vs_kl(model: str = "ising2d", L: int = 4, temperature: float = 2.5, n_hid
     problem = _Problem(L, temperature, field, n_hidden, units)
     F, nv = problem.free_energy, problem.n_visible
     bound = 0.0 if units == "bernoulli" else -(nv + n_hidden) * math.log(2.0)
-    reachable = bool(F < bound)
+    reachable = bool(bound > F)
     x0 = init_scale * rng.standard_normal(problem.size)
     start = problem.evaluate(x0)
     kl_opt = _minimise(problem, x0, "kl", tol, max_iter)
     rg_opt = _minimise(problem, x0, "free_energy", tol, max_iter)
-    return RGvsKL(model=model, L=L, temperature=temperature, field=field, units=units, n_visible=nv,
-                  n_hidden=n_hidden, n_states=problem.n_states, free_energy=F, entropy=problem.entropy,
-                  model_free_energy_bound=bound, free_energy_reachable=reachable, initial_kl=start.kl,
-                  initial_free_energy_gap=float(F - start.model_free_energy), kl_optimum=kl_opt, rg_optimum=rg_opt,
-                  message=_message(units, F, bound, reachable, field, kl_opt, rg_opt))
+    return RGvsKL(
+        model=model,
+        L=L,
+        temperature=temperature,
+        field=field,
+        units=units,
+        n_visible=nv,
+        n_hidden=n_hidden,
+        n_states=problem.n_states,
+        free_energy=F,
+        entropy=problem.entropy,
+        model_free_energy_bound=bound,
+        free_energy_reachable=reachable,
+        initial_kl=start.kl,
+        initial_free_energy_gap=float(F - start.model_free_energy),
+        kl_optimum=kl_opt,
+        rg_optimum=rg_opt,
+        message=_message(units, F, bound, reachable, field, kl_opt, rg_opt),
+    )

@@ -50,10 +50,10 @@ from scipy.special import expit
 
 from .._roots import bisect
 from .._validation import check_finite, check_int, check_positive, check_tol
+from ..citations import _cites
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..gaussian import phi
 from ..results import Result
-from ..citations import _cites
 
 __all__ = ["SKReplica", "replica_sk", "at_line", "AT_FIELD_MAX"]
 
@@ -292,8 +292,11 @@ def _solve(beta: np.ndarray, h: np.ndarray, tol: float, max_iter: int) -> dict:
         if np.any(inside):
             bi, fi = b[inside], f[inside]
             u_in, conv_in, n_iter = bisect(
-                lambda x: _gap(x, bi, fi), np.full(bi.shape, _U_MIN), np.full(bi.shape, _U_MAX),
-                xtol=tol, max_iter=max_iter,
+                lambda x: _gap(x, bi, fi),
+                np.full(bi.shape, _U_MIN),
+                np.full(bi.shape, _U_MAX),
+                xtol=tol,
+                max_iter=max_iter,
             )
             u[inside] = u_in
             conv[inside] = conv_in
@@ -400,11 +403,13 @@ def replica_sk(
     try:
         b, f = np.broadcast_arrays(np.asarray(beta_in, dtype=float), np.asarray(field_in, dtype=float))
     except ValueError:
-        raise ValueError(f"beta and field must broadcast together, got shapes {np.shape(beta_in)} and "
-                         f"{np.shape(field_in)}") from None
+        raise ValueError(
+            f"beta and field must broadcast together, got shapes {np.shape(beta_in)} and {np.shape(field_in)}"
+        ) from None
     if b.size == 0:
-        raise ValueError(f"beta and field must hold at least one value, got shapes {np.shape(beta_in)} and "
-                         f"{np.shape(field_in)}")
+        raise ValueError(
+            f"beta and field must hold at least one value, got shapes {np.shape(beta_in)} and {np.shape(field_in)}"
+        )
     with np.errstate(over="ignore"):
         bh = b * np.abs(f)
     if np.any(bh > 1e300):  # the free entropy ~ beta |h| would overflow
@@ -527,10 +532,10 @@ def _at_temperature(h: float) -> float:
     while _at_eigenvalue(hi, h, memo) > 0.0:
         lo, hi = hi, 2.0 * hi
         if hi > _AT_LOG_BETA_MAX:
-            raise ConvergenceError(f"no sign change of the AT eigenvalue up to beta = e^{_AT_LOG_BETA_MAX:g} "
-                                   f"at field = {h!r}")
-    x, info = brentq(_at_eigenvalue, lo, hi, args=(h, memo), xtol=1e-15, rtol=1e-15, maxiter=500,
-                     full_output=True)
+            raise ConvergenceError(
+                f"no sign change of the AT eigenvalue up to beta = e^{_AT_LOG_BETA_MAX:g} at field = {h!r}"
+            )
+    x, info = brentq(_at_eigenvalue, lo, hi, args=(h, memo), xtol=1e-15, rtol=1e-15, maxiter=500, full_output=True)
     if not info.converged:
         raise ConvergenceError(f"AT line root finding did not converge at field = {h!r}: {info.flag}")
     return math.exp(-x)

@@ -49,10 +49,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import as_real, as_rng, check_bool, check_finite, check_int, check_tol
+from ..citations import _cites
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..results import Result
 from .measures import Bipartite, Ising
-from ..citations import _cites
 
 __all__ = ["MeanFieldResult", "tap", "naive_mean_field", "tap_free_entropy", "tap_hessian", "tap_stability"]
 
@@ -94,7 +94,7 @@ def _fields(measure, m: np.ndarray, v: np.ndarray, memory: np.ndarray, onsager: 
         B = beta * B
     if onsager:
         Lam = measure.onsager_precision(v, sl)
-        Lam *= -beta**2
+        Lam *= -(beta**2)
         B += Lam * memory
     else:
         Lam = np.zeros_like(B)
@@ -153,8 +153,9 @@ def tap_free_entropy(measure, m: np.ndarray, v: np.ndarray, *, onsager: bool = T
     v = as_real("v", v)
     onsager = check_bool("onsager", onsager)
     if m.shape[-1:] != (measure.n,) or v.shape != m.shape or m.ndim > 2:
-        raise ValueError(f"m and v must have the same shape (n,) or (k, n) with n = {measure.n}, "
-                         f"got {m.shape} and {v.shape}")
+        raise ValueError(
+            f"m and v must have the same shape (n,) or (k, n) with n = {measure.n}, got {m.shape} and {v.shape}"
+        )
     order = _check_order(measure, order, onsager)
     phi3, grad3 = _third_order(measure, m) if order == 3 else (0.0, None)
     beta = measure.beta
@@ -175,8 +176,9 @@ def _check_order(measure, order: int, onsager: bool) -> int:
     if isinstance(order, bool) or order not in (2, 3):
         raise ValueError(f"order must be 2 or 3, got {order!r}")
     if order == 3 and (not isinstance(measure, Ising) or measure.prior.name != "binary" or not onsager):
-        raise ValueError(f"order=3 (third Plefka order) is written for TAP with 'binary' (±1) units, "
-                         f"got units={measure.units!r}")
+        raise ValueError(
+            f"order=3 (third Plefka order) is written for TAP with 'binary' (±1) units, got units={measure.units!r}"
+        )
     return int(order)
 
 
@@ -189,8 +191,9 @@ def prior_moments(measure) -> tuple[np.ndarray, np.ndarray]:
     return m0, v0
 
 
-def iterate(measure, m: np.ndarray, v: np.ndarray, *, onsager: bool, damping: float, tol: float, max_iter: int,
-            order: int = 2):
+def iterate(
+    measure, m: np.ndarray, v: np.ndarray, *, onsager: bool, damping: float, tol: float, max_iter: int, order: int = 2
+):
     """The fixed-point iteration itself, without validation (for solvers and trainers in the subpackage).
 
     m, v of shape (n,) or (k, n) are the starting moments (not modified).  Returns
@@ -242,8 +245,18 @@ def iterate(measure, m: np.ndarray, v: np.ndarray, *, onsager: bool, damping: fl
     return m, v, residual, converged, used
 
 
-def _solve(measure, onsager: bool, damping: float, tol: float, max_iter: int, init, anneal: int,
-           strict: bool, rng, order: int = 2) -> MeanFieldResult:
+def _solve(
+    measure,
+    onsager: bool,
+    damping: float,
+    tol: float,
+    max_iter: int,
+    init,
+    anneal: int,
+    strict: bool,
+    rng,
+    order: int = 2,
+) -> MeanFieldResult:
     _check_measure(measure)
     order = _check_order(measure, order, onsager)
     damping = check_finite("damping", damping, scalar=True)
@@ -266,15 +279,18 @@ def _solve(measure, onsager: bool, damping: float, tol: float, max_iter: int, in
     total = 0
     for beta in betas:
         stage = measure if beta == measure.beta else measure.with_beta(float(beta))
-        m, v, residual, converged, used = iterate(stage, m, v, onsager=onsager, damping=damping, tol=tol,
-                                                  max_iter=max_iter, order=order)
+        m, v, residual, converged, used = iterate(
+            stage, m, v, onsager=onsager, damping=damping, tol=tol, max_iter=max_iter, order=order
+        )
         total += used
     method = "tap" if onsager else "naive"
     if not np.all(converged):
         bad = int(np.size(converged) - np.count_nonzero(converged))
         which = "" if m.ndim == 1 else f"{bad} of {converged.size} starts "
-        msg = (f"{method} on {measure!r} did not converge: {which}residual {float(np.max(residual)):.3g} after "
-               f"{total} iterations (tol {tol:g}); below the AT line TAP may have no stable fixed point")
+        msg = (
+            f"{method} on {measure!r} did not converge: {which}residual {float(np.max(residual)):.3g} after "
+            f"{total} iterations (tol {tol:g}); below the AT line TAP may have no stable fixed point"
+        )
         if strict:
             raise ConvergenceError(msg)
         import warnings
@@ -290,13 +306,33 @@ def _solve(measure, onsager: bool, damping: float, tol: float, max_iter: int, in
         B, Lam = np.full(m.shape, np.nan), np.full(m.shape, np.nan)
     if m.ndim == 1:
         converged, residual = bool(converged), float(residual)
-    return MeanFieldResult(method=method, m=m, v=v, B=B, Lam=Lam, free_entropy=phi, beta=measure.beta,
-                           converged=converged, n_iter=total, residual=residual)
+    return MeanFieldResult(
+        method=method,
+        m=m,
+        v=v,
+        B=B,
+        Lam=Lam,
+        free_entropy=phi,
+        beta=measure.beta,
+        converged=converged,
+        n_iter=total,
+        residual=residual,
+    )
 
 
 @_cites
-def tap(measure: Ising, *, damping: float = 0.0, tol: float = 1e-10, max_iter: int = 5000, init=None,
-        anneal: int = 1, strict: bool = False, rng=None, order: int = 2) -> MeanFieldResult:
+def tap(
+    measure: Ising,
+    *,
+    damping: float = 0.0,
+    tol: float = 1e-10,
+    max_iter: int = 5000,
+    init=None,
+    anneal: int = 1,
+    strict: bool = False,
+    rng=None,
+    order: int = 2,
+) -> MeanFieldResult:
     r"""The TAP fixed point of ``measure`` (module docstring).
 
     Parameters
@@ -340,8 +376,17 @@ def tap(measure: Ising, *, damping: float = 0.0, tol: float = 1e-10, max_iter: i
 
 
 @_cites
-def naive_mean_field(measure: Ising, *, damping: float = 0.3, tol: float = 1e-10, max_iter: int = 5000, init=None,
-                     anneal: int = 1, strict: bool = False, rng=None) -> MeanFieldResult:
+def naive_mean_field(
+    measure: Ising,
+    *,
+    damping: float = 0.3,
+    tol: float = 1e-10,
+    max_iter: int = 5000,
+    init=None,
+    anneal: int = 1,
+    strict: bool = False,
+    rng=None,
+) -> MeanFieldResult:
     r"""The naive mean-field fixed point :math:`m_i = f_a(\beta(h_i + \sum_j J_{ij} m_j), 0)`.
 
     Parameters as :func:`tap` (default damping 0.3: the parallel naive iteration oscillates

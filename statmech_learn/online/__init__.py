@@ -15,7 +15,22 @@ from .plateau import Plateau, plateau
 from .simulation import OnlineSimulation, simulate
 from .symmetric import SymmetricPlateau, small_lr_plateau_height, symmetric_plateau
 
-__all__ = ["Activation", "make_activation", "OverlapState", "OverlapTrajectory", "SoftCommittee", "TwoLayer",
-           "Plateau", "plateau", "OnlineSimulation", "simulate", "Perceptron", "PerceptronTrajectory",
-           "PerceptronSimulation", "simulate_perceptron", "SymmetricPlateau", "symmetric_plateau",
-           "small_lr_plateau_height"]
+__all__ = [
+    "Activation",
+    "make_activation",
+    "OverlapState",
+    "OverlapTrajectory",
+    "SoftCommittee",
+    "TwoLayer",
+    "Plateau",
+    "plateau",
+    "OnlineSimulation",
+    "simulate",
+    "Perceptron",
+    "PerceptronTrajectory",
+    "PerceptronSimulation",
+    "simulate_perceptron",
+    "SymmetricPlateau",
+    "symmetric_plateau",
+    "small_lr_plateau_height",
+]

@@ -31,7 +31,8 @@ References
 from __future__ import annotations
 
 import math
-from typing import Callable, Dict, Mapping, Optional, Sequence, Union
+from collections.abc import Callable, Mapping, Sequence
+from typing import Union
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -45,14 +46,14 @@ BUILTIN_ACTIVATIONS = ("erf", "linear", "relu", "sigmoid")
 
 #: Gauss-Hermite points per dimension used for the quadrature averages, keyed
 #: by the dimension of the Gaussian (2 for I2/J2, 3 for I3, 4 for I4).
-DEFAULT_ORDERS: Dict[int, int] = {2: 40, 3: 24, 4: 16}
+DEFAULT_ORDERS: dict[int, int] = {2: 40, 3: 24, 4: 16}
 #: largest number of nodes of a d-dimensional tensor rule accepted in ``orders`` (order**d)
 _MAX_NODES = 10**7
 
 _SQRT2 = math.sqrt(2.0)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _TWO_OVER_PI = 2.0 / math.pi
-_FOUR_OVER_PI2 = 4.0 / math.pi ** 2
+_FOUR_OVER_PI2 = 4.0 / math.pi**2
 _SYM_RTOL = 1e-12  # symmetry tolerance, relative to the largest |C_ij| of the matrix
 _PSD_RTOL = 1e-8  # tolerated negative eigenvalue, relative to the largest variance
 _CHUNK_FLOATS = 4_000_000  # quadrature work array size (floats) per chunk of the batch
@@ -63,6 +64,7 @@ ActivationLike = Union[str, "Activation"]
 # ---------------------------------------------------------------------------
 # Activation functions and their derivatives
 # ---------------------------------------------------------------------------
+
 
 def _erf(x: ArrayLike) -> np.ndarray:
     return special.erf(np.asarray(x, dtype=float) / _SQRT2)
@@ -107,15 +109,13 @@ _BUILTIN_FUNCS: Mapping[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[
 
 
 def _bad_activation(a: object) -> ValueError:
-    return ValueError(
-        "activation must be one of 'erf', 'linear', 'relu', 'sigmoid' or an Activation, "
-        f"got {a!r}"
-    )
+    return ValueError(f"activation must be one of 'erf', 'linear', 'relu', 'sigmoid' or an Activation, got {a!r}")
 
 
 # ---------------------------------------------------------------------------
 # Covariance checks and factorisation
 # ---------------------------------------------------------------------------
+
 
 def _check_cov(C: ArrayLike, d: int) -> np.ndarray:
     """Return ``C`` as a float array of shape (..., d, d), symmetrised, after checks."""
@@ -143,9 +143,7 @@ def _check_cov(C: ArrayLike, d: int) -> np.ndarray:
     if arr.size:
         lam_min = np.linalg.eigvalsh(arr)[..., 0]
         if np.any(lam_min < -_PSD_RTOL * np.maximum(var_scale, 1e-300)) or np.any(diag < 0):
-            raise ValueError(
-                f"C must be positive semi-definite, got smallest eigenvalue {float(np.min(lam_min)):.3g}"
-            )
+            raise ValueError(f"C must be positive semi-definite, got smallest eigenvalue {float(np.min(lam_min)):.3g}")
     return arr
 
 
@@ -173,9 +171,7 @@ def _psd_cholesky(C: np.ndarray) -> np.ndarray:
     return L
 
 
-def gaussian_expectation(
-    funcs: Sequence[Callable[[np.ndarray], np.ndarray]], C: np.ndarray, order: int
-) -> np.ndarray:
+def gaussian_expectation(funcs: Sequence[Callable[[np.ndarray], np.ndarray]], C: np.ndarray, order: int) -> np.ndarray:
     r"""Gauss-Hermite estimate of :math:`\mathbb E[\prod_i f_i(x_i)]`, :math:`x \sim N(0, C)`.
 
     Parameters
@@ -210,9 +206,9 @@ def gaussian_expectation(
     z, w = gauss_hermite(order)
     L = _psd_cholesky(flat)
     out = np.empty(flat.shape[0])
-    chunk = max(1, _CHUNK_FLOATS // order ** d)
+    chunk = max(1, _CHUNK_FLOATS // order**d)
     for start in range(0, flat.shape[0], chunk):
-        Lc = L[start:start + chunk]
+        Lc = L[start : start + chunk]
         b = Lc.shape[0]
         values = []
         for i in range(d):
@@ -228,13 +224,14 @@ def gaussian_expectation(
             acc = acc @ w  # sum over the innermost variable z_{i+1}
             if i > 0:
                 acc = acc * values[i - 1]
-        out[start:start + b] = acc
+        out[start : start + b] = acc
     return out.reshape(batch_shape)
 
 
 # ---------------------------------------------------------------------------
 # The Activation class
 # ---------------------------------------------------------------------------
+
 
 class Activation:
     r"""An activation :math:`g` with the Gaussian averages of the online-learning ODEs.
@@ -349,11 +346,11 @@ class Activation:
 
     def __init__(
         self,
-        func: Union[str, Callable[[np.ndarray], np.ndarray]],
-        derivative: Optional[Callable[[np.ndarray], np.ndarray]] = None,
+        func: str | Callable[[np.ndarray], np.ndarray],
+        derivative: Callable[[np.ndarray], np.ndarray] | None = None,
         *,
-        name: Optional[str] = None,
-        orders: Optional[Mapping[int, int]] = None,
+        name: str | None = None,
+        orders: Mapping[int, int] | None = None,
     ) -> None:
         if isinstance(func, str):
             if func not in _BUILTIN_FUNCS:
@@ -367,9 +364,7 @@ class Activation:
             self._builtin = True
         elif callable(func):
             if derivative is None or not callable(derivative):
-                raise ValueError(
-                    f"derivative must be a callable g'(x) for a user activation, got {derivative!r}"
-                )
+                raise ValueError(f"derivative must be a callable g'(x) for a user activation, got {derivative!r}")
             if name is None:
                 name = getattr(func, "__name__", None) or "custom"
             if not isinstance(name, str) or not name:
@@ -389,8 +384,10 @@ class Activation:
                 if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
                     raise ValueError(f"orders[{d}] must be an integer >= 1, got {n!r}")
                 if n**d > _MAX_NODES:  # a tensor rule of n^d nodes per covariance
-                    raise ValueError(f"orders[{d}] must be <= {int(_MAX_NODES ** (1 / d))} ({d}-d rules of at most "
-                                     f"{_MAX_NODES:.0e} nodes), got {n!r}")
+                    raise ValueError(
+                        f"orders[{d}] must be <= {int(_MAX_NODES ** (1 / d))} ({d}-d rules of at most "
+                        f"{_MAX_NODES:.0e} nodes), got {n!r}"
+                    )
                 merged[d] = int(n)
         self._orders = merged
 
@@ -406,7 +403,7 @@ class Activation:
         return self._builtin
 
     @property
-    def orders(self) -> Dict[int, int]:
+    def orders(self) -> dict[int, int]:
         """Gauss-Hermite points per dimension, ``{2: n2, 3: n3, 4: n4}`` (a copy)."""
         return dict(self._orders)
 
@@ -560,7 +557,7 @@ class Activation:
             diag = np.diagonal(omega, axis1=-2, axis2=-1)  # (..., n)
             a1 = 1.0 + diag[..., i]  # (..., P)
             oib = omega[..., i, :]  # (..., P, n)
-            w = u[..., None, :] / np.sqrt(a1[..., None] * (1.0 + diag[..., None, :]) - oib ** 2)
+            w = u[..., None, :] / np.sqrt(a1[..., None] * (1.0 + diag[..., None, :]) - oib**2)
             ow = np.swapaxes(omega @ np.swapaxes(w, -1, -2), -1, -2)  # (..., P, n): (Omega w_p)_a
             own = np.take_along_axis(ow, np.broadcast_to(i[:, None], ow.shape[:-1] + (1,)), -1)  # (Omega w_p)_i
             return _TWO_OVER_PI * (ow - oib * (own / a1[..., None]))
@@ -618,8 +615,12 @@ class Activation:
         closed = _CLOSED_FORMS.get(self._name) if self._builtin else None
         if closed is not None and kind in closed:
             return np.asarray(closed[kind](c), dtype=float)
-        funcs = {"I2": (self.g, self.g), "J2": (self.dg, self.dg), "I3": (self.dg, _identity, self.g),
-                 "I4": (self.dg, self.dg, self.g, self.g)}[kind]
+        funcs = {
+            "I2": (self.g, self.g),
+            "J2": (self.dg, self.dg),
+            "I3": (self.dg, _identity, self.g),
+            "I4": (self.dg, self.dg, self.g, self.g),
+        }[kind]
         d = len(funcs)
         return gaussian_expectation(funcs, _stack(c, d), self._orders[d])
 
@@ -654,10 +655,10 @@ def _erf_I3(c):
 def _erf_I4(c):
     a1, a2 = 1.0 + c(1, 1), 1.0 + c(2, 2)
     c12, c13, c14, c23, c24 = c(1, 2), c(1, 3), c(1, 4), c(2, 3), c(2, 4)
-    lam4 = a1 * a2 - c12 ** 2
+    lam4 = a1 * a2 - c12**2
     lam0 = lam4 * c(3, 4) - c23 * c24 * a1 - c13 * c14 * a2 + c12 * (c13 * c24 + c14 * c23)
-    lam1 = lam4 * (1.0 + c(3, 3)) - c23 ** 2 * a1 - c13 ** 2 * a2 + 2.0 * c12 * c13 * c23
-    lam2 = lam4 * (1.0 + c(4, 4)) - c24 ** 2 * a1 - c14 ** 2 * a2 + 2.0 * c12 * c14 * c24
+    lam1 = lam4 * (1.0 + c(3, 3)) - c23**2 * a1 - c13**2 * a2 + 2.0 * c12 * c13 * c23
+    lam2 = lam4 * (1.0 + c(4, 4)) - c24**2 * a1 - c14**2 * a2 + 2.0 * c12 * c14 * c24
     return _FOUR_OVER_PI2 / np.sqrt(lam4) * np.arcsin(_clip1(lam0 / np.sqrt(lam1 * lam2)))
 
 
@@ -677,15 +678,18 @@ def _relu_I3(c):
     c11, c33, c13 = c(1, 1), c(3, 3), c(1, 3)
     pos = c11 > 0
     c11s = np.where(pos, c11, 1.0)
-    delta_term = np.where(pos, c(1, 2) * np.sqrt(np.maximum(c11 * c33 - c13 * c13, 0.0)) / (2.0 * np.pi * c11s),
-                          0.0)
+    delta_term = np.where(pos, c(1, 2) * np.sqrt(np.maximum(c11 * c33 - c13 * c13, 0.0)) / (2.0 * np.pi * c11s), 0.0)
     return delta_term + c(2, 3) * _relu_J2(c11, c13, c33)
 
 
-_CLOSED_FORMS: Dict[str, Dict[str, Callable]] = {
+_CLOSED_FORMS: dict[str, dict[str, Callable]] = {
     "erf": {"I2": _erf_I2, "J2": _erf_J2, "I3": _erf_I3, "I4": _erf_I4},
-    "linear": {"I2": lambda c: np.array(c(1, 2), dtype=float), "J2": _ones,
-               "I3": lambda c: np.array(c(2, 3), dtype=float), "I4": lambda c: np.array(c(3, 4), dtype=float)},
+    "linear": {
+        "I2": lambda c: np.array(c(1, 2), dtype=float),
+        "J2": _ones,
+        "I3": lambda c: np.array(c(2, 3), dtype=float),
+        "I4": lambda c: np.array(c(3, 4), dtype=float),
+    },
     "relu": {"I2": _relu_I2, "J2": lambda c: _relu_J2(c(1, 1), c(1, 2), c(2, 2)), "I3": _relu_I3},
 }
 

@@ -37,9 +37,9 @@ import numpy as np
 from scipy.integrate import OdeSolver, solve_ivp
 
 from .._validation import as_rng, check_finite, check_int, check_nonnegative, check_positive, check_tol
+from ..citations import _cites
 from ..results import Result
 from .averages import Activation, make_activation
-from ..citations import _cites
 
 __all__ = ["OverlapState", "OverlapTrajectory", "TwoLayer", "SoftCommittee"]
 
@@ -125,8 +125,9 @@ class TwoLayer:
         Teacher's second layer (default all ones).
     """
 
-    def __init__(self, K: int, M: int, activation="erf", lr: float = 0.5, lr_second: float = 0.0,
-                 noise: float = 0.0, v_star=None) -> None:
+    def __init__(
+        self, K: int, M: int, activation="erf", lr: float = 0.5, lr_second: float = 0.0, noise: float = 0.0, v_star=None
+    ) -> None:
         self.K = check_int("K", K, minimum=1, maximum=1000)
         self.M = check_int("M", M, minimum=1, maximum=1000)
         self.activation: Activation = make_activation(activation)
@@ -161,8 +162,9 @@ class TwoLayer:
         T = np.eye(self.M) if T is None else T
         if v is None:
             v = np.ones(self.K) if self.lr_second == 0 else 1e-3 * rng.standard_normal(self.K) + 0.5
-        Q, R, T, v = (np.array(check_finite(name, x), dtype=float) for name, x in (("Q", Q), ("R", R), ("T", T),
-                                                                                 ("v", v)))
+        Q, R, T, v = (
+            np.array(check_finite(name, x), dtype=float) for name, x in (("Q", Q), ("R", R), ("T", T), ("v", v))
+        )
         state = OverlapState(Q=Q, R=R, T=T, v=v, v_star=self.v_star.copy())
         self._check_state(state)
         return state
@@ -181,8 +183,10 @@ class TwoLayer:
             raise ValueError("Q and T must be symmetric")
         lam = np.linalg.eigvalsh(omega)
         if lam.min() < -1e-10 * max(1.0, lam.max()):
-            raise ValueError(f"Q, R, T must form a positive semi-definite Gram matrix [[Q, R], [R^T, T]], "
-                             f"got smallest eigenvalue {lam.min():.3g}")
+            raise ValueError(
+                f"Q, R, T must form a positive semi-definite Gram matrix [[Q, R], [R^T, T]], "
+                f"got smallest eigenvalue {lam.min():.3g}"
+            )
 
     # -- the ODE ---------------------------------------------------------------------------
     def eps_g(self, Q, R, T, v, v_star=None) -> np.ndarray:
@@ -230,8 +234,9 @@ class TwoLayer:
             dv = np.zeros(v.shape)
         return dQ, dR, dv
 
-    def integrate(self, init: OverlapState, t_max: float, t=None, *, rtol: float = 1e-8, atol: float = 1e-11,
-                  method: str = "RK45") -> OverlapTrajectory:
+    def integrate(
+        self, init: OverlapState, t_max: float, t=None, *, rtol: float = 1e-8, atol: float = 1e-11, method: str = "RK45"
+    ) -> OverlapTrajectory:
         """Integrate the ODEs from ``init`` to ``t_max`` (``scipy.integrate.solve_ivp``).
 
         Output on ``t`` (default: 400 points, linear in t); ``t_max`` at most :data:`MAX_TIME`.  A blow-up (an
@@ -240,16 +245,20 @@ class TwoLayer:
         """
         t_max = check_positive("t_max", t_max, scalar=True)
         if t_max > MAX_TIME:
-            raise ValueError(f"t_max must be <= {MAX_TIME:g} (the ODEs take about one step per unit of time), "
-                             f"got {t_max:g}")
+            raise ValueError(
+                f"t_max must be <= {MAX_TIME:g} (the ODEs take about one step per unit of time), got {t_max:g}"
+            )
         rtol = check_tol("rtol", rtol, floor=1e-13)
         atol = check_positive("atol", atol)
         if np.any(np.asarray(atol) > 1.0):  # the overlaps are O(1): a larger tolerance is no tolerance
             raise ValueError(f"atol must be <= 1, got {atol}")
-        if not ((isinstance(method, str) and method in _ODE_METHODS)
-                or (isinstance(method, type) and issubclass(method, OdeSolver))):
-            raise ValueError(f"method must be one of {', '.join(map(repr, _ODE_METHODS))} or an OdeSolver class, "
-                             f"got {method!r}")
+        if not (
+            (isinstance(method, str) and method in _ODE_METHODS)
+            or (isinstance(method, type) and issubclass(method, OdeSolver))
+        ):
+            raise ValueError(
+                f"method must be one of {', '.join(map(repr, _ODE_METHODS))} or an OdeSolver class, got {method!r}"
+            )
         self._check_state(init)
         grid = np.linspace(0.0, t_max, 401) if t is None else np.asarray(check_finite("t", t), dtype=float)
         if grid.ndim != 1 or grid.size < 1 or np.any(np.diff(grid) <= 0) or grid[0] < 0 or grid[-1] > t_max:
@@ -268,8 +277,8 @@ class TwoLayer:
             Q = np.zeros(y.shape[:-1] + (K, K))
             Q[..., iu[0], iu[1]] = y[..., :n_q]
             Q[..., iu[1], iu[0]] = y[..., :n_q]
-            R = y[..., n_q:n_q + n_r].reshape(y.shape[:-1] + (K, M))
-            return Q, R, y[..., n_q + n_r:]
+            R = y[..., n_q : n_q + n_r].reshape(y.shape[:-1] + (K, M))
+            return Q, R, y[..., n_q + n_r :]
 
         def f(_, y):  # y is (n_var,) or (n_var, n_states): solve_ivp's vectorised Jacobian
             Q, R, v = unpack(y)
@@ -279,20 +288,46 @@ class TwoLayer:
             return _BLOWUP - np.max(np.abs(y))
 
         blowup.terminal = True
-        sol = solve_ivp(f, (0.0, t_max), pack(init.Q, init.R, init.v), method=method, t_eval=grid, rtol=rtol,
-                        atol=atol, events=blowup, vectorized=True)
+        sol = solve_ivp(
+            f,
+            (0.0, t_max),
+            pack(init.Q, init.R, init.v),
+            method=method,
+            t_eval=grid,
+            rtol=rtol,
+            atol=atol,
+            events=blowup,
+            vectorized=True,
+        )
         blew = bool(sol.status == 1 or not np.all(np.isfinite(sol.y)))
-        t_blow = float(sol.t_events[0][0]) if sol.t_events and len(sol.t_events[0]) else (
-            float(sol.t[-1]) if blew else float("nan"))
+        t_blow = (
+            float(sol.t_events[0][0])
+            if sol.t_events and len(sol.t_events[0])
+            else (float(sol.t[-1]) if blew else float("nan"))
+        )
         Qs, Rs, vs = unpack(sol.y)
         eps = self.eps_g(Qs, Rs, T, vs) if Qs.shape[0] else np.zeros(0)
-        return OverlapTrajectory(t=sol.t, Q=Qs, R=Rs, T=T.copy(), v=vs, v_star=self.v_star.copy(), eps_g=eps,
-                                 blew_up=blew, blowup_time=t_blow, success=bool(sol.success or blew),
-                                 message=str(sol.message), n_evaluations=int(sol.nfev), model=repr(self))
+        return OverlapTrajectory(
+            t=sol.t,
+            Q=Qs,
+            R=Rs,
+            T=T.copy(),
+            v=vs,
+            v_star=self.v_star.copy(),
+            eps_g=eps,
+            blew_up=blew,
+            blowup_time=t_blow,
+            success=bool(sol.success or blew),
+            message=str(sol.message),
+            n_evaluations=int(sol.nfev),
+            model=repr(self),
+        )
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(K={self.K}, M={self.M}, activation={self.activation.name!r}, lr={self.lr:g}, "
-                f"lr_second={self.lr_second:g}, noise={self.noise:g})")
+        return (
+            f"{type(self).__name__}(K={self.K}, M={self.M}, activation={self.activation.name!r}, lr={self.lr:g}, "
+            f"lr_second={self.lr_second:g}, noise={self.noise:g})"
+        )
 
 
 class SoftCommittee(TwoLayer):
@@ -302,8 +337,10 @@ class SoftCommittee(TwoLayer):
         super().__init__(K, M, activation, lr, lr_second=0.0, noise=noise)
 
     def __repr__(self) -> str:
-        return (f"SoftCommittee(K={self.K}, M={self.M}, activation={self.activation.name!r}, lr={self.lr:g}, "
-                f"noise={self.noise:g})")
+        return (
+            f"SoftCommittee(K={self.K}, M={self.M}, activation={self.activation.name!r}, lr={self.lr:g}, "
+            f"noise={self.noise:g})"
+        )
 
 
 def _gram(Q: np.ndarray, R: np.ndarray, T: np.ndarray) -> np.ndarray:

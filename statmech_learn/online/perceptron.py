@@ -85,8 +85,8 @@ from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
 
 from .._validation import as_rng, check_bool, check_choice, check_finite, check_int, check_positive, check_tol
-from ..results import Result
 from ..citations import _cites
+from ..results import Result
 
 __all__ = ["RULES", "Perceptron", "PerceptronTrajectory", "PerceptronSimulation", "simulate_perceptron"]
 
@@ -355,12 +355,16 @@ class Perceptron:
         if self.rule != "adatron" and log_Q > 700.0:  # Q = e^log_Q overflows: the same terms via 1/sqrt(Q), 1/Q
             inv_sq, inv_q = math.exp(-0.5 * log_Q), math.exp(-log_Q)
             if self.rule == "hebb":
-                return (-eta * _SQRT_2_OVER_PI * s * inv_sq + eta * eta * c / (2.0 * s) * inv_q,
-                        2.0 * eta * _SQRT_2_OVER_PI * c * inv_sq + eta * eta * inv_q)
+                return (
+                    -eta * _SQRT_2_OVER_PI * s * inv_sq + eta * eta * c / (2.0 * s) * inv_q,
+                    2.0 * eta * _SQRT_2_OVER_PI * c * inv_sq + eta * eta * inv_q,
+                )
             ratio = phi / s if phi > 1e-8 else 1.0 + phi * phi / 6.0
             one_minus_rho = 2.0 * math.sin(0.5 * phi) ** 2
-            return (-eta * _INV_SQRT_2PI * s * inv_sq + eta * eta * c * ratio / (2.0 * math.pi) * inv_q,
-                    -2.0 * eta * _INV_SQRT_2PI * one_minus_rho * inv_sq + eta * eta * phi / math.pi * inv_q)
+            return (
+                -eta * _INV_SQRT_2PI * s * inv_sq + eta * eta * c * ratio / (2.0 * math.pi) * inv_q,
+                -2.0 * eta * _INV_SQRT_2PI * one_minus_rho * inv_sq + eta * eta * phi / math.pi * inv_q,
+            )
         if self.rule != "adatron":
             Q = math.exp(log_Q)
         if self.rule == "hebb":
@@ -372,7 +376,7 @@ class Perceptron:
             ratio = phi / s if phi > 1e-8 else 1.0 + phi * phi / 6.0
             dphi = -eta * _INV_SQRT_2PI * s / sq + eta * eta * c * ratio / (2.0 * math.pi * Q)
             one_minus_rho = 2.0 * math.sin(0.5 * phi) ** 2
-            dlogq = (-2.0 * eta * _INV_SQRT_2PI * one_minus_rho / sq + eta * eta * phi / (math.pi * Q))
+            dlogq = -2.0 * eta * _INV_SQRT_2PI * one_minus_rho / sq + eta * eta * phi / (math.pi * Q)
         else:
             a = float(_wedge_a(phi))
             b = float(_wedge_b(phi))
@@ -403,8 +407,14 @@ class Perceptron:
         return 3.0 / (self.lr * (3.0 - self.lr) * alpha)
 
     # -- integration -----------------------------------------------------------
-    def integrate(self, R0: float = 0.0, Q0: float = 1e-2, alpha_max: float | None = None,
-                  alpha: ArrayLike | None = None, rtol: float = 1e-10) -> PerceptronTrajectory:
+    def integrate(
+        self,
+        R0: float = 0.0,
+        Q0: float = 1e-2,
+        alpha_max: float | None = None,
+        alpha: ArrayLike | None = None,
+        rtol: float = 1e-10,
+    ) -> PerceptronTrajectory:
         r"""Integrate the ODEs from :math:`(R_0, Q_0)` with ``scipy.integrate.solve_ivp``.
 
         Parameters
@@ -436,12 +446,16 @@ class Perceptron:
         grid, a_end = _check_grid(alpha, alpha_max)
         rtol = check_tol("rtol", rtol, floor=1e-13, ceiling=1e-2)
         if a_end > MAX_ALPHA:
-            raise ValueError(f"alpha_max must be <= {MAX_ALPHA:g} (the angle, of order 1/alpha or less, falls below "
-                             f"the solver's absolute tolerance beyond), got {a_end:g}")
+            raise ValueError(
+                f"alpha_max must be <= {MAX_ALPHA:g} (the angle, of order 1/alpha or less, falls below "
+                f"the solver's absolute tolerance beyond), got {a_end:g}"
+            )
         log_ac = min(0.0, math.log(Q0) - 2.0 * math.log(self.lr))
         if math.log(a_end) - log_ac > 690.0:  # the time s = log(1 + alpha / alpha_c) and exp(s) must stay finite
-            raise ValueError(f"alpha_max / min(1, Q0 / lr^2) must be below 1e300 (the integration time log(1 + "
-                             f"alpha / alpha_c) overflows), got alpha_max = {a_end:g}, Q0 = {Q0:g}, lr = {self.lr:g}")
+            raise ValueError(
+                f"alpha_max / min(1, Q0 / lr^2) must be below 1e300 (the integration time log(1 + "
+                f"alpha / alpha_c) overflows), got alpha_max = {a_end:g}, Q0 = {Q0:g}, lr = {self.lr:g}"
+            )
         a_c = min(1.0, Q0 / self.lr**2) if self.lr < 1e150 else math.exp(log_ac)  # lr**2 overflows beyond
 
         def fun(s, y):
@@ -453,11 +467,20 @@ class Perceptron:
 
         s_grid = np.log1p(grid / a_c)
         if s_grid[-1] < 1e-100:  # LSODA cannot take steps that short (it never returns)
-            raise ValueError(f"alpha_max must be >= 1e-100 alpha_c (alpha_c = min(1, Q0 / lr^2) = {a_c:g}), "
-                             f"got alpha_max = {a_end:g}")
+            raise ValueError(
+                f"alpha_max must be >= 1e-100 alpha_c (alpha_c = min(1, Q0 / lr^2) = {a_c:g}), "
+                f"got alpha_max = {a_end:g}"
+            )
         phi0 = math.acos(R0 / math.sqrt(Q0))
-        sol = solve_ivp(fun, (0.0, float(s_grid[-1])), [phi0, math.log(Q0)], method="LSODA", t_eval=s_grid,
-                        rtol=rtol, atol=rtol * 1e-2)
+        sol = solve_ivp(
+            fun,
+            (0.0, float(s_grid[-1])),
+            [phi0, math.log(Q0)],
+            method="LSODA",
+            t_eval=s_grid,
+            rtol=rtol,
+            atol=rtol * 1e-2,
+        )
         n = sol.y.shape[1] if sol.y.size else 0
         phi = np.clip(sol.y[0], 0.0, math.pi) if n else np.zeros(0)  # rounding at the atol level stays in [0, pi]
         with np.errstate(over="ignore", invalid="ignore"):  # the AdaTron's Q grows like exp(c alpha) for lr > 2
@@ -469,8 +492,18 @@ class Perceptron:
             ok = False
             message += f" Q overflows the double range (log Q = {sol.y[1][-1]:.6g} at the end); eps_g is valid."
         return PerceptronTrajectory(
-            alpha=grid[:n].copy(), R=R, Q=Q, eps_g=phi / np.pi, rule=self.rule,
-            lr=self.lr, R0=R0, Q0=Q0, converged=ok, message=message, nfev=int(sol.nfev))
+            alpha=grid[:n].copy(),
+            R=R,
+            Q=Q,
+            eps_g=phi / np.pi,
+            rule=self.rule,
+            lr=self.lr,
+            R0=R0,
+            Q0=Q0,
+            converged=ok,
+            message=message,
+            nfev=int(sol.nfev),
+        )
 
 
 def _teacher_student(N: int, n_seeds: int, R0: float, Q0: float, rng: np.random.Generator):
@@ -485,9 +518,18 @@ def _teacher_student(N: int, n_seeds: int, R0: float, Q0: float, rng: np.random.
 
 
 @_cites
-def simulate_perceptron(perc: Perceptron, N: int, alpha_max: float | None = None, n_seeds: int = 8, rng=None, *,
-                        R0: float = 0.0, Q0: float = 1e-2, alpha: ArrayLike | None = None,
-                        progress: bool | None = None) -> PerceptronSimulation:
+def simulate_perceptron(
+    perc: Perceptron,
+    N: int,
+    alpha_max: float | None = None,
+    n_seeds: int = 8,
+    rng=None,
+    *,
+    R0: float = 0.0,
+    Q0: float = 1e-2,
+    alpha: ArrayLike | None = None,
+    progress: bool | None = None,
+) -> PerceptronSimulation:
     r"""Real online learning at dimension ``N``: ``round(alpha_max * N)`` steps for each of ``n_seeds`` runs.
 
     Every seed has its own teacher (:math:`|B|^2 = N` exactly) and a student
@@ -580,6 +622,20 @@ def simulate_perceptron(perc: Perceptron, N: int, alpha_max: float | None = None
     Q_m, Q_e = mean_err(Q_s)
     e_m, e_e = mean_err(eps_s)
     return PerceptronSimulation(
-        alpha=record / N, N=N, n_seeds=n_seeds, R=R_m, Q=Q_m, eps_g=e_m, R_stderr=R_e, Q_stderr=Q_e,
-        eps_g_stderr=e_e, R_seeds=R_s, Q_seeds=Q_s, rule=perc.rule, lr=perc.lr, R0=R0, Q0=Q0,
-        steps_per_second=n_steps * n_seeds / elapsed)
+        alpha=record / N,
+        N=N,
+        n_seeds=n_seeds,
+        R=R_m,
+        Q=Q_m,
+        eps_g=e_m,
+        R_stderr=R_e,
+        Q_stderr=Q_e,
+        eps_g_stderr=e_e,
+        R_seeds=R_s,
+        Q_seeds=Q_s,
+        rule=perc.rule,
+        lr=perc.lr,
+        R0=R0,
+        Q0=Q0,
+        steps_per_second=n_steps * n_seeds / elapsed,
+    )

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_finite, check_nonnegative
-from ..results import Result
 from ..citations import _cites
+from ..results import Result
 
 __all__ = ["Plateau", "plateau"]
 
@@ -101,7 +101,7 @@ def plateau(traj, *, flat: float = 0.05, spread: float = 0.5, min_duration: floa
         if best[1] >= 0 and best[0] > min_duration:
             found = True
             a, b = best[1], best[2]
-            height = float(np.median(eps[pos][a:b + 1]))
+            height = float(np.median(eps[pos][a : b + 1]))
             entry, exit_ = float(tt[a]), float(tt[b])
     t_spec = nan
     R = getattr(traj, "R", None)
@@ -115,5 +115,12 @@ def plateau(traj, *, flat: float = 0.05, spread: float = 0.5, min_duration: floa
             after = np.flatnonzero((t >= entry) & (gap > spread * scale))
             if after.size:
                 t_spec = float(t[after[0]])
-    return Plateau(found=found, height=height, entry=entry, exit=exit_, duration=exit_ - entry if found else nan,
-                   specialisation_time=t_spec, final_error=float(eps[-1]))
+    return Plateau(
+        found=found,
+        height=height,
+        entry=entry,
+        exit=exit_,
+        duration=exit_ - entry if found else nan,
+        specialisation_time=t_spec,
+        final_error=float(eps[-1]),
+    )

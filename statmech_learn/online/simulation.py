@@ -32,9 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import as_rng, check_bool, check_choice, check_int, check_positive
+from ..citations import _cites
 from ..results import Result
 from .committee import OverlapState, TwoLayer
-from ..citations import _cites
 
 __all__ = ["OnlineSimulation", "simulate"]
 
@@ -91,8 +91,19 @@ def _weights(model: TwoLayer, init: OverlapState, N: int, n_seeds: int, rng: np.
 
 
 @_cites
-def simulate(model: TwoLayer, N: int, t_max: float, n_seeds: int = 4, rng=None, *, init: OverlapState | None = None,
-             t=None, n_test: int = 0, progress: bool | None = None, method: str = "weights") -> OnlineSimulation:
+def simulate(
+    model: TwoLayer,
+    N: int,
+    t_max: float,
+    n_seeds: int = 4,
+    rng=None,
+    *,
+    init: OverlapState | None = None,
+    t=None,
+    n_test: int = 0,
+    progress: bool | None = None,
+    method: str = "weights",
+) -> OnlineSimulation:
     r"""Online SGD for ``model`` at input dimension ``N`` up to time ``t_max`` (steps / N).
 
     Parameters
@@ -130,11 +141,13 @@ def simulate(model: TwoLayer, N: int, t_max: float, n_seeds: int = 4, rng=None, 
         raise ValueError(f"t_max * N must be at least one step, got t_max={t_max:g}, N={N}")
     work = n_steps * n_seeds * (N if method == "weights" else (model.K + model.M) ** 2)
     if work > 5e13:
-        raise ValueError(f"t_max * N * n_seeds * {'N' if method == 'weights' else '(K + M)^2'} = {work:.3g} "
-                         "operations is too large")
+        raise ValueError(
+            f"t_max * N * n_seeds * {'N' if method == 'weights' else '(K + M)^2'} = {work:.3g} operations is too large"
+        )
     if n_steps > MAX_STEPS:  # one Python-level iteration per step
-        raise ValueError(f"t_max * N = {t_max * N:.3g} steps is too large (at most {MAX_STEPS:.0e}), "
-                         f"got t_max={t_max:g}, N={N}")
+        raise ValueError(
+            f"t_max * N = {t_max * N:.3g} steps is too large (at most {MAX_STEPS:.0e}), got t_max={t_max:g}, N={N}"
+        )
     rng = as_rng(rng)
     init = model.initial_state(rng=rng) if init is None else init
     model._check_state(init)
@@ -210,9 +223,21 @@ def _result(model, init, N, n_seeds, record_steps, rec_Q, rec_R, rec_v, rec_test
         test_se = test.std(axis=0, ddof=1) / np.sqrt(n_seeds) if n_seeds > 1 else np.full(test.shape[1], np.nan)
     else:
         test_mean = test_se = np.full(eps.shape[1], np.nan)
-    return OnlineSimulation(t=record_steps / N, N=N, n_seeds=n_seeds, Q=Q, R=R, v=V, eps_g=eps.mean(axis=0),
-                            eps_g_stderr=se, eps_g_test=test_mean, eps_g_test_stderr=test_se, init=init,
-                            steps_per_second=float(rate), model=repr(model))
+    return OnlineSimulation(
+        t=record_steps / N,
+        N=N,
+        n_seeds=n_seeds,
+        Q=Q,
+        R=R,
+        v=V,
+        eps_g=eps.mean(axis=0),
+        eps_g_stderr=se,
+        eps_g_test=test_mean,
+        eps_g_test_stderr=test_se,
+        init=init,
+        steps_per_second=float(rate),
+        model=repr(model),
+    )
 
 
 def _square_root(omega: np.ndarray) -> np.ndarray:
@@ -224,9 +249,17 @@ def _square_root(omega: np.ndarray) -> np.ndarray:
         return vec * np.sqrt(np.clip(lam, 0.0, None))[:, None, :]
 
 
-def _simulate_overlaps(model: TwoLayer, init: OverlapState, N: int, n_steps: int, n_seeds: int,
-                       rng: np.random.Generator, record_steps: np.ndarray, n_test: int,
-                       progress: bool | None) -> OnlineSimulation:
+def _simulate_overlaps(
+    model: TwoLayer,
+    init: OverlapState,
+    N: int,
+    n_steps: int,
+    n_seeds: int,
+    rng: np.random.Generator,
+    record_steps: np.ndarray,
+    n_test: int,
+    progress: bool | None,
+) -> OnlineSimulation:
     """Online SGD as the Markov chain of the Gram matrix (module docstring), seeds in one array.
 
     The weights are kept as coordinates X (rows w / sqrt(N)) in an orthonormal frame of their
@@ -285,14 +318,13 @@ def _simulate_overlaps(model: TwoLayer, init: OverlapState, N: int, n_steps: int
         D += 1
         if lr_v > 0:
             v -= (lr_v / N) * delta[:, None] * gf[:, :K]
-        if D == width:  # fold the frame back to r directions
+        if width == D:  # fold the frame back to r directions
             X[:, :, :r] = _square_root(X @ np.swapaxes(X, 1, 2))
             X[:, :, r:] = 0.0
             D = r
         if show and time.perf_counter() - last_print > 1.0:
             last_print = time.perf_counter()
-            print(f"\ronline SGD (overlaps): t = {step / N:.1f} / {n_steps / N:g}", end="", file=sys.stderr,
-                  flush=True)
+            print(f"\ronline SGD (overlaps): t = {step / N:.1f} / {n_steps / N:g}", end="", file=sys.stderr, flush=True)
     if show:
         print(file=sys.stderr)
     elapsed = max(time.perf_counter() - t0, 1e-12)

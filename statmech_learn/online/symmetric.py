@@ -39,10 +39,10 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import root
 
+from ..citations import _cites
 from ..errors import ConvergenceError
 from ..results import Result
 from .committee import TwoLayer
-from ..citations import _cites
 
 __all__ = ["SymmetricPlateau", "symmetric_plateau", "small_lr_plateau_height"]
 
@@ -160,8 +160,10 @@ def symmetric_plateau(model: TwoLayer, *, tol: float = 1e-12, strict: bool = Fal
     if not isinstance(model, TwoLayer):
         raise ValueError(f"model must be a SoftCommittee, got {model!r}")
     if model.lr_second != 0 or not np.all(model.v_star == 1.0):
-        raise ValueError("model must have both second layers fixed to 1 (a SoftCommittee), got "
-                         f"lr_second={model.lr_second:g}, v_star={model.v_star}")
+        raise ValueError(
+            "model must have both second layers fixed to 1 (a SoftCommittee), got "
+            f"lr_second={model.lr_second:g}, v_star={model.v_star}"
+        )
     if not (isinstance(tol, (float, int)) and not isinstance(tol, bool) and 0 < tol < 1):
         raise ValueError(f"tol must be in (0, 1), got {tol!r}")
     K, M = model.K, model.M
@@ -177,8 +179,15 @@ def symmetric_plateau(model: TwoLayer, *, tol: float = 1e-12, strict: bool = Fal
 
     blowup.terminal = True
     # settle on the manifold (the approach takes a time O(1/lr)), then polish
-    sol = solve_ivp(lambda _, y: reduced(y), (0.0, 200.0 / model.lr), np.array([1e-3, 1e-3]), method="LSODA",
-                    rtol=1e-10, atol=1e-13, events=blowup)
+    sol = solve_ivp(
+        lambda _, y: reduced(y),
+        (0.0, 200.0 / model.lr),
+        np.array([1e-3, 1e-3]),
+        method="LSODA",
+        rtol=1e-10,
+        atol=1e-13,
+        events=blowup,
+    )
     if sol.status == 0:
         fit = root(reduced, sol.y[:, -1], method="hybr", tol=1e-14)
         x, n_iter = full(fit.x), int(fit.nfev)
@@ -192,15 +201,28 @@ def symmetric_plateau(model: TwoLayer, *, tol: float = 1e-12, strict: bool = Fal
     eps = float(model.eps_g(Q, R, T, np.ones(K)))
     # the reduced Jacobian in (Q, C, R): the drift of Q - C away from identical students
     h = 1e-7
-    Jr = np.column_stack([(_reduced_rhs(model, x + h * e) - _reduced_rhs(model, x - h * e)) / (2 * h)
-                          for e in np.eye(x.size)])
+    Jr = np.column_stack(
+        [(_reduced_rhs(model, x + h * e) - _reduced_rhs(model, x - h * e)) / (2 * h) for e in np.eye(x.size)]
+    )
     drift = float(np.max(np.linalg.eigvals(Jr).real))
     escape = _escape_rate(model, Q, R, T)
-    height0 = small_lr_plateau_height(K) if (K == M and model.activation.name == "erf"
-                                             and model.activation.builtin) else float("nan")
-    return SymmetricPlateau(Q=float(Q[0, 0]), C=float(Q[0, 1]) if K > 1 else float("nan"), R=float(R[0, 0]),
-                            eps_g=eps, escape_rate=escape, symmetric_drift=drift, small_lr_height=height0,
-                            converged=converged, n_iter=n_iter, residual=res)
+    height0 = (
+        small_lr_plateau_height(K)
+        if (K == M and model.activation.name == "erf" and model.activation.builtin)
+        else float("nan")
+    )
+    return SymmetricPlateau(
+        Q=float(Q[0, 0]),
+        C=float(Q[0, 1]) if K > 1 else float("nan"),
+        R=float(R[0, 0]),
+        eps_g=eps,
+        escape_rate=escape,
+        symmetric_drift=drift,
+        small_lr_height=height0,
+        converged=converged,
+        n_iter=n_iter,
+        residual=res,
+    )
 
 
 def _escape_rate(model: TwoLayer, Q: np.ndarray, R: np.ndarray, T: np.ndarray) -> float:
@@ -212,11 +234,10 @@ def _escape_rate(model: TwoLayer, Q: np.ndarray, R: np.ndarray, T: np.ndarray) -
     h = 1e-6
     Y = np.concatenate([y0[:, None] + h * np.eye(n), y0[:, None] - h * np.eye(n)], axis=1).T  # (2n, n)
     Qs = np.zeros((2 * n, K, K))
-    Qs[:, iu[0], iu[1]] = Y[:, :iu[0].size]
-    Qs[:, iu[1], iu[0]] = Y[:, :iu[0].size]
-    Rs = Y[:, iu[0].size:].reshape(2 * n, K, M)
+    Qs[:, iu[0], iu[1]] = Y[:, : iu[0].size]
+    Qs[:, iu[1], iu[0]] = Y[:, : iu[0].size]
+    Rs = Y[:, iu[0].size :].reshape(2 * n, K, M)
     dQ, dR, _ = model._rhs(Qs, Rs, T, np.ones((2 * n, K)))
     F = np.concatenate([dQ[:, iu[0], iu[1]], dR.reshape(2 * n, -1)], axis=1)
     J = ((F[:n] - F[n:]) / (2 * h)).T
     return float(np.max(np.linalg.eigvals(J).real))
-

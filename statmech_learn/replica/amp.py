@@ -46,14 +46,14 @@ sign teacher it is the algorithm's answer up to the spinodal
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..citations import _cites
 from .._validation import as_rng, check_choice, check_finite, check_int, check_positive, check_tol
+from ..citations import _cites
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..results import Result
 from .glm import _V_FLOOR, MAX_ITER_LIMIT, _check_alpha, _equations, _generalization
@@ -80,8 +80,9 @@ def check_patterns(alpha: float, n: int) -> int:
     if P < 0.5:
         raise ValueError(f"alpha * n must round to at least one pattern, got alpha = {alpha:g}, n = {n}")
     if P * n > MAX_ENTRIES:
-        raise ValueError(f"alpha * n^2 = {P * n:.3g} input entries exceed {MAX_ENTRIES:.0e} (4 GB): "
-                         f"got alpha = {alpha:g}, n = {n}")
+        raise ValueError(
+            f"alpha * n^2 = {P * n:.3g} input entries exceed {MAX_ENTRIES:.0e} (4 GB): got alpha = {alpha:g}, n = {n}"
+        )
     return int(round(P))
 
 
@@ -238,6 +239,7 @@ _COMMITTEE_V_FLOOR = 1e-12
 def _unwrappers(scalar: bool):
     """For a scalar alpha: the first entry of an array (``o``) and of a 1-entry array as a Python number (``s``);
     otherwise the identity, both."""
+
     def o(x):
         return x[0] if scalar else x
 
@@ -262,8 +264,9 @@ def _is_committee(model) -> bool:
 
 
 @_cites
-def state_evolution(model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, V0: ArrayLike | None = None, *,
-                    tol: float = 1e-10) -> StateEvolution:
+def state_evolution(
+    model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, V0: ArrayLike | None = None, *, tol: float = 1e-10
+) -> StateEvolution:
     r"""State evolution of Bayes-optimal GAMP, vectorised over ``alpha``.
 
     Iterates the Bayes-optimal replica-symmetric map of
@@ -307,8 +310,7 @@ def state_evolution(model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, 
     tol = check_tol("tol", tol)
     if _is_committee(model):
         if V0 is not None:
-            raise ValueError("V0 is not used by committee state evolution: it starts at q_0 = eps^2 I "
-                             "(COMMITTEE_INIT)")
+            raise ValueError("V0 is not used by committee state evolution: it starts at q_0 = eps^2 I (COMMITTEE_INIT)")
         return _committee_state_evolution(model, alpha_in, n_iter, tol)
     alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
     rho = model.rho
@@ -320,9 +322,10 @@ def state_evolution(model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, 
         except ValueError as exc:
             if str(exc).startswith("V0"):
                 raise
-            raise ValueError(f"V0 must be a number or an array of the shape of alpha {alpha_arr.shape}, "
-                             f"got shape {np.shape(V0)}") from None
-        if np.any(V > rho * (1 + 1e-12)):
+            raise ValueError(
+                f"V0 must be a number or an array of the shape of alpha {alpha_arr.shape}, got shape {np.shape(V0)}"
+            ) from None
+        if np.any(rho * (1 + 1e-12) < V):
             raise ValueError(f"V0 must be in (0, rho = {rho:g}], got {V0}")
     x = V.copy()
     hist = [V]
@@ -348,8 +351,17 @@ def state_evolution(model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, 
     res = np.where(x <= _V_FLOOR, 0.0, res)
     conv = res <= tol
     o, s = _unwrappers(np.ndim(alpha_in) == 0)
-    return StateEvolution(alpha=s(alpha_arr), q_history=o(q_hist), m_history=o(q_hist.copy()), V_history=o(V_hist),
-                          q=s(q_hist[..., -1]), converged=s(conv), n_iter=n_iter, residual=s(res), model=repr(model))
+    return StateEvolution(
+        alpha=s(alpha_arr),
+        q_history=o(q_hist),
+        m_history=o(q_hist.copy()),
+        V_history=o(V_hist),
+        q=s(q_hist[..., -1]),
+        converged=s(conv),
+        n_iter=n_iter,
+        residual=s(res),
+        model=repr(model),
+    )
 
 
 def _committee_state_evolution(model, alpha_in, n_iter: int, tol: float) -> CommitteeStateEvolution:
@@ -385,10 +397,21 @@ def _committee_state_evolution(model, alpha_in, n_iter: int, tol: float) -> Comm
     qd, qa = _symmetric_parts(qh)
     conv = res <= tol
     o, s = _unwrappers(np.ndim(alpha_in) == 0)
-    return CommitteeStateEvolution(alpha=s(a), q_history=o(qh), q_diagonal_history=o(qd), q_offdiagonal_history=o(qa),
-                                   error_history=o(eh), q=o(qh[:, -1]), q_diagonal=s(qd[:, -1]),
-                                   q_offdiagonal=s(qa[:, -1]), generalization_error=s(eh[:, -1]), converged=s(conv),
-                                   n_iter=n_iter, residual=s(res), model=repr(model))
+    return CommitteeStateEvolution(
+        alpha=s(a),
+        q_history=o(qh),
+        q_diagonal_history=o(qd),
+        q_offdiagonal_history=o(qa),
+        error_history=o(eh),
+        q=o(qh[:, -1]),
+        q_diagonal=s(qd[:, -1]),
+        q_offdiagonal=s(qa[:, -1]),
+        generalization_error=s(eh[:, -1]),
+        converged=s(conv),
+        n_iter=n_iter,
+        residual=s(res),
+        model=repr(model),
+    )
 
 
 def _psd(M: np.ndarray, upper: float | None = None) -> np.ndarray:
@@ -398,8 +421,9 @@ def _psd(M: np.ndarray, upper: float | None = None) -> np.ndarray:
     return (U * lam[..., None, :]) @ np.swapaxes(U, -1, -2)
 
 
-def _gamp_committee(model: TeacherStudent, F: np.ndarray, y: np.ndarray, W: np.ndarray, C: np.ndarray,
-                    damping: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _gamp_committee(
+    model: TeacherStudent, F: np.ndarray, y: np.ndarray, W: np.ndarray, C: np.ndarray, damping: float
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     r"""Committee AMP (Aubin et al. 2018, Algorithm 1): :func:`_gamp` with K-vectors and K x K matrices,
 
     .. math::
@@ -457,12 +481,27 @@ def _committee_amp(model, n, alpha, rng, n_iter, tol, damping, X, y, w_star, ini
         eg = float(model.channel.rs_bayes(_psd(q, 1.0 - 1e-9))["error"])
     else:
         m, mse, eg = np.full((K, K), np.nan), np.nan, np.nan
-    run = CommitteeAMPRun(alpha=alpha, n=n, q=q, m=m, q_diagonal=float(qd), q_offdiagonal=float(qa),
-                          q_history=np.array(q_hist), mse=mse, generalization_error=eg, n_iter=t, converged=converged,
-                          residual=residual, message=message, model=repr(model))
+    run = CommitteeAMPRun(
+        alpha=alpha,
+        n=n,
+        q=q,
+        m=m,
+        q_diagonal=float(qd),
+        q_offdiagonal=float(qa),
+        q_history=np.array(q_hist),
+        mse=mse,
+        generalization_error=eg,
+        n_iter=t,
+        converged=converged,
+        residual=residual,
+        message=message,
+        model=repr(model),
+    )
     if not converged:
-        msg = f"committee AMP did not converge for {model!r} at alpha = {alpha:g}, n = {n}: {message}, " \
-              f"residual {residual:.3g}"
+        msg = (
+            f"committee AMP did not converge for {model!r} at alpha = {alpha:g}, n = {n}: {message}, "
+            f"residual {residual:.3g}"
+        )
         if strict:
             raise ConvergenceError(msg, run)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
@@ -555,8 +594,9 @@ class _MatrixArithmetic:
         return _psd(C)
 
 
-def _gamp_loop(model: TeacherStudent, F: np.ndarray, y: np.ndarray, w: np.ndarray, v: np.ndarray, damping: float,
-               ops) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _gamp_loop(
+    model: TeacherStudent, F: np.ndarray, y: np.ndarray, w: np.ndarray, v: np.ndarray, damping: float, ops
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """The GAMP iteration (module docstring), one loop for the perceptron and the committee: ``ops`` supplies the
     algebra of the variances (numbers, or K x K matrices).  Yields the iterates (w_hat, v_hat), starting after the
     first iteration; stops (returns) when an iterate is not finite, the caller keeping the last finite one."""
@@ -581,8 +621,9 @@ def _gamp_loop(model: TeacherStudent, F: np.ndarray, y: np.ndarray, w: np.ndarra
         yield w, v
 
 
-def _gamp(model: TeacherStudent, F: np.ndarray, y: np.ndarray, w: np.ndarray, v: np.ndarray,
-          damping: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _gamp(
+    model: TeacherStudent, F: np.ndarray, y: np.ndarray, w: np.ndarray, v: np.ndarray, damping: float
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield the GAMP iterates (w_hat, v_hat) of the scalar GLM, starting after the first iteration
     (:func:`_gamp_loop`).
 
@@ -593,9 +634,21 @@ def _gamp(model: TeacherStudent, F: np.ndarray, y: np.ndarray, w: np.ndarray, v:
 
 
 @_cites
-def amp(model: TeacherStudent, n: int, alpha: float, rng=None, n_iter: int = 200, tol: float = 1e-8,
-        damping: float = 0.0, X: ArrayLike | None = None, y: ArrayLike | None = None,
-        w_star: ArrayLike | None = None, init: str = "uninformed", *, strict: bool = False) -> AMPRun:
+def amp(
+    model: TeacherStudent,
+    n: int,
+    alpha: float,
+    rng=None,
+    n_iter: int = 200,
+    tol: float = 1e-8,
+    damping: float = 0.0,
+    X: ArrayLike | None = None,
+    y: ArrayLike | None = None,
+    w_star: ArrayLike | None = None,
+    init: str = "uninformed",
+    *,
+    strict: bool = False,
+) -> AMPRun:
     r"""Bayes-optimal GAMP on one teacher-student instance.
 
     The instance is :math:`w^* \sim P_0` (``model.prior.sample``), inputs
@@ -710,8 +763,10 @@ def amp(model: TeacherStudent, n: int, alpha: float, rng=None, n_iter: int = 200
         v_mean = float(np.mean(v_new))
         if t >= 1 and n * v_hist[-1] <= rho and v_mean > _BREAKDOWN * v_hist[-1]:
             converged = True
-            message = (f"stopped after {t} iterations at a collapsed posterior (total variance "
-                       f"{n * v_hist[-1]:.3g}): iteration {t + 1} lost the channel's curvature and was discarded")
+            message = (
+                f"stopped after {t} iterations at a collapsed posterior (total variance "
+                f"{n * v_hist[-1]:.3g}): iteration {t + 1} lost the channel's curvature and was discarded"
+            )
             break
         t += 1
         residual = float(np.sqrt(np.mean((w_new - w) ** 2)))
@@ -734,9 +789,22 @@ def amp(model: TeacherStudent, n: int, alpha: float, rng=None, n_iter: int = 200
     # m <= sqrt(rho_N q) (Cauchy-Schwarz) and the error is that of this estimator
     rho_n = float(w_star @ w_star) / n if w_star is not None else np.nan
     eg = float(_generalization(model, m, q, v_hist[-1], rho=rho_n)) if w_star is not None else np.nan
-    run = AMPRun(alpha=alpha, n=n, m=m, q=q, mse=mse, m_history=np.array(m_hist), q_history=np.array(q_hist),
-                 v_history=np.array(v_hist), n_iter=t, converged=converged, residual=residual,
-                 generalization_error=eg, message=message, model=repr(model))
+    run = AMPRun(
+        alpha=alpha,
+        n=n,
+        m=m,
+        q=q,
+        mse=mse,
+        m_history=np.array(m_hist),
+        q_history=np.array(q_hist),
+        v_history=np.array(v_hist),
+        n_iter=t,
+        converged=converged,
+        residual=residual,
+        generalization_error=eg,
+        message=message,
+        model=repr(model),
+    )
     if not converged:
         msg = f"GAMP did not converge for {model!r} at alpha = {alpha:g}, n = {n}: {message}, residual {residual:.3g}"
         if strict:

@@ -71,8 +71,9 @@ class BayesOptimalMaps:
 
     def prior(self, qhat):
         qhat = np.asarray(qhat, dtype=float)
-        return self.model.student_prior.rs_teacher_student(qhat, qhat, qhat, self.model.prior,
-                                                           panel_order=self.panel_order)
+        return self.model.student_prior.rs_teacher_student(
+            qhat, qhat, qhat, self.model.prior, panel_order=self.panel_order
+        )
 
     def h(self, u, alpha, g=None):
         r""":math:`h(u) = \log F_\alpha(e^u) - u` (exact; ``g`` = :math:`\hat G(e^u)` if known)."""
@@ -133,10 +134,13 @@ def _polish(maps: BayesOptimalMaps, alpha, lo, hi, tol, max_iter=60):
     side = np.zeros(alpha.shape, dtype=int)
     done = np.zeros(alpha.shape, dtype=bool)
     f_u = np.full(alpha.shape, np.inf)
-    for n in range(1, max_iter + 1):
+    for n in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
         with np.errstate(invalid="ignore", divide="ignore"):
-            u_new = np.where(np.isfinite(f_lo) & np.isfinite(f_hi) & (f_lo != f_hi),
-                             (lo * f_hi - hi * f_lo) / (f_hi - f_lo), 0.5 * (lo + hi))
+            u_new = np.where(
+                np.isfinite(f_lo) & np.isfinite(f_hi) & (f_lo != f_hi),
+                (lo * f_hi - hi * f_lo) / (f_hi - f_lo),
+                0.5 * (lo + hi),
+            )
         u_new = np.where((u_new <= lo) | (u_new >= hi) | ~np.isfinite(u_new), 0.5 * (lo + hi), u_new)
         u = np.where(done, u, u_new)
         f_u = np.where(done, f_u, maps.h(u, alpha))
@@ -223,8 +227,13 @@ def _exact_brackets(maps: BayesOptimalMaps, alpha, j):
     return lo, hi
 
 
-def solve_bayes_optimal(model: TeacherStudent, alpha: np.ndarray, tol: float = 1e-12, max_iter: int = 60,
-                        maps: BayesOptimalMaps | None = None) -> dict[str, dict[str, np.ndarray]]:
+def solve_bayes_optimal(
+    model: TeacherStudent,
+    alpha: np.ndarray,
+    tol: float = 1e-12,
+    max_iter: int = 60,
+    maps: BayesOptimalMaps | None = None,
+) -> dict[str, dict[str, np.ndarray]]:
     """Both branches of a Bayes-optimal model on an alpha grid (raw dicts, see glm._to_curve).
 
     Returns ``{"uninformed": out, "informed": out}`` where ``out`` has m, q, V,
@@ -261,8 +270,9 @@ def solve_bayes_optimal(model: TeacherStudent, alpha: np.ndarray, tol: float = 1
             conv[perfect] = True
         q = maps.rho - V
         conv = conv & np.isfinite(phi)
-        results[branch] = dict(m=q, q=q, V=V, mhat=qh, qhat=qh, Vhat=qh, phi=phi, converged=conv, n_iter=n_it,
-                               residual=res)
+        results[branch] = dict(
+            m=q, q=q, V=V, mhat=qh, qhat=qh, Vhat=qh, phi=phi, converged=conv, n_iter=n_it, residual=res
+        )
     return results
 
 
@@ -395,9 +405,15 @@ def bayes_transitions(model: TeacherStudent, alpha_range=(0.01, 10.0), xtol: flo
     co = _coexistence(maps, scan)
     nan = float("nan")
     if not np.any(co):
-        return _TransitionPoints(nan, nan, nan, False, True,
-                                 f"no first-order transition in alpha_range {alpha_range}: one stable fixed point "
-                                 f"at every load of a {_SCAN}-point scan (a continuous or no transition)")
+        return _TransitionPoints(
+            nan,
+            nan,
+            nan,
+            False,
+            True,
+            f"no first-order transition in alpha_range {alpha_range}: one stable fixed point "
+            f"at every load of a {_SCAN}-point scan (a continuous or no transition)",
+        )
     runs = np.flatnonzero(np.diff(np.concatenate([[0], co.astype(int), [0]])))
     starts, ends = runs[0::2], runs[1::2] - 1  # first metastable region [starts[0], ends[0]]
     i0, i1 = int(starts[0]), int(ends[0])
@@ -405,9 +421,14 @@ def bayes_transitions(model: TeacherStudent, alpha_range=(0.01, 10.0), xtol: flo
     if starts.size > 1:
         notes.append(f"{starts.size} separate metastable regions in the range; the first is reported")
     if i1 == scan.size - 1:
-        return _TransitionPoints(nan, nan, nan, True, False,
-                                 f"the uninformed branch still coexists with the informed one at alpha = {hi:g}: "
-                                 "extend alpha_range upwards")
+        return _TransitionPoints(
+            nan,
+            nan,
+            nan,
+            True,
+            False,
+            f"the uninformed branch still coexists with the informed one at alpha = {hi:g}: extend alpha_range upwards",
+        )
     alpha_sp = _tangency(maps, float(scan[i1]), float(scan[i1 + 1]), "max", xtol)
     if i0 == 0:
         alpha_sp_inf = nan
@@ -445,8 +466,10 @@ def bayes_transitions(model: TeacherStudent, alpha_range=(0.01, 10.0), xtol: flo
         alpha_it = float(brentq(dphi, xa, xb, xtol=xtol))
     elif np.isfinite(fa) and np.isfinite(fb) and fa > 0:
         alpha_it, ok = nan, False
-        notes.append("the informed branch already dominates where it appears: alpha_it is not in the metastable "
-                     "interval (check alpha_range)")
+        notes.append(
+            "the informed branch already dominates where it appears: alpha_it is not in the metastable "
+            "interval (check alpha_range)"
+        )
     else:
         alpha_it, ok = nan, False
         notes.append("the free-entropy difference has no sign change in the metastable interval")

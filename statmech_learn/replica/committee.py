@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..citations import _cites
 from .._validation import check_bool, check_choice, check_int
+from ..citations import _cites
 from ..results import Result
 from .glm import Transitions
 
@@ -163,15 +163,23 @@ def _iterate(model, alpha, q0, damping, tol, max_iter, symmetric, order, acceler
     kw = dict(acceleration="anderson", memory=4, max_step=0.5) if accelerate else {}
     with np.errstate(all="ignore"):
         it = iterate(update, x0, residual, damping=damping, tol=tol, max_iter=max_iter, subset=True, **kw)
-    return _finish(model, alpha, _unpack(it.state, K, symmetric), it.converged, it.n_iter, it.residual, symmetric,
-                   order)
+    return _finish(
+        model, alpha, _unpack(it.state, K, symmetric), it.converged, it.n_iter, it.residual, symmetric, order
+    )
 
 
 def _finish(model, alpha, q, converged, n_iter, residual, symmetric, order):
     qn, qh, pr, ch = _maps(model, alpha, symmetric, order)(q)
     conv = converged & np.all(np.isfinite(qn), axis=(-2, -1))
-    return dict(q=q, qhat=qh, phi=pr["psi"] + alpha * ch["psi"], error=ch["error"], converged=conv, n_iter=n_iter,
-                residual=residual)
+    return dict(
+        q=q,
+        qhat=qh,
+        phi=pr["psi"] + alpha * ch["psi"],
+        error=ch["error"],
+        converged=conv,
+        n_iter=n_iter,
+        residual=residual,
+    )
 
 
 def _radius(model, alpha, q, order, step=1e-6):
@@ -204,9 +212,15 @@ def _perfect_recovery(model, alpha):
     deterministic labels) and the error is 0; :math:`\hat q` is reported as inf."""
     K = model.channel.K
     n = alpha.size
-    return dict(q=np.broadcast_to(np.eye(K), (n, K, K)).copy(), qhat=np.full((n, K, K), np.inf),
-                phi=np.full(n, -K * np.log(2.0)), error=np.zeros(n), converged=np.ones(n, dtype=bool),
-                n_iter=np.zeros(n, dtype=int), residual=np.zeros(n))
+    return dict(
+        q=np.broadcast_to(np.eye(K), (n, K, K)).copy(),
+        qhat=np.full((n, K, K), np.inf),
+        phi=np.full(n, -K * np.log(2.0)),
+        error=np.zeros(n),
+        converged=np.ones(n, dtype=bool),
+        n_iter=np.zeros(n, dtype=int),
+        residual=np.zeros(n),
+    )
 
 
 def _informed(model, alpha, damping, tol, max_iter, order):
@@ -238,10 +252,22 @@ def _informed(model, alpha, damping, tol, max_iter, order):
             (_, a1, q1), (_, a2, q2) = found[-2], found[-1]
             guess = q2 + (q2 - q1) * (alpha[i] - a2) / (a2 - a1)
             qd, qa = _symmetric_parts(guess)
-            start = _compose(np.clip(qd, 2 * SPECIALIZED, 1.0 - 1e-9), np.clip(qa, 0.0, 1.0 - qd), K) \
-                if np.all(np.isfinite(guess)) else q2
-        o = _iterate(model, alpha[i:i + 1], start, damping, tol, max_iter if not found else
-                     min(max_iter, 4 * _CONTINUATION_ITER), True, order, plain_tol=None if found else 1e-4)
+            start = (
+                _compose(np.clip(qd, 2 * SPECIALIZED, 1.0 - 1e-9), np.clip(qa, 0.0, 1.0 - qd), K)
+                if np.all(np.isfinite(guess))
+                else q2
+            )
+        o = _iterate(
+            model,
+            alpha[i : i + 1],
+            start,
+            damping,
+            tol,
+            max_iter if not found else min(max_iter, 4 * _CONTINUATION_ITER),
+            True,
+            order,
+            plain_tol=None if found else 1e-4,
+        )
         ok = bool(o["converged"][0]) and _symmetric_parts(o["q"])[0][0] > SPECIALIZED
         o["converged"] = np.array([ok])
         for k in keys:
@@ -276,13 +302,24 @@ def _line(model, alpha, damping, tol, max_iter, order):
         return np.abs(fx["qa"] - x["qa"])
 
     with np.errstate(all="ignore"):
-        it = iterate(update, {"qa": np.full(alpha.shape, 1e-3)}, residual, damping=damping, tol=tol,
-                     max_iter=max_iter, subset=True, acceleration="anderson", memory=3, max_step=0.5)
+        it = iterate(
+            update,
+            {"qa": np.full(alpha.shape, 1e-3)},
+            residual,
+            damping=damping,
+            tol=tol,
+            max_iter=max_iter,
+            subset=True,
+            acceleration="anderson",
+            memory=3,
+            max_step=0.5,
+        )
     qa = it.state["qa"]
     delta = 1e-6
     slope = _symmetric_parts(F(_compose(np.full(alpha.shape, delta), qa, K))[0])[0] / delta
-    out = _finish(model, alpha, _compose(np.zeros(alpha.shape), qa, K), it.converged, it.n_iter, it.residual, True,
-                  order)
+    out = _finish(
+        model, alpha, _compose(np.zeros(alpha.shape), qa, K), it.converged, it.n_iter, it.residual, True, order
+    )
     out["slope"] = slope
     return out
 
@@ -305,24 +342,41 @@ def _uninformed(model, alpha, damping, tol, max_iter, order, informed=None):
     out["converged"][off] = False
     prev = None
     for i in off[np.argsort(alpha[off])]:
-        a = alpha[i:i + 1]
+        a = alpha[i : i + 1]
         o = None
         if prev is not None:
             start = prev
-            if informed is not None and informed["converged"][i] and \
-                    np.max(np.abs(informed["q"][i] - prev)) < 0.05:
+            if informed is not None and informed["converged"][i] and np.max(np.abs(informed["q"][i] - prev)) < 0.05:
                 start = informed["q"][i]
             o = _iterate(model, a, start, damping, tol, min(max_iter, _CONTINUATION_ITER), True, order)
         # a continuation step that lands on the informed branch, or within 1e-2 of where it started, stays on the
         # stable branch it follows (folds are where the correction grows): no stability check
-        near = o is not None and bool(o["converged"][0]) and _symmetric_parts(o["q"])[0][0] > SPECIALIZED and (
-            np.max(np.abs(o["q"][0] - start)) <= 1e-2 or (
-                informed is not None and bool(informed["converged"][i])
-                and np.max(np.abs(o["q"][0] - informed["q"][i])) <= 1e-6))
+        near = (
+            o is not None
+            and bool(o["converged"][0])
+            and _symmetric_parts(o["q"])[0][0] > SPECIALIZED
+            and (
+                np.max(np.abs(o["q"][0] - start)) <= 1e-2
+                or (
+                    informed is not None
+                    and bool(informed["converged"][i])
+                    and np.max(np.abs(o["q"][0] - informed["q"][i])) <= 1e-6
+                )
+            )
+        )
         if not near and (o is None or not _accept(model, a, o, order)):
             qa = _symmetric_parts(out["q"][i])[1]
-            flow = _iterate(model, a, _compose(np.array(1e-3), qa, K), damping, 1e-6, min(max_iter, _FLOW_ITER), True,
-                            4, accelerate=False)
+            flow = _iterate(
+                model,
+                a,
+                _compose(np.array(1e-3), qa, K),
+                damping,
+                1e-6,
+                min(max_iter, _FLOW_ITER),
+                True,
+                4,
+                accelerate=False,
+            )
             o = _iterate(model, a, flow["q"][0], damping, tol, min(max_iter, 4 * _CONTINUATION_ITER), True, order)
             if not _accept(model, a, o, order):
                 prev = None
@@ -348,14 +402,25 @@ def _check_committee_model(model):
     from .models import TeacherStudent
 
     if not isinstance(model, TeacherStudent) or not isinstance(model.channel, VectorChannel):
-        raise ValueError(f"model must be a TeacherStudent with a committee channel (gibbs.Committee or "
-                         f"gibbs.SoftCommittee), got {model!r}")
+        raise ValueError(
+            f"model must be a TeacherStudent with a committee channel (gibbs.Committee or "
+            f"gibbs.SoftCommittee), got {model!r}"
+        )
     return model
 
 
-def solve_committee(model, alpha: ArrayLike, *, init: str = "both", symmetric: bool = True, damping: float = 0.3,
-                    tol: float = 1e-10, max_iter: int = 5000, order: int | None = None,
-                    strict: bool = False) -> CommitteeCurve:
+def solve_committee(
+    model,
+    alpha: ArrayLike,
+    *,
+    init: str = "both",
+    symmetric: bool = True,
+    damping: float = 0.3,
+    tol: float = 1e-10,
+    max_iter: int = 5000,
+    order: int | None = None,
+    strict: bool = False,
+) -> CommitteeCurve:
     r"""Bayes-optimal replica fixed points of a committee machine (module docstring).
 
     Parameters
@@ -412,8 +477,10 @@ def solve_committee(model, alpha: ArrayLike, *, init: str = "both", symmetric: b
     if len(names) == 2:
         n, s = outs["uninformed"], outs["informed"]
         pick = s["converged"] & (~n["converged"] | (s["phi"] > n["phi"]))
-        out = {k: np.where(pick.reshape((-1,) + (1,) * (np.ndim(n[k]) - 1)), s[k], n[k])
-               for k in ("q", "qhat", "phi", "error", "converged", "n_iter", "residual")}
+        out = {
+            k: np.where(pick.reshape((-1,) + (1,) * (np.ndim(n[k]) - 1)), s[k], n[k])
+            for k in ("q", "qhat", "phi", "error", "converged", "n_iter", "residual")
+        }
         out["converged"] = n["converged"] | s["converged"]
         same = n["converged"] & s["converged"] & (np.max(np.abs(n["q"] - s["q"]), axis=(-2, -1)) <= 1e-6)
         branch = np.where(same, "unique", np.where(pick, "informed", "uninformed")).astype(object)
@@ -426,10 +493,21 @@ def solve_committee(model, alpha: ArrayLike, *, init: str = "both", symmetric: b
     def o(x):
         return x[0] if scalar else x
 
-    curve = CommitteeCurve(alpha=o(a), q=o(out["q"]), qhat=o(out["qhat"]), q_diagonal=o(qd), q_offdiagonal=o(qa),
-                           free_entropy=o(out["phi"]), generalization_error=o(out["error"]),
-                           specialized=o(qd > SPECIALIZED), branch=o(branch), converged=o(out["converged"]),
-                           n_iter=o(out["n_iter"]), residual=o(out["residual"]), model=repr(model))
+    curve = CommitteeCurve(
+        alpha=o(a),
+        q=o(out["q"]),
+        qhat=o(out["qhat"]),
+        q_diagonal=o(qd),
+        q_offdiagonal=o(qa),
+        free_entropy=o(out["phi"]),
+        generalization_error=o(out["error"]),
+        specialized=o(qd > SPECIALIZED),
+        branch=o(branch),
+        converged=o(out["converged"]),
+        n_iter=o(out["n_iter"]),
+        residual=o(out["residual"]),
+        model=repr(model),
+    )
     report_convergence(curve, a, "committee saddle point", tol, max_iter, model, strict)
     return curve
 
@@ -459,8 +537,9 @@ class CommitteeTransitions(Transitions):
 
 
 @_cites
-def committee_transitions(model, alpha_range: tuple[float, float] = (0.5, 4.0), *, n_grid: int = 16,
-                          xtol: float = 1e-4, strict: bool = False) -> CommitteeTransitions:
+def committee_transitions(
+    model, alpha_range: tuple[float, float] = (0.5, 4.0), *, n_grid: int = 16, xtol: float = 1e-4, strict: bool = False
+) -> CommitteeTransitions:
     r"""Specialisation, information-theoretic and algorithmic thresholds of a committee machine.
 
     ``alpha_specialization`` is the root of :math:`\partial F_d/\partial q_d|_{q_d=0} = 1` on the non-specialised
@@ -531,18 +610,24 @@ def committee_transitions(model, alpha_range: tuple[float, float] = (0.5, 4.0), 
             i = sign_change[0]
 
             def gap(a):
-                o_inf = _perfect_recovery(model, np.array([a])) if _recovers_perfectly(model) else \
-                    _iterate(model, np.array([a]), inf["q"][i + 1], 0.3, 1e-11, 5000, True, None)
+                o_inf = (
+                    _perfect_recovery(model, np.array([a]))
+                    if _recovers_perfectly(model)
+                    else _iterate(model, np.array([a]), inf["q"][i + 1], 0.3, 1e-11, 5000, True, None)
+                )
                 o_uni = _iterate(model, np.array([a]), uni["q"][i], 0.3, 1e-11, 5000, True, None)
                 return float(o_inf["phi"][0] - o_uni["phi"][0])
 
             a_it = brentq(gap, grid[i], grid[i + 1], xtol=xtol)
         elif np.all(dphi[idx] >= 0):
-            notes.append("the informed branch dominates wherever both exist: alpha_it is below the first grid load "
-                         "where they differ")
+            notes.append(
+                "the informed branch dominates wherever both exist: alpha_it is below the first grid load "
+                "where they differ"
+            )
             converged = False
         top = idx[-1]
         if top + 1 < grid.size and both[top + 1] and not differ[top + 1]:
+
             def joined(a):
                 o = _uninformed(model, np.array([a]), 0.3, 1e-10, 5000, None)
                 return bool(o["converged"][0]) and np.max(np.abs(o["q"][0] - inf["q"][top + 1])) < 1e-3 * K
@@ -557,9 +642,17 @@ def committee_transitions(model, alpha_range: tuple[float, float] = (0.5, 4.0), 
     parts = [f"specialisation at alpha = {a_spec:.6g}" if np.isfinite(a_spec) else "no specialisation in the range"]
     if first_order:
         parts.append(f"first order: alpha_it = {a_it:.6g}, alpha_spinodal = {a_sp:.6g}")
-    out = CommitteeTransitions(alpha_specialization=float(a_spec), alpha_it=float(a_it), alpha_spinodal=float(a_sp),
-                               alpha_spinodal_informed=float(a_spi), first_order=first_order, converged=converged,
-                               xtol=xtol, alpha_range=(lo, hi), message="; ".join(parts + notes))
+    out = CommitteeTransitions(
+        alpha_specialization=float(a_spec),
+        alpha_it=float(a_it),
+        alpha_spinodal=float(a_sp),
+        alpha_spinodal_informed=float(a_spi),
+        first_order=first_order,
+        converged=converged,
+        xtol=xtol,
+        alpha_range=(lo, hi),
+        message="; ".join(parts + notes),
+    )
     if strict and not converged:
         raise ConvergenceError(f"committee transitions of {model!r}: {out.message}", out)
     return out

@@ -30,9 +30,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._validation import as_rng, check_finite, check_int, check_nonnegative, check_positive
+from ..citations import _cites
 from ..gaussian import activation_function, activation_moments
 from ..gibbs.spectra import Spectrum, marchenko_pastur
-from ..citations import _cites
 
 __all__ = ["Inputs", "StructuredInputs", "RandomFeatureMap", "GaussianCovariate", "FeatureInstance", "RandomFeatures"]
 
@@ -76,8 +76,9 @@ class Inputs:
     def bayes_spectrum(self, teacher_variance: float) -> Spectrum:
         r"""Spectrum of the reparametrised model in which the teacher's prior is isotropic (Bayes-optimal
         students only)."""
-        raise ValueError(f"a Bayes-optimal student needs the teacher's features: {self!r} gives the student "
-                         "different features")
+        raise ValueError(
+            f"a Bayes-optimal student needs the teacher's features: {self!r} gives the student different features"
+        )
 
     def instance(self, d: int, teacher_prior, rng) -> FeatureInstance:  # pragma: no cover - interface
         """A finite instance with d student features."""
@@ -88,8 +89,9 @@ def _check_blocks(blocks) -> tuple[np.ndarray, np.ndarray]:
     try:
         arr = np.asarray(check_finite("blocks", blocks), dtype=float)
     except ValueError:
-        raise ValueError(f"blocks must be a list of (fraction, variance) pairs of finite numbers, got {blocks!r}") \
-            from None
+        raise ValueError(
+            f"blocks must be a list of (fraction, variance) pairs of finite numbers, got {blocks!r}"
+        ) from None
     if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] < 1:
         raise ValueError(f"blocks must be a list of (fraction, variance) pairs, got {blocks!r}")
     frac = check_positive("block fractions", arr[:, 0])
@@ -122,8 +124,11 @@ class StructuredInputs(Inputs):
 
     def __init__(self, blocks, teacher_weights: ArrayLike | None = None) -> None:
         self.fractions, self.variances = _check_blocks(blocks)
-        t = np.ones_like(self.fractions) if teacher_weights is None else np.atleast_1d(
-            check_nonnegative("teacher_weights", teacher_weights))
+        t = (
+            np.ones_like(self.fractions)
+            if teacher_weights is None
+            else np.atleast_1d(check_nonnegative("teacher_weights", teacher_weights))
+        )
         if t.shape != self.fractions.shape:
             raise ValueError(f"teacher_weights must have one entry per block ({self.fractions.size}), got {t.size}")
         if not np.any(t > 0):
@@ -239,12 +244,14 @@ class RandomFeatureMap(Inputs):
 def _check_matrix(name: str, M, shape: tuple[int, int] | None = None, symmetric: bool = False) -> np.ndarray:
     M = np.asarray(check_finite(name, M), dtype=float)
     if M.ndim != 2 or (shape is not None and M.shape != shape) or M.size == 0:
-        raise ValueError(f"{name} must be a non-empty matrix of shape {shape if shape else '(k, k)'}, "
-                         f"got shape {M.shape}")
-    if symmetric:
-        if M.shape[0] != M.shape[1] or not np.allclose(M, M.T, rtol=1e-10, atol=1e-12 * np.max(np.abs(M))):
-            raise ValueError(f"{name} must be a symmetric matrix, got one with asymmetry "
-                             f"{np.max(np.abs(M - M.T)) if M.shape[0] == M.shape[1] else 'of shape ' + str(M.shape)}")
+        raise ValueError(
+            f"{name} must be a non-empty matrix of shape {shape if shape else '(k, k)'}, got shape {M.shape}"
+        )
+    if symmetric and (M.shape[0] != M.shape[1] or not np.allclose(M, M.T, rtol=1e-10, atol=1e-12 * np.max(np.abs(M)))):
+        raise ValueError(
+            f"{name} must be a symmetric matrix, got one with asymmetry "
+            f"{np.max(np.abs(M - M.T)) if M.shape[0] == M.shape[1] else 'of shape ' + str(M.shape)}"
+        )
     return M
 
 
@@ -265,6 +272,8 @@ class GaussianCovariate(Inputs):
         drawn from the model's prior, whose average spectrum is
         :math:`\bar\tau_i = \rho_0\, d\, e_i^\top\Phi^\top\Phi e_i/p`, :math:`\rho = \rho_0\,\mathrm{tr}\Psi/p`.
 
+    Notes
+    -----
     The joint covariance :math:`[[\Psi, \Phi], [\Phi^\top, \Omega]]` must be positive
     semi-definite (checked).  The spectrum is the eigendecomposition of Omega (``size`` d).
     """
@@ -288,8 +297,10 @@ class GaussianCovariate(Inputs):
         lo = float(np.linalg.eigvalsh(joint)[0])
         scale = float(np.max(np.abs(np.diag(joint))))
         if lo < -1e-8 * max(scale, 1e-300):
-            raise ValueError(f"the joint covariance [[Psi, Phi], [Phi.T, Omega]] must be positive semi-definite, "
-                             f"got smallest eigenvalue {lo:.3g}")
+            raise ValueError(
+                f"the joint covariance [[Psi, Phi], [Phi.T, Omega]] must be positive semi-definite, "
+                f"got smallest eigenvalue {lo:.3g}"
+            )
         if theta is not None:
             theta = np.asarray(check_finite("theta", theta), dtype=float)
             if theta.shape != (p,):
@@ -303,8 +314,9 @@ class GaussianCovariate(Inputs):
         self._joint_chol = None
 
     @classmethod
-    def from_samples(cls, teacher_features, student_features=None, labels=None, *, center: bool = True,
-                     ridge: float = 1e-10) -> "GaussianCovariate":
+    def from_samples(
+        cls, teacher_features, student_features=None, labels=None, *, center: bool = True, ridge: float = 1e-10
+    ) -> GaussianCovariate:
         r"""Population covariances estimated from samples (real data).
 
         Parameters
@@ -325,14 +337,21 @@ class GaussianCovariate(Inputs):
             Subtract the sample means first (the linear student has no offset).
         """
         U = np.asarray(check_finite("teacher_features", teacher_features), dtype=float)
-        V = U if student_features is None else np.asarray(check_finite("student_features", student_features),
-                                                           dtype=float)
+        V = (
+            U
+            if student_features is None
+            else np.asarray(check_finite("student_features", student_features), dtype=float)
+        )
         if U.ndim != 2 or V.ndim != 2 or U.shape[0] < 2:
-            raise ValueError(f"teacher_features and student_features must be (n, dim) arrays with n >= 2, got "
-                             f"shapes {U.shape} and {V.shape}")
+            raise ValueError(
+                f"teacher_features and student_features must be (n, dim) arrays with n >= 2, got "
+                f"shapes {U.shape} and {V.shape}"
+            )
         if V.shape[0] != U.shape[0]:
-            raise ValueError(f"teacher_features and student_features must have the same number of rows, got "
-                             f"{U.shape[0]} and {V.shape[0]}")
+            raise ValueError(
+                f"teacher_features and student_features must have the same number of rows, got "
+                f"{U.shape[0]} and {V.shape[0]}"
+            )
         n, p = U.shape
         y = None
         if labels is not None and not isinstance(labels, str):
@@ -426,8 +445,9 @@ class RandomFeatures:
         The teacher's weights (any prior: only its second moment enters).
     """
 
-    def __init__(self, activation="relu", features_ratio: ArrayLike = 1.0, teacher="sign", student=None,
-                 prior="gaussian") -> None:
+    def __init__(
+        self, activation="relu", features_ratio: ArrayLike = 1.0, teacher="sign", student=None, prior="gaussian"
+    ) -> None:
         from ..gibbs import make_channel, make_prior
         from .models import ERM
 
@@ -466,5 +486,7 @@ class RandomFeatures:
         name = self.activation if isinstance(self.activation, str) else "custom"
         r = np.atleast_1d(self.features_ratio)
         ratios = f"{r[0]:g}" if r.size == 1 else f"[{r.min():g}..{r.max():g}, {r.size} values]"
-        return (f"RandomFeatures({name!r}, features_ratio={ratios}, teacher={self.teacher!r}, "
-                f"student={self.student!r}, prior={self.prior!r})")
+        return (
+            f"RandomFeatures({name!r}, features_ratio={ratios}, teacher={self.teacher!r}, "
+            f"student={self.student!r}, prior={self.prior!r})"
+        )

@@ -21,15 +21,23 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 
-from .._validation import (as_rng, check_bool, check_choice, check_finite, check_int, check_nonnegative,
-                           check_positive, check_tol)
+from .._validation import (
+    as_rng,
+    check_bool,
+    check_choice,
+    check_finite,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_tol,
+)
+from ..citations import _cites
 from ..errors import ConvergenceWarning
 from ..gibbs.losses import HingeLoss, Loss, SquareLoss
 from ..results import Result
 from .amp import MAX_WEIGHTS, check_patterns
 from .glm import _generalization
 from .models import ERM, TeacherStudent
-from ..citations import _cites
 
 #: largest number of instances and of test samples per instance accepted
 MAX_INSTANCES = 10**6
@@ -205,8 +213,13 @@ def _fit_smooth(A: np.ndarray, y: np.ndarray, lam: float, loss: Loss, tol: float
         z = _mv(A, w)
         return float(np.sum(loss.value(y, z)) + 0.5 * lam * (w @ w)), _mtv(A, loss.derivative(y, z)) + lam * w
 
-    res = minimize(f, np.zeros(n), jac=True, method="L-BFGS-B",
-                   options=dict(maxiter=20_000, maxfun=40_000, maxcor=20, ftol=0.0, gtol=0.1 * tol * lam))
+    res = minimize(
+        f,
+        np.zeros(n),
+        jac=True,
+        method="L-BFGS-B",
+        options=dict(maxiter=20_000, maxfun=40_000, maxcor=20, ftol=0.0, gtol=0.1 * tol * lam),
+    )
     w = res.x
     return w, np.linalg.norm(f(w)[1]) / (lam * np.sqrt(n))
 
@@ -265,8 +278,14 @@ def _fit_hinge(A: np.ndarray, y: np.ndarray, lam: float, tol: float):
     c = np.full(A.shape[0], 0.5)
     best = (None, np.inf)
     for gtol in (1e-5, 1e-8, 1e-11):
-        res = minimize(f, c, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * A.shape[0],
-                       options=dict(maxiter=20_000, maxfun=40_000, maxcor=10, ftol=0.0, gtol=gtol))
+        res = minimize(
+            f,
+            c,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, 1.0)] * A.shape[0],
+            options=dict(maxiter=20_000, maxfun=40_000, maxcor=10, ftol=0.0, gtol=gtol),
+        )
         c = np.clip(res.x, 0.0, 1.0)
         for cand in (certify(c), exact_active_set(B.T @ c / lam)):
             if cand[1] < best[1]:
@@ -306,8 +325,9 @@ def _isotropic_instance(model: TeacherStudent, n: int, g):
     return FeatureInstance(w_star, n, n, draw)
 
 
-def _simulate(model: TeacherStudent, make_instance, P: int, n_samples: int, seeds, n_test: int, tol: float,
-              exact_overlaps: bool) -> dict:
+def _simulate(
+    model: TeacherStudent, make_instance, P: int, n_samples: int, seeds, n_test: int, tol: float, exact_overlaps: bool
+) -> dict:
     r"""Fit ``n_samples`` instances; per-instance rows of overlaps, errors, losses and certificates.
 
     With ``exact_overlaps`` (isotropic inputs) m, q are :math:`\hat w\cdot w^*/N`, :math:`|\hat w|^2/N`;
@@ -341,18 +361,34 @@ def _simulate(model: TeacherStudent, make_instance, P: int, n_samples: int, seed
         else:
             m, q, rho_n = zz / n_test, ztz / n_test, zs2 / n_test
         loss = np.asarray(student.loss_.value(y, z))
-        row = dict(m=m, q=q, eg=float(_generalization(model, m, q, 0.0, rho=rho_n)), eg_test=wrong / n_test,
-                   loss=np.mean(loss), err=np.mean(y * z <= 0) if classification else np.nan,
-                   obj=(np.sum(loss) + 0.5 * student.l2 * (w @ w)) / inst.d, opt=opt)
+        row = dict(
+            m=m,
+            q=q,
+            eg=float(_generalization(model, m, q, 0.0, rho=rho_n)),
+            eg_test=wrong / n_test,
+            loss=np.mean(loss),
+            err=np.mean(y * z <= 0) if classification else np.nan,
+            obj=(np.sum(loss) + 0.5 * student.l2 * (w @ w)) / inst.d,
+            opt=opt,
+        )
         for k in keys:
             rows[k][s] = row[k]
     return rows
 
 
 @_cites
-def erm_simulation(model, n: int | None = None, alpha: float | None = None, n_samples: int = 10, rng=None, *,
-                   n_test: int = 10_000, tol: float = 1e-5, d: int | None = None,
-                   features_ratio: ArrayLike | None = None) -> ERMSimulation:
+def erm_simulation(
+    model,
+    n: int | None = None,
+    alpha: float | None = None,
+    n_samples: int = 10,
+    rng=None,
+    *,
+    n_test: int = 10_000,
+    tol: float = 1e-5,
+    d: int | None = None,
+    features_ratio: ArrayLike | None = None,
+) -> ERMSimulation:
     r"""Fit the ERM estimator on ``n_samples`` finite instances and measure its overlaps and errors.
 
     Each instance (isotropic inputs): teacher :math:`w^* \sim` ``model.prior`` (N = ``n`` weights),
@@ -423,29 +459,63 @@ def erm_simulation(model, n: int | None = None, alpha: float | None = None, n_sa
         ratios_arr = np.atleast_1d(check_positive("features_ratio", ratios))
         D = check_int("d", size, minimum=1, maximum=MAX_WEIGHTS)
         seeds_all = as_rng(rng).integers(2**63, size=(ratios_arr.size, n_samples))
-        sims = [_erm_simulation(model.model(r), model.feature_map(r), D, alpha, n_samples, seeds, n_test, tol,
-                                repr_model=repr(model), features_ratio=float(r))
-                for r, seeds in zip(ratios_arr, seeds_all)]
+        sims = [
+            _erm_simulation(
+                model.model(r),
+                model.feature_map(r),
+                D,
+                alpha,
+                n_samples,
+                seeds,
+                n_test,
+                tol,
+                repr_model=repr(model),
+                features_ratio=float(r),
+            )
+            for r, seeds in zip(ratios_arr, seeds_all)
+        ]
         if np.ndim(ratios) == 0:
             return sims[0]
-        fields = {f: np.array([getattr(x, f) for x in sims]) for f in ERMSimulation.__dataclass_fields__
-                  if f not in ("model", "tol", "n_test", "n_samples", "converged_all")}
-        return ERMSimulation(**fields, model=repr(model), tol=tol, n_test=n_test, n_samples=n_samples,
-                             converged_all=bool(all(x.converged_all for x in sims)))
+        fields = {
+            f: np.array([getattr(x, f) for x in sims])
+            for f in ERMSimulation.__dataclass_fields__
+            if f not in ("model", "tol", "n_test", "n_samples", "converged_all")
+        }
+        return ERMSimulation(
+            **fields,
+            model=repr(model),
+            tol=tol,
+            n_test=n_test,
+            n_samples=n_samples,
+            converged_all=bool(all(x.converged_all for x in sims)),
+        )
     if not isinstance(model, TeacherStudent) or not isinstance(model.student, ERM):
         raise ValueError(f"model must be a TeacherStudent with an ERM student, got {model!r}")
     seeds = as_rng(rng).integers(2**63, size=n_samples)
     return _erm_simulation(model, model.inputs, size, alpha, n_samples, seeds, n_test, tol)
 
 
-def _erm_simulation(model: TeacherStudent, inputs, size, alpha, n_samples, seeds, n_test, tol, *,
-                    repr_model: str | None = None, features_ratio: float = float("nan")) -> ERMSimulation:
+def _erm_simulation(
+    model: TeacherStudent,
+    inputs,
+    size,
+    alpha,
+    n_samples,
+    seeds,
+    n_test,
+    tol,
+    *,
+    repr_model: str | None = None,
+    features_ratio: float = float("nan"),
+) -> ERMSimulation:
     student = model.student
     if not isinstance(student, ERM) or student.optimal:
         raise ValueError(f"model must have an ERM student with a numeric l2, got {student!r}")
     if student.l2 <= 0 and not isinstance(student.loss_, SquareLoss):
-        raise ValueError(f"l2 must be > 0 for the {student.loss} loss, got {student.l2:g} (on separable data the "
-                         f"unregularised minimiser does not exist)")
+        raise ValueError(
+            f"l2 must be > 0 for the {student.loss} loss, got {student.l2:g} (on separable data the "
+            f"unregularised minimiser does not exist)"
+        )
     given = None if size is None else check_int("n", size, minimum=1, maximum=MAX_WEIGHTS)
     # the dimension the load counts: N (isotropic), d (structured inputs), D (random features)
     n = inputs.d if given is None else given
@@ -458,20 +528,39 @@ def _erm_simulation(model: TeacherStudent, inputs, size, alpha, n_samples, seeds
     converged = rows["opt"] <= tol
     name = repr(model) if repr_model is None else repr_model
     if not np.all(converged):
-        warnings.warn(f"ERM optimiser did not reach |w - w_opt|/sqrt(n) <= {tol:g} on {np.sum(~converged)} of "
-                      f"{n_samples} instances (worst bound {np.max(rows['opt']):.3g}) for {name}",
-                      ConvergenceWarning, stacklevel=3)
+        warnings.warn(
+            f"ERM optimiser did not reach |w - w_opt|/sqrt(n) <= {tol:g} on {np.sum(~converged)} of "
+            f"{n_samples} instances (worst bound {np.max(rows['opt']):.3g}) for {name}",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
     stats = {k: _mean_se(rows[k]) for k in ("m", "q", "eg", "eg_test", "loss", "err", "obj")}
     return ERMSimulation(
-        alpha=alpha, n=n, n_patterns=P, n_samples=n_samples,
-        m=stats["m"][0], m_stderr=stats["m"][1], q=stats["q"][0], q_stderr=stats["q"][1],
-        generalization_error=stats["eg"][0], generalization_error_stderr=stats["eg"][1],
-        generalization_error_test=stats["eg_test"][0], generalization_error_test_stderr=stats["eg_test"][1],
-        n_test=n_test, train_loss=stats["loss"][0], train_loss_stderr=stats["loss"][1],
-        train_error=stats["err"][0], train_error_stderr=stats["err"][1],
-        objective=stats["obj"][0], objective_stderr=stats["obj"][1],
-        optimality=rows["opt"], converged=converged, converged_all=bool(np.all(converged)), tol=tol,
-        model=name, features_ratio=features_ratio,
+        alpha=alpha,
+        n=n,
+        n_patterns=P,
+        n_samples=n_samples,
+        m=stats["m"][0],
+        m_stderr=stats["m"][1],
+        q=stats["q"][0],
+        q_stderr=stats["q"][1],
+        generalization_error=stats["eg"][0],
+        generalization_error_stderr=stats["eg"][1],
+        generalization_error_test=stats["eg_test"][0],
+        generalization_error_test_stderr=stats["eg_test"][1],
+        n_test=n_test,
+        train_loss=stats["loss"][0],
+        train_loss_stderr=stats["loss"][1],
+        train_error=stats["err"][0],
+        train_error_stderr=stats["err"][1],
+        objective=stats["obj"][0],
+        objective_stderr=stats["obj"][1],
+        optimality=rows["opt"],
+        converged=converged,
+        converged_all=bool(np.all(converged)),
+        tol=tol,
+        model=name,
+        features_ratio=features_ratio,
     )
 
 
@@ -515,8 +604,18 @@ class DataSimulation(Result):
 
 
 @_cites
-def data_simulation(features, labels, student: ERM, n: ArrayLike, n_samples: int = 20, rng=None, *,
-                    task: str = "regression", center: bool = True, tol: float = 1e-5) -> DataSimulation:
+def data_simulation(
+    features,
+    labels,
+    student: ERM,
+    n: ArrayLike,
+    n_samples: int = 20,
+    rng=None,
+    *,
+    task: str = "regression",
+    center: bool = True,
+    tol: float = 1e-5,
+) -> DataSimulation:
     r"""Train ``student`` on ``n`` resampled rows of a data set and measure its population error.
 
     :math:`\hat w = \arg\min_w \sum_{\mu\in S}\ell(y_\mu, v_\mu\cdot w/\sqrt d) + \tfrac\lambda2|w|^2` on a
@@ -561,8 +660,9 @@ def data_simulation(features, labels, student: ERM, n: ArrayLike, n_samples: int
     if student.l2 <= 0 and not isinstance(student.loss_, SquareLoss):
         raise ValueError(f"l2 must be > 0 for the {student.loss} loss, got {student.l2:g}")
     sizes = np.atleast_1d(np.asarray(check_finite("n", n)))
-    sizes = np.array([check_int("n", int(k) if float(k).is_integer() else k, minimum=1, maximum=MAX_WEIGHTS)
-                      for k in sizes])
+    sizes = np.array(
+        [check_int("n", int(k) if float(k).is_integer() else k, minimum=1, maximum=MAX_WEIGHTS) for k in sizes]
+    )
     n_samples = check_int("n_samples", n_samples, minimum=1, maximum=MAX_INSTANCES)
     tol = check_tol("tol", tol, floor=1e-12)
     if center:
@@ -585,12 +685,26 @@ def data_simulation(features, labels, student: ERM, n: ArrayLike, n_samples: int
             loss[i, s] = np.mean(student.loss_.value(y[rows], z_all[rows]))
     converged = opt <= tol
     if not np.all(converged):
-        warnings.warn(f"ERM optimiser did not reach its certificate {tol:g} on {np.sum(~converged)} fits",
-                      ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"ERM optimiser did not reach its certificate {tol:g} on {np.sum(~converged)} fits",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+
     def stderr(x):  # NaN for one instance
         return x.std(axis=1, ddof=1) / np.sqrt(n_samples) if n_samples > 1 else np.full(sizes.shape, np.nan)
 
-    return DataSimulation(n=sizes, alpha=sizes / d, d=d, test_error=err.mean(axis=1),
-                          test_error_stderr=stderr(err), train_loss=loss.mean(axis=1),
-                          train_loss_stderr=stderr(loss), optimality=opt, converged=converged,
-                          n_samples=n_samples, task=task, student=repr(student))
+    return DataSimulation(
+        n=sizes,
+        alpha=sizes / d,
+        d=d,
+        test_error=err.mean(axis=1),
+        test_error_stderr=stderr(err),
+        train_loss=loss.mean(axis=1),
+        train_loss_stderr=stderr(loss),
+        optimality=opt,
+        converged=converged,
+        n_samples=n_samples,
+        task=task,
+        student=repr(student),
+    )

@@ -38,12 +38,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._validation import check_bool, check_choice, check_int, check_positive, check_tol
+from ..citations import _cites
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..gibbs.losses import HingeLoss, LossChannel, SquareLoss
 from ..results import Result
 from .models import ERM, Gibbs, TeacherStudent
 from .saddle import iterate
-from ..citations import _cites
 
 __all__ = ["ReplicaCurve", "FeaturesCurve", "Transitions", "solve", "solve_branches", "transitions"]
 
@@ -162,23 +162,29 @@ def _check_erm_defined(model: TeacherStudent) -> None:
     """Refuse unregularised ERM where no l2 = 0 limit is implemented (the logistic loss)."""
     st = model.student
     if isinstance(st, ERM) and st.l2 == 0 and isinstance(st.loss_, HingeLoss) and model.inputs is not None:
-        raise ValueError("l2 must be > 0 for the hinge loss with structured inputs, got 0: the max-margin limit "
-                         "is implemented for isotropic inputs only; solve with a small l2 (e.g. 1e-4)")
+        raise ValueError(
+            "l2 must be > 0 for the hinge loss with structured inputs, got 0: the max-margin limit "
+            "is implemented for isotropic inputs only; solve with a small l2 (e.g. 1e-4)"
+        )
     if isinstance(st, ERM) and st.l2 == 0 and not isinstance(st.loss_, (SquareLoss, HingeLoss)):
         raise ValueError(
             f"l2 must be > 0 for the {st.loss} loss, got 0: on linearly separable data (every alpha for a "
             f"noiseless teacher, below the separability threshold for a noisy one) the unregularised "
             f"{st.loss} minimiser does not exist (its norm diverges) and its direction tends to the "
             "max-margin one, which ERM('hinge', 0) computes; or solve with a small l2 (e.g. 1e-4). "
-            "The square and hinge losses have l2 = 0 limits (least squares / least-norm; max-margin).")
+            "The square and hinge losses have l2 = 0 limits (least squares / least-norm; max-margin)."
+        )
 
 
 def _check_options(tol, max_iter, damping, continuation=False, strict=False):
     """Validate the solver options shared by :func:`solve` and :func:`solve_branches`."""
     tol = check_tol("tol", tol)
     max_iter = check_int("max_iter", max_iter, minimum=1, maximum=MAX_ITER_LIMIT)
-    if isinstance(damping, bool) or not isinstance(damping, (int, float, np.integer, np.floating)) \
-            or not 0.0 <= float(damping) < 1.0:
+    if (
+        isinstance(damping, bool)
+        or not isinstance(damping, (int, float, np.integer, np.floating))
+        or not 0.0 <= float(damping) < 1.0
+    ):
         raise ValueError(f"damping must be a number in [0, 1), got {damping!r}")
     for name, flag in (("continuation", continuation), ("strict", strict)):
         if not isinstance(flag, (bool, np.bool_)):
@@ -198,8 +204,10 @@ def _check_alpha(alpha):
         raise ValueError(f"alpha must hold at least one load, got an empty array of shape {a.shape}")
     if np.any((a < ALPHA_MIN) | (a > ALPHA_MAX)):
         bad = a[(a < ALPHA_MIN) | (a > ALPHA_MAX)].ravel()[0]
-        raise ValueError(f"alpha must be in [{ALPHA_MIN:g}, {ALPHA_MAX:g}] (the range the saddle-point "
-                         f"equations are solved on), got {bad:g}")
+        raise ValueError(
+            f"alpha must be in [{ALPHA_MIN:g}, {ALPHA_MAX:g}] (the range the saddle-point "
+            f"equations are solved on), got {bad:g}"
+        )
     return alpha_in
 
 
@@ -255,8 +263,10 @@ def _equations(model: TeacherStudent, alpha: np.ndarray):
             pr = sp.rs_teacher_student(qh, qh, qh, tp)
             return dict(m=q, q=q, V=V, mhat=qh, qhat=qh, Vhat=qh, phi=pr["psi"] + alpha * ch["psi"])
 
-        starts = {"uninformed": {"V": np.full(alpha.shape, rho * (1 - 1e-6))},
-                  "informed": {"V": np.full(alpha.shape, 1e-8 * rho)}}
+        starts = {
+            "uninformed": {"V": np.full(alpha.shape, rho * (1 - 1e-6))},
+            "informed": {"V": np.full(alpha.shape, 1e-8 * rho)},
+        }
         return update, residual, finish, starts
 
     def conj(x, a):
@@ -270,9 +280,13 @@ def _equations(model: TeacherStudent, alpha: np.ndarray):
 
     def residual(x, fx):
         scale = np.maximum(np.abs(x["q"]), 1e-12)
-        return np.maximum.reduce([np.abs(fx["m"] - x["m"]) / np.sqrt(scale * rho),
-                                  np.abs(fx["q"] - x["q"]) / scale,
-                                  np.abs(fx["V"] - x["V"]) / np.maximum(x["V"], 1e-300)])
+        return np.maximum.reduce(
+            [
+                np.abs(fx["m"] - x["m"]) / np.sqrt(scale * rho),
+                np.abs(fx["q"] - x["q"]) / scale,
+                np.abs(fx["V"] - x["V"]) / np.maximum(x["V"], 1e-300),
+            ]
+        )
 
     def finish(x):
         mh, qh, Vh, ch = conj(x, alpha)
@@ -280,8 +294,10 @@ def _equations(model: TeacherStudent, alpha: np.ndarray):
         return dict(m=x["m"], q=x["q"], V=x["V"], mhat=mh, qhat=qh, Vhat=Vh, phi=psi_w + alpha * ch["psi"])
 
     ones = np.ones(alpha.shape)
-    starts = {"uninformed": {"m": 1e-3 * ones * np.sqrt(rho), "q": 1e-2 * ones * rho, "V": ones},
-              "informed": {"m": 0.99 * ones * rho, "q": 0.99 * ones * rho, "V": 0.01 * ones}}
+    starts = {
+        "uninformed": {"m": 1e-3 * ones * np.sqrt(rho), "q": 1e-2 * ones * rho, "V": ones},
+        "informed": {"m": 0.99 * ones * rho, "q": 0.99 * ones * rho, "V": 0.01 * ones},
+    }
     return update, residual, finish, starts
 
 
@@ -305,7 +321,7 @@ def _newton_polish(model, alpha, state, done, tol):
     for k in np.nonzero(~done)[0]:
         if not all(np.isfinite(state[n][k]) for n in ("m", "q", "V")) or state["q"][k] <= 0 or state["V"][k] <= 0:
             continue
-        update, residual, _, _ = _equations(model, alpha[k:k + 1])
+        update, residual, _, _ = _equations(model, alpha[k : k + 1])
 
         def unpack(z):
             return {"m": np.array([z[0]]), "q": np.array([np.exp(z[1])]), "V": np.array([np.exp(z[2])])}
@@ -349,8 +365,16 @@ def _run_branch(model, alpha, start, damping, tol, max_iter, x0=None, accelerati
         state, conv, n_iter, res = it.state, it.converged, it.n_iter, it.residual
     else:
         first = min(max_iter, _ITER_BEFORE_NEWTON)
-        it = iterate_warm(update, x0, residual, np.asarray(alpha, dtype=float), damping=damping, tol=tol,
-                          max_iter=first, positive=("q", "V"))
+        it = iterate_warm(
+            update,
+            x0,
+            residual,
+            np.asarray(alpha, dtype=float),
+            damping=damping,
+            tol=tol,
+            max_iter=first,
+            positive=("q", "V"),
+        )
         state, conv, n_iter, res = it.state, it.converged.copy(), it.n_iter.copy(), it.residual.copy()
         if not np.all(conv) and max_iter > first:  # the budget allows more than the first phase
             state, ok, r_ok = _newton_polish(model, np.asarray(alpha, dtype=float), state, conv, tol)
@@ -380,17 +404,26 @@ def _continuation(model, alpha, start, damping, tol, max_iter):
         elif j >= 1 and outs[-1]["converged"][0] and outs[-2]["converged"][0] and j + 1 < len(alpha):
             t = (alpha[j + 1] - a) / (a - alpha[j - 1])
             p, pp = outs[-1], outs[-2]
-            x0 = {"m": p["m"] + t * (p["m"] - pp["m"]),
-                  "q": p["q"] * (p["q"] / pp["q"]) ** t,
-                  "V": p["V"] * (p["V"] / pp["V"]) ** t}
+            x0 = {
+                "m": p["m"] + t * (p["m"] - pp["m"]),
+                "q": p["q"] * (p["q"] / pp["q"]) ** t,
+                "V": p["V"] * (p["V"] / pp["V"]) ** t,
+            }
         else:
             x0 = {"m": out["m"], "q": out["q"], "V": out["V"]}
     return {k: np.concatenate([np.atleast_1d(o[k]) for o in outs]) for k in outs[0]}
 
 
 @_cites
-def solve_branches(model: TeacherStudent, alpha: ArrayLike, *, damping: float = 0.5, tol: float = 1e-10,
-                   max_iter: int = 20_000, continuation: bool = False) -> dict[str, ReplicaCurve]:
+def solve_branches(
+    model: TeacherStudent,
+    alpha: ArrayLike,
+    *,
+    damping: float = 0.5,
+    tol: float = 1e-10,
+    max_iter: int = 20_000,
+    continuation: bool = False,
+) -> dict[str, ReplicaCurve]:
     """Both branches of the RS equations: iterated from an uninformed and an informed start.
 
     Returns ``{"uninformed": ReplicaCurve, "informed": ReplicaCurve}`` (no
@@ -402,9 +435,10 @@ def solve_branches(model: TeacherStudent, alpha: ArrayLike, *, damping: float = 
     tol, max_iter, damping = _check_options(tol, max_iter, damping, continuation)
     alpha_arr = np.atleast_1d(np.asarray(alpha_in, dtype=float))
     scalar = np.ndim(alpha_in) == 0
-    return {b: _to_curve(model, alpha_arr, _solve_raw(model, alpha_arr, b, damping, tol, max_iter, continuation),
-                         b, scalar)
-            for b in ("uninformed", "informed")}
+    return {
+        b: _to_curve(model, alpha_arr, _solve_raw(model, alpha_arr, b, damping, tol, max_iter, continuation), b, scalar)
+        for b in ("uninformed", "informed")
+    }
 
 
 def _solve_raw(model, alpha, branch, damping, tol, max_iter, continuation, method="auto"):
@@ -448,11 +482,23 @@ def _to_curve(model, alpha, out, branch, scalar) -> ReplicaCurve:
         return v.item() if isinstance(v, np.generic) else v
 
     return ReplicaCurve(
-        alpha=o(alpha), m=o(m), q=o(q), V=o(V), Q=o(q + V if gibbs_or_bo else np.full(alpha.shape, np.nan)),
-        mhat=o(out["mhat"]), qhat=o(out["qhat"]), Vhat=o(out["Vhat"]), free_entropy=o(out["phi"]),
-        generalization_error=o(eg), train_loss=o(train_loss), train_error=o(train_err),
-        converged=o(out["converged"]), n_iter=o(out["n_iter"]), residual=o(out["residual"]),
-        branch=o(branch_arr), l2=o(out["l2"] if "l2" in out else np.full(alpha.shape, _l2_of(model))),
+        alpha=o(alpha),
+        m=o(m),
+        q=o(q),
+        V=o(V),
+        Q=o(q + V if gibbs_or_bo else np.full(alpha.shape, np.nan)),
+        mhat=o(out["mhat"]),
+        qhat=o(out["qhat"]),
+        Vhat=o(out["Vhat"]),
+        free_entropy=o(out["phi"]),
+        generalization_error=o(eg),
+        train_loss=o(train_loss),
+        train_error=o(train_err),
+        converged=o(out["converged"]),
+        n_iter=o(out["n_iter"]),
+        residual=o(out["residual"]),
+        branch=o(branch_arr),
+        l2=o(out["l2"] if "l2" in out else np.full(alpha.shape, _l2_of(model))),
         model=repr(model),
     )
 
@@ -463,9 +509,18 @@ def _l2_of(model) -> float:
 
 
 @_cites
-def solve(model: TeacherStudent, alpha: ArrayLike, *, init: str = "auto", method: str = "auto",
-          damping: float = 0.5, tol: float = 1e-10, max_iter: int = 20_000, continuation: bool = False,
-          strict: bool = False) -> ReplicaCurve:
+def solve(
+    model: TeacherStudent,
+    alpha: ArrayLike,
+    *,
+    init: str = "auto",
+    method: str = "auto",
+    damping: float = 0.5,
+    tol: float = 1e-10,
+    max_iter: int = 20_000,
+    continuation: bool = False,
+    strict: bool = False,
+) -> ReplicaCurve:
     r"""Solve the RS saddle-point equations of ``model`` on an alpha grid.
 
     Parameters
@@ -546,8 +601,10 @@ def report_convergence(curve, alpha, what: str, tol: float, max_iter: int, model
     if np.all(conv):
         return
     bad = np.broadcast_to(alpha, conv.shape)[~conv]
-    msg = (f"{what} did not converge (tol {tol:g}, max_iter {max_iter}) at alpha = "
-           f"{np.array2string(bad, threshold=8)} for {model!r}")
+    msg = (
+        f"{what} did not converge (tol {tol:g}, max_iter {max_iter}) at alpha = "
+        f"{np.array2string(bad, threshold=8)} for {model!r}"
+    )
     if strict:
         raise ConvergenceError(msg, curve)
     warnings.warn(msg, ConvergenceWarning, stacklevel=3)
@@ -558,18 +615,31 @@ L2_RANGE = (-8.0, 3.0)
 L2_XTOL = 1e-4
 
 
-def _solve_checked(model: TeacherStudent, alpha_arr, scalar, *, init, method, damping, tol, max_iter,
-                   continuation) -> ReplicaCurve:
+def _solve_checked(
+    model: TeacherStudent, alpha_arr, scalar, *, init, method, damping, tol, max_iter, continuation
+) -> ReplicaCurve:
     """:func:`solve` on a validated model and grid, without the convergence warning."""
     if isinstance(model.student, ERM) and model.student.optimal:
-        return _solve_optimal_l2(model, alpha_arr, scalar, init=init, method=method, damping=damping, tol=tol,
-                                 max_iter=max_iter, continuation=continuation)
+        return _solve_optimal_l2(
+            model,
+            alpha_arr,
+            scalar,
+            init=init,
+            method=method,
+            damping=damping,
+            tol=tol,
+            max_iter=max_iter,
+            continuation=continuation,
+        )
     _check_erm_defined(model)
     if init == "auto":
         from ..gibbs import GaussianPrior, SphericalPrior
 
-        init = "both" if model.bayes_optimal and not isinstance(model.prior, (GaussianPrior, SphericalPrior)) \
+        init = (
+            "both"
+            if model.bayes_optimal and not isinstance(model.prior, (GaussianPrior, SphericalPrior))
             else "uninformed"
+        )
     if init == "both" and model.bayes_optimal and method == "auto":
         from .bayes import solve_bayes_optimal
 
@@ -602,16 +672,21 @@ def _solve_optimal_l2(model: TeacherStudent, alpha_arr, scalar, **opts) -> Repli
             return e if c.converged and np.isfinite(e) else np.inf
 
         minimize_scalar(err, bounds=L2_RANGE, method="bounded", options={"xatol": L2_XTOL})
-        points.append(min(cache.values(), key=lambda c: c.generalization_error
-                          if c.converged and np.isfinite(c.generalization_error) else np.inf))
-    fields = {f: np.array([getattr(c, f) for c in points]) for f in ReplicaCurve.__dataclass_fields__
-              if f not in ("model",)}
+        points.append(
+            min(
+                cache.values(),
+                key=lambda c: c.generalization_error if c.converged and np.isfinite(c.generalization_error) else np.inf,
+            )
+        )
+    fields = {
+        f: np.array([getattr(c, f) for c in points]) for f in ReplicaCurve.__dataclass_fields__ if f not in ("model",)
+    }
     if scalar:
         fields = {k: (v[0].item() if isinstance(v[0], np.generic) else v[0]) for k, v in fields.items()}
     return ReplicaCurve(**fields, model=repr(model))
 
 
-def _solve_features(rf, alpha, opts) -> "FeaturesCurve":
+def _solve_features(rf, alpha, opts) -> FeaturesCurve:
     """Solve a :class:`RandomFeatures` family: one model per distinct P/D, load n/P = alpha / ratio."""
     alpha_in = _check_alpha(alpha)
     ratio = rf.features_ratio
@@ -619,8 +694,10 @@ def _solve_features(rf, alpha, opts) -> "FeaturesCurve":
     try:
         a, r = np.broadcast_arrays(np.atleast_1d(np.asarray(alpha_in, dtype=float)), np.atleast_1d(ratio))
     except ValueError:
-        raise ValueError(f"alpha (shape {np.shape(alpha_in)}) and the model's features_ratio (shape "
-                         f"{np.shape(ratio)}) must broadcast together") from None
+        raise ValueError(
+            f"alpha (shape {np.shape(alpha_in)}) and the model's features_ratio (shape "
+            f"{np.shape(ratio)}) must broadcast together"
+        ) from None
     a, r = a.ravel(), r.ravel()
     per = {}
     sizes = np.zeros(a.shape, dtype=int)
@@ -653,8 +730,11 @@ def _pick(model, u, i):
     out = {k: np.where(pick_i, i[k], u[k]) for k in u}
     scale = np.sqrt(model.rho)
     with np.errstate(invalid="ignore"):
-        same = u["converged"] & i["converged"] & np.all(
-            [np.abs(u[k] - i[k]) <= 1e-7 * scale for k in ("m", "q", "V")], axis=0)
+        same = (
+            u["converged"]
+            & i["converged"]
+            & np.all([np.abs(u[k] - i[k]) <= 1e-7 * scale for k in ("m", "q", "V")], axis=0)
+        )
     branch = np.where(pick_i, "informed", "uninformed").astype(object)
     branch[same | isinstance(model.student, ERM)] = "unique"
     return out, branch
@@ -674,8 +754,9 @@ def check_alpha_range(alpha_range) -> tuple[float, float]:
 
 
 @_cites
-def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.01, 10.0), *,
-                xtol: float = 1e-6, strict: bool = False) -> Transitions:
+def transitions(
+    model: TeacherStudent, alpha_range: tuple[float, float] = (0.01, 10.0), *, xtol: float = 1e-6, strict: bool = False
+) -> Transitions:
     """First-order (information-theoretic) transition and both spinodals of a Bayes-optimal model.
 
     Scans ``alpha_range`` for loads where two stable fixed points of the
@@ -702,16 +783,24 @@ def transitions(model: TeacherStudent, alpha_range: tuple[float, float] = (0.01,
     if model.committee:
         from .committee import committee_transitions
 
-        return committee_transitions(model, (0.5, 4.0) if alpha_range == (0.01, 10.0) else alpha_range,
-                                     xtol=max(xtol, 1e-4), strict=strict)
+        return committee_transitions(
+            model, (0.5, 4.0) if alpha_range == (0.01, 10.0) else alpha_range, xtol=max(xtol, 1e-4), strict=strict
+        )
     xtol = check_tol("xtol", xtol, floor=1e-10)
     if not model.bayes_optimal:
         raise ValueError(f"model must be Bayes-optimal for transitions, got {model!r}")
     lo, hi = check_alpha_range(alpha_range)
     tp = bayes_transitions(model, (lo, hi), xtol=xtol)
-    out = Transitions(alpha_it=tp.alpha_it, alpha_spinodal=tp.alpha_spinodal,
-                      alpha_spinodal_informed=tp.alpha_spinodal_informed, first_order=tp.first_order,
-                      converged=tp.converged, xtol=xtol, alpha_range=(lo, hi), message=tp.message)
+    out = Transitions(
+        alpha_it=tp.alpha_it,
+        alpha_spinodal=tp.alpha_spinodal,
+        alpha_spinodal_informed=tp.alpha_spinodal_informed,
+        first_order=tp.first_order,
+        converged=tp.converged,
+        xtol=xtol,
+        alpha_range=(lo, hi),
+        message=tp.message,
+    )
     if strict and not out.converged:
         raise ConvergenceError(f"transitions of {model!r}: {tp.message}", out)
     return out

@@ -99,14 +99,20 @@ from scipy.optimize import brentq, minimize_scalar
 from scipy.special import expit
 
 from .._validation import check_choice, check_finite, check_int, check_positive, check_tol
+from ..citations import _cites
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..gaussian import H, hazard, log_H, normal_nodes, phi
 from ..results import Result
-from ..citations import _cites
 
-__all__ = ["LargeCommitteeCurve", "LargeCommitteeTransition", "solve_large_committee",
-           "large_committee_transition", "large_committee_channel", "large_committee_prior",
-           "effective_overlap"]
+__all__ = [
+    "LargeCommitteeCurve",
+    "LargeCommitteeTransition",
+    "solve_large_committee",
+    "large_committee_transition",
+    "large_committee_channel",
+    "large_committee_prior",
+    "effective_overlap",
+]
 
 PRIORS = ("gaussian", "binary")
 #: q_d above which a fixed point counts as specialised
@@ -194,6 +200,7 @@ class LargeCommitteeTransition(Result):
 
 # -- the two scalar maps ---------------------------------------------------------------------
 
+
 def _one_minus_Q(e):
     r""":math:`1 - Q` at :math:`q_d = 1 - e`, :math:`q_a = e`: :math:`\tfrac2\pi[\arccos(1-e) - e]`, no cancellation."""
     e = np.clip(np.asarray(e, dtype=float), 0.0, 1.0)
@@ -233,8 +240,12 @@ def _channel(omq) -> dict[str, np.ndarray]:
     psi = np.sum(w * (H(x) * log_H(x) + H(-x) * log_H(-x)), axis=-1)
     err = np.arcsin(np.sqrt(o)) / np.pi
     sq = 2.0 * np.sum(w * H(x) * H(-x), axis=-1)  # 1/2 E (y - yhat)^2, yhat = H(-x) - H(x)
-    return {"qhat": np.where(ok, p, np.inf), "psi": np.where(ok, psi, 0.0), "error": np.where(ok, err, 0.0),
-            "squared_error": np.where(ok, sq, 0.0)}
+    return {
+        "qhat": np.where(ok, p, np.inf),
+        "psi": np.where(ok, psi, 0.0),
+        "error": np.where(ok, err, 0.0),
+        "squared_error": np.where(ok, sq, 0.0),
+    }
 
 
 def large_committee_channel(Q: ArrayLike) -> dict[str, np.ndarray]:
@@ -306,8 +317,14 @@ def _evaluate(prior, alpha_tilde, e):
     """Map, free entropy per weight and error at q_d = 1 - e."""
     qh, ch = _conjugate(alpha_tilde, e)
     pr = _prior(prior, qh)
-    return {"e_new": pr["e"], "qhat": qh, "phi": pr["phi"] + alpha_tilde * ch["psi"], "error": ch["error"],
-            "squared_error": ch["squared_error"], "Q": 1.0 - _one_minus_Q(e)}
+    return {
+        "e_new": pr["e"],
+        "qhat": qh,
+        "phi": pr["phi"] + alpha_tilde * ch["psi"],
+        "error": ch["error"],
+        "squared_error": ch["squared_error"],
+        "Q": 1.0 - _one_minus_Q(e),
+    }
 
 
 def _iterate(prior, a, e0, damping, tol, max_iter):
@@ -340,8 +357,9 @@ def _check_alpha_tilde(alpha_tilde):
         raise ValueError(f"alpha_tilde must be a number or a non-empty 1-d array, got shape {arr.shape}")
     bad = (arr < ALPHA_TILDE_MIN) | (arr > ALPHA_TILDE_MAX)
     if np.any(bad):
-        raise ValueError(f"alpha_tilde must be in [{ALPHA_TILDE_MIN:g}, {ALPHA_TILDE_MAX:g}], got "
-                         f"{arr[bad].ravel()[0]:g}")
+        raise ValueError(
+            f"alpha_tilde must be in [{ALPHA_TILDE_MIN:g}, {ALPHA_TILDE_MAX:g}], got {arr[bad].ravel()[0]:g}"
+        )
     return at
 
 
@@ -350,8 +368,16 @@ def _model_name(prior):
 
 
 @_cites
-def solve_large_committee(prior: str, alpha_tilde: ArrayLike, *, init: str = "both", damping: float = 0.2,
-                          tol: float = 1e-10, max_iter: int = 20_000, strict: bool = False) -> LargeCommitteeCurve:
+def solve_large_committee(
+    prior: str,
+    alpha_tilde: ArrayLike,
+    *,
+    init: str = "both",
+    damping: float = 0.2,
+    tol: float = 1e-10,
+    max_iter: int = 20_000,
+    strict: bool = False,
+) -> LargeCommitteeCurve:
     r"""Large-K replica fixed points of the Bayes-optimal sign committee machine (module docstring).
 
     Parameters
@@ -386,8 +412,11 @@ def solve_large_committee(prior: str, alpha_tilde: ArrayLike, *, init: str = "bo
     prior = check_choice("prior", prior, PRIORS)
     at_in = _check_alpha_tilde(alpha_tilde)
     init = check_choice("init", init, ("both", "non-specialized", "specialized"))
-    if isinstance(damping, bool) or not isinstance(damping, (int, float, np.integer, np.floating)) \
-            or not 0.0 <= float(damping) < 1.0:
+    if (
+        isinstance(damping, bool)
+        or not isinstance(damping, (int, float, np.integer, np.floating))
+        or not 0.0 <= float(damping) < 1.0
+    ):
         raise ValueError(f"damping must be a number in [0, 1), got {damping!r}")
     tol = check_tol("tol", tol)
     max_iter = check_int("max_iter", max_iter, minimum=1, maximum=MAX_ITER_LIMIT)
@@ -402,9 +431,17 @@ def solve_large_committee(prior: str, alpha_tilde: ArrayLike, *, init: str = "bo
         ev = _evaluate(prior, a, e)
         if b == "specialized":
             conv = conv & (1.0 - e > SPECIALIZED)
-        outs[b] = dict(e=e, qhat=ev["qhat"], phi=ev["phi"], error=ev["error"], squared_error=ev["squared_error"],
-                       Q=ev["Q"], converged=conv,
-                       n_iter=n_it, residual=res)
+        outs[b] = dict(
+            e=e,
+            qhat=ev["qhat"],
+            phi=ev["phi"],
+            error=ev["error"],
+            squared_error=ev["squared_error"],
+            Q=ev["Q"],
+            converged=conv,
+            n_iter=n_it,
+            residual=res,
+        )
     if len(names) == 2:
         n, s = outs["non-specialized"], outs["specialized"]
         pick = s["converged"] & (~n["converged"] | (s["phi"] > n["phi"]))
@@ -420,17 +457,29 @@ def solve_large_committee(prior: str, alpha_tilde: ArrayLike, *, init: str = "bo
     def o(x):
         return x[0] if scalar else x
 
-    curve = LargeCommitteeCurve(alpha_tilde=o(a), q_diagonal=o(qd), q_offdiagonal=o(out["e"]),
-                                qhat_diagonal=o(out["qhat"]), effective_overlap=o(out["Q"]),
-                                free_entropy=o(out["phi"]), generalization_error=o(out["error"]),
-                                squared_error=o(out["squared_error"]), specialized=o(qd > SPECIALIZED),
-                                branch=o(branch), converged=o(out["converged"]),
-                                n_iter=o(out["n_iter"]), residual=o(out["residual"]), prior=prior,
-                                model=_model_name(prior))
+    curve = LargeCommitteeCurve(
+        alpha_tilde=o(a),
+        q_diagonal=o(qd),
+        q_offdiagonal=o(out["e"]),
+        qhat_diagonal=o(out["qhat"]),
+        effective_overlap=o(out["Q"]),
+        free_entropy=o(out["phi"]),
+        generalization_error=o(out["error"]),
+        squared_error=o(out["squared_error"]),
+        specialized=o(qd > SPECIALIZED),
+        branch=o(branch),
+        converged=o(out["converged"]),
+        n_iter=o(out["n_iter"]),
+        residual=o(out["residual"]),
+        prior=prior,
+        model=_model_name(prior),
+    )
     conv = np.atleast_1d(curve.converged)
     if not np.all(conv):
-        msg = (f"large-K committee saddle point did not converge (tol {tol:g}, max_iter {max_iter}) at "
-               f"alpha_tilde = {np.array2string(a[~conv], threshold=8)} for {curve.model}")
+        msg = (
+            f"large-K committee saddle point did not converge (tol {tol:g}, max_iter {max_iter}) at "
+            f"alpha_tilde = {np.array2string(a[~conv], threshold=8)} for {curve.model}"
+        )
         if strict:
             raise ConvergenceError(msg, curve)
         warnings.warn(msg, ConvergenceWarning, stacklevel=2)
@@ -438,6 +487,7 @@ def solve_large_committee(prior: str, alpha_tilde: ArrayLike, *, init: str = "bo
 
 
 # -- the transition ----------------------------------------------------------------------------
+
 
 def _alpha_of_e(prior, e):
     r"""Gaussian weights: the load :math:`\tilde\alpha` at which :math:`q_d = 1 - e` is a fixed point."""
@@ -471,27 +521,49 @@ def large_committee_transition(prior: str, *, xtol: float = 1e-13) -> LargeCommi
     err_ns = float(np.arccos(np.sqrt(2.0 / np.pi)) / np.pi)
     if prior == "gaussian":
         lo, hi = math.log(1e-8), math.log(0.9)
-        m = minimize_scalar(lambda t: _alpha_of_e(prior, math.exp(t)), bounds=(lo, hi), method="bounded",
-                            options={"xatol": 1e-10, "maxiter": 500})
+        m = minimize_scalar(
+            lambda t: _alpha_of_e(prior, math.exp(t)),
+            bounds=(lo, hi),
+            method="bounded",
+            options={"xatol": 1e-10, "maxiter": 500},
+        )
         log_e_sp, a_sp = float(m.x), float(m.fun)
         f_sp = _delta_phi_gaussian(log_e_sp, psi_ns)
         f_lo = _delta_phi_gaussian(lo, psi_ns)
         if not (f_sp < 0 < f_lo):
-            raise ConvergenceError(f"no free-entropy crossing bracketed on the specialised branch of {prior!r} "
-                                   f"weights: differences {f_sp:g} (spinodal), {f_lo:g} (q_d = 1 - 1e-8)")
-        root, info = brentq(_delta_phi_gaussian, lo, log_e_sp, args=(psi_ns,), xtol=xtol, rtol=4 * np.finfo(float).eps,
-                            full_output=True, disp=False)
+            raise ConvergenceError(
+                f"no free-entropy crossing bracketed on the specialised branch of {prior!r} "
+                f"weights: differences {f_sp:g} (spinodal), {f_lo:g} (q_d = 1 - 1e-8)"
+            )
+        root, info = brentq(
+            _delta_phi_gaussian,
+            lo,
+            log_e_sp,
+            args=(psi_ns,),
+            xtol=xtol,
+            rtol=4 * np.finfo(float).eps,
+            full_output=True,
+            disp=False,
+        )
         e = math.exp(root)
         a_spec = _alpha_of_e(prior, e)
         ev = _evaluate(prior, np.array(a_spec), np.array(e))
         resid = abs(_delta_phi_gaussian(root, psi_ns))
         # the root must be a fixed point of the state-evolution map at that load
         conv = bool(info.converged) and abs(float(ev["e_new"]) - e) <= 1e-9
-        return LargeCommitteeTransition(prior=prior, alpha_tilde_spec=a_spec, alpha_tilde_spinodal=a_sp,
-                                        alpha_tilde_amp=math.inf, q_diagonal_spec=1.0 - e,
-                                        error_non_specialized=err_ns, error_specialized=float(ev["error"]),
-                                        free_entropy_spec=float(ev["phi"]), converged=conv,
-                                        n_iter=int(info.iterations), residual=resid)
+        return LargeCommitteeTransition(
+            prior=prior,
+            alpha_tilde_spec=a_spec,
+            alpha_tilde_spinodal=a_sp,
+            alpha_tilde_amp=math.inf,
+            q_diagonal_spec=1.0 - e,
+            error_non_specialized=err_ns,
+            error_specialized=float(ev["error"]),
+            free_entropy_spec=float(ev["phi"]),
+            converged=conv,
+            n_iter=int(info.iterations),
+            residual=resid,
+        )
     # binary: q_d = 1 is a fixed point at every load (1 - q_d = 0 maps to 0)
     fixed = float(_evaluate(prior, np.array(1.0), np.array(0.0))["e_new"])
     phi_spec = float(_prior(prior, np.array(np.inf))["phi"])
@@ -500,8 +572,16 @@ def large_committee_transition(prior: str, *, xtol: float = 1e-13) -> LargeCommi
         return phi_spec - a * psi_ns
 
     root, info = brentq(diff, 1e-3, 1e3, xtol=xtol, rtol=4 * np.finfo(float).eps, full_output=True, disp=False)
-    return LargeCommitteeTransition(prior=prior, alpha_tilde_spec=float(root), alpha_tilde_spinodal=math.nan,
-                                    alpha_tilde_amp=math.inf, q_diagonal_spec=1.0, error_non_specialized=err_ns,
-                                    error_specialized=0.0, free_entropy_spec=phi_spec,
-                                    converged=bool(info.converged) and fixed == 0.0, n_iter=int(info.iterations),
-                                    residual=abs(diff(root)))
+    return LargeCommitteeTransition(
+        prior=prior,
+        alpha_tilde_spec=float(root),
+        alpha_tilde_spinodal=math.nan,
+        alpha_tilde_amp=math.inf,
+        q_diagonal_spec=1.0,
+        error_non_specialized=err_ns,
+        error_specialized=0.0,
+        free_entropy_spec=phi_spec,
+        converged=bool(info.converged) and fixed == 0.0,
+        n_iter=int(info.iterations),
+        residual=abs(diff(root)),
+    )

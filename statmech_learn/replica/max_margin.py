@@ -42,8 +42,13 @@ __all__ = ["max_margin_applicable", "max_margin_saddle_point"]
 
 def max_margin_applicable(model: TeacherStudent) -> bool:
     """True for an unregularised hinge-loss ERM student on ±1 labels with isotropic inputs."""
-    return (isinstance(model.student, ERM) and isinstance(model.student.loss_, HingeLoss)
-            and model.student.l2 == 0 and model.task == "classification" and model.inputs is None)
+    return (
+        isinstance(model.student, ERM)
+        and isinstance(model.student.loss_, HingeLoss)
+        and model.student.l2 == 0
+        and model.task == "classification"
+        and model.inputs is None
+    )
 
 
 def _integrals(model: TeacherStudent, m: float, q: float, panel_order: int = 16):
@@ -107,6 +112,17 @@ def max_margin_saddle_point(model: TeacherStudent, alpha: np.ndarray, tol: float
         if conv[k]:
             z = sol.x
     zeros = np.zeros(alpha.shape)
-    return dict(m=out["m"], q=out["q"], V=np.full(alpha.shape, np.inf), mhat=zeros, qhat=zeros, Vhat=zeros.copy(),
-                phi=np.where(conv, 0.0, np.nan), converged=conv, n_iter=n_iter, residual=out["residual"],
-                train_loss=np.where(conv, 0.0, np.nan), train_error=np.where(conv, 0.0, np.nan))
+    return dict(
+        m=out["m"],
+        q=out["q"],
+        V=np.full(alpha.shape, np.inf),
+        mhat=zeros,
+        qhat=zeros,
+        Vhat=zeros.copy(),
+        phi=np.where(conv, 0.0, np.nan),
+        converged=conv,
+        n_iter=n_iter,
+        residual=out["residual"],
+        train_loss=np.where(conv, 0.0, np.nan),
+        train_error=np.where(conv, 0.0, np.nan),
+    )

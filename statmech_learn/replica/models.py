@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .._validation import check_nonnegative, check_positive
+from ..citations import _cites
 from ..gibbs import Channel, ErrorCounting, L2Penalty, Prior, make_channel, make_prior
 from ..gibbs.losses import Loss, LossChannel, make_loss
-from ..citations import _cites
 
 __all__ = ["BayesOptimal", "Gibbs", "ERM", "TeacherStudent"]
 
@@ -52,8 +52,8 @@ class ERM:
     ``l2="optimal"``: :func:`~statmech_learn.replica.solve` picks, at every load, the penalty
     of smallest generalisation error (reported in the curve's ``l2``)."""
 
-    loss: "str | Loss" = "logistic"
-    l2: "float | str" = 0.0
+    loss: str | Loss = "logistic"
+    l2: float | str = 0.0
     loss_: Loss = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -102,14 +102,14 @@ class TeacherStudent:
     student_channel: Channel
     inputs: object = None
 
-    def __init__(self, prior="gaussian", channel=None, student=None, student_prior=None, student_channel=None,
-                 inputs=None):
+    def __init__(
+        self, prior="gaussian", channel=None, student=None, student_prior=None, student_channel=None, inputs=None
+    ):
         from ..gibbs.channels import GaussianNoise
+        from ..gibbs.committee import VectorChannel, make_vector_prior
         from ..gibbs.priors import GaussianPrior
         from ..gibbs.spectra import SpectralPrior
         from .covariates import Inputs
-
-        from ..gibbs.committee import VectorChannel, make_vector_prior
 
         if isinstance(channel, VectorChannel):  # K hidden units: vector-valued prior, Bayes-optimal student
             if student is not None and not isinstance(student, BayesOptimal):
@@ -117,8 +117,14 @@ class TeacherStudent:
             if inputs is not None or student_prior is not None or student_channel is not None:
                 raise ValueError("committee machines take no inputs, student_prior or student_channel")
             vp = make_vector_prior(prior, channel.K)
-            for name, value in (("prior", vp), ("channel", channel), ("student", BayesOptimal()),
-                                ("student_prior", vp), ("student_channel", channel), ("inputs", None)):
+            for name, value in (
+                ("prior", vp),
+                ("channel", channel),
+                ("student", BayesOptimal()),
+                ("student_prior", vp),
+                ("student_channel", channel),
+                ("inputs", None),
+            ):
                 object.__setattr__(self, name, value)
             return
         if inputs is not None and not isinstance(inputs, Inputs):
@@ -135,22 +141,27 @@ class TeacherStudent:
             sp, sc = prior, channel
         elif isinstance(student, Gibbs):
             if channel.labels != "binary":
-                raise ValueError(f"Gibbs learning counts classification errors: channel must have labels ±1, "
-                                 f"got {channel!r}")
+                raise ValueError(
+                    f"Gibbs learning counts classification errors: channel must have labels ±1, got {channel!r}"
+                )
             sp, sc = prior, ErrorCounting(1.0 / student.temperature)
         else:
             sp, sc = L2Penalty(0.0 if student.optimal else student.l2), LossChannel(student.loss_)
         if inputs is not None:
             if student_prior is not None:
-                raise ValueError("student_prior cannot be overridden with inputs: the student's prior is its "
-                                 "penalty seen through the inputs' covariance")
+                raise ValueError(
+                    "student_prior cannot be overridden with inputs: the student's prior is its "
+                    "penalty seen through the inputs' covariance"
+                )
             r0 = prior.second_moment
             if isinstance(student, ERM):
                 sp = SpectralPrior(sp, inputs.spectrum(r0))
             else:
                 if not isinstance(prior, GaussianPrior):
-                    raise ValueError(f"with inputs, Bayesian students need a Gaussian teacher prior (rotation "
-                                     f"invariant), got {prior!r}")
+                    raise ValueError(
+                        f"with inputs, Bayesian students need a Gaussian teacher prior (rotation "
+                        f"invariant), got {prior!r}"
+                    )
                 bayes = isinstance(student, BayesOptimal) and (student_channel is None or student_channel == channel)
                 spec = inputs.bayes_spectrum(r0) if bayes else inputs.spectrum(r0)
                 sp = SpectralPrior(GaussianPrior(r0) if bayes else prior, spec)
@@ -199,13 +210,16 @@ class TeacherStudent:
         """'classification' (labels ±1) or 'regression'."""
         return "classification" if self.channel.labels == "binary" else "regression"
 
-    def with_l2(self, l2: float) -> "TeacherStudent":
+    def with_l2(self, l2: float) -> TeacherStudent:
         """The same model with an ERM student of penalty ``l2``."""
         if not isinstance(self.student, ERM):
             raise ValueError(f"with_l2 needs an ERM student, got {self.student!r}")
         return TeacherStudent(self.prior, self.channel, ERM(self.student.loss_, l2), inputs=self.inputs)
 
     def __repr__(self) -> str:
-        extra = "" if self.inputs is None else (f", inputs={self.inputs!r} ({self.spectrum.size} spectral atoms: "
-                                                 f"{self.spectrum.source})")
+        extra = (
+            ""
+            if self.inputs is None
+            else (f", inputs={self.inputs!r} ({self.spectrum.size} spectral atoms: {self.spectrum.source})")
+        )
         return f"TeacherStudent(prior={self.prior!r}, channel={self.channel!r}, student={self.student!r}{extra})"

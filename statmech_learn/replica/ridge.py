@@ -72,9 +72,13 @@ def ridge_applicable(model: TeacherStudent) -> bool:
         raise ValueError(f"model must be a TeacherStudent, got {model!r}")
     sp = model.student_prior
     penalty = isinstance(sp, L2Penalty) or (isinstance(sp, SpectralPrior) and isinstance(sp.base, L2Penalty))
-    return (isinstance(model.student, ERM) and isinstance(model.student.loss_, SquareLoss)
-            and penalty and isinstance(model.student_channel, LossChannel)
-            and model.channel.label_moments(model.rho) is not None)
+    return (
+        isinstance(model.student, ERM)
+        and isinstance(model.student.loss_, SquareLoss)
+        and penalty
+        and isinstance(model.student_channel, LossChannel)
+        and model.channel.label_moments(model.rho) is not None
+    )
 
 
 def ridge_saddle_point(model: TeacherStudent, alpha: np.ndarray) -> dict[str, np.ndarray]:
@@ -87,8 +91,10 @@ def ridge_saddle_point(model: TeacherStudent, alpha: np.ndarray) -> dict[str, np
     V = inf (the loss is flat along the null space of the data).
     """
     if not ridge_applicable(model):
-        raise ValueError(f"model must have a square-loss ERM student and a teacher channel with label moments "
-                         f"(the closed form), got {model!r}")
+        raise ValueError(
+            f"model must have a square-loss ERM student and a teacher channel with label moments "
+            f"(the closed form), got {model!r}"
+        )
     alpha = np.asarray(check_positive("alpha", alpha), dtype=float)
     lam = model.student_prior.l2 if isinstance(model.student_prior, L2Penalty) else model.student_prior.base.l2
     rho = model.rho
@@ -187,12 +193,14 @@ def _spectral_ridge(sp: SpectralPrior, alpha, lam, k1, k2):
         qh = Vh * Vh * err2 / a
         train = 0.5 * err2 / (1.0 + V) ** 2
         norm2 = sp.squared_norm(mh, qh, Vh)
-        for k, v in dict(m=m, q=q, V=V, mhat=mh, qhat=qh, Vhat=Vh, train_loss=train,
-                         phi=-(a * train + 0.5 * lam * norm2)).items():
+        for k, v in dict(
+            m=m, q=q, V=V, mhat=mh, qhat=qh, Vhat=Vh, train_loss=train, phi=-(a * train + 0.5 * lam * norm2)
+        ).items():
             res[k][reg] = v
     if np.any(interp):  # least-norm interpolator: V = inf, u = lim Vhat / lambda
         a = alpha[interp]
         with np.errstate(divide="ignore", invalid="ignore"):
+
             def G(u):
                 inv = 1.0 / (1.0 + u[..., None] * om)
                 return u * np.sum(wt * om * inv, axis=-1) - a, np.sum(wt * om * inv * inv, axis=-1)
@@ -207,7 +215,15 @@ def _spectral_ridge(sp: SpectralPrior, alpha, lam, k1, k2):
             q = np.where(np.isfinite(u), u * (S * (k2 - 2.0 * k1 * m) + a * k1 * k1 * T) / N, np.inf)
             m = np.where(np.isfinite(u), m, k1 * spec.explained_variance(om, wt, te))
         zeros = np.zeros(a.shape)
-        for k, v in dict(m=m, q=q, V=np.full(a.shape, np.inf), mhat=zeros, qhat=zeros, Vhat=zeros,
-                         train_loss=np.where(np.isfinite(q), 0.0, np.inf), phi=zeros).items():
+        for k, v in dict(
+            m=m,
+            q=q,
+            V=np.full(a.shape, np.inf),
+            mhat=zeros,
+            qhat=zeros,
+            Vhat=zeros,
+            train_loss=np.where(np.isfinite(q), 0.0, np.inf),
+            phi=zeros,
+        ).items():
             res[k][interp] = v
     return res

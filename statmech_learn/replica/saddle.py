@@ -51,8 +51,8 @@ This is the engine of the teacher-student equations; single monotone equations
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -79,8 +79,9 @@ class IterationResult:
 class _Anderson:
     """Per-point Anderson histories for ``size`` grid points in ``d`` coordinates."""
 
-    def __init__(self, size: int, d: int, memory: int, mixing: float, damping: float, safeguard: float,
-                 max_step: float) -> None:
+    def __init__(
+        self, size: int, d: int, memory: int, mixing: float, damping: float, safeguard: float, max_step: float
+    ) -> None:
         self.M = memory
         self.mixing, self.damping, self.safeguard, self.max_step = mixing, damping, safeguard, max_step
         self.hy = np.zeros((size, memory + 1, d))
@@ -127,8 +128,9 @@ class _Anderson:
             gamma = np.full(A.shape[:1] + A.shape[2:], np.nan)
             if np.any(solvable):
                 try:
-                    gamma[solvable] = np.einsum("nmd,nd->nm", np.linalg.pinv(A[solvable], rcond=1e-10),
-                                                (w * g)[solvable])
+                    gamma[solvable] = np.einsum(
+                        "nmd,nd->nm", np.linalg.pinv(A[solvable], rcond=1e-10), (w * g)[solvable]
+                    )
                 except np.linalg.LinAlgError:  # SVD failure on extreme but finite entries
                     pass
             s = beta * g - np.einsum("nmd,nm->nd", dY + beta * dG, gamma)
@@ -219,8 +221,7 @@ def iterate(
 
     def to_vec(state: State, n: int | None = None) -> np.ndarray:
         target = shape if n is None else (n,)
-        return np.stack([np.broadcast_to(np.asarray(state[k], dtype=float), target).reshape(-1) for k in keys],
-                        axis=-1)
+        return np.stack([np.broadcast_to(np.asarray(state[k], dtype=float), target).reshape(-1) for k in keys], axis=-1)
 
     def to_state(v: np.ndarray, sub: bool) -> State:
         return {k: (v[:, i] if sub else v[:, i].reshape(shape)) for i, k in enumerate(keys)}
@@ -286,8 +287,13 @@ def iterate(
     restarts = acc.restarts if acc is not None else np.zeros(size, dtype=int)
     if acc is not None:  # unconverged points: return the best evaluated iterate, whose residual is res
         X[active] = best[active]
-    return IterationResult(to_state(X, False), (~active & (res <= tol)).reshape(shape), n_iter.reshape(shape),
-                           res.reshape(shape), restarts.reshape(shape))
+    return IterationResult(
+        to_state(X, False),
+        (~active & (res <= tol)).reshape(shape),
+        n_iter.reshape(shape),
+        res.reshape(shape),
+        restarts.reshape(shape),
+    )
 
 
 def iterate_warm(

@@ -11,22 +11,63 @@ from pathlib import Path
 
 from .base import Panel, Reproduction, ReproductionResult, RunContext, Series, Timer
 
-__all__ = ["Panel", "Reproduction", "ReproductionResult", "RunContext", "Series", "Timer", "REGISTRY", "get",
-           "run", "prefix_curve"]
+__all__ = [
+    "Panel",
+    "Reproduction",
+    "ReproductionResult",
+    "RunContext",
+    "Series",
+    "Timer",
+    "REGISTRY",
+    "get",
+    "run",
+    "prefix_curve",
+]
 
 
 def _registry() -> dict[str, Reproduction]:
-    from . import (binary_perceptron, committee, compressed_sensing, cover, double_descent, gardner,
-                   overparametrization, perceptron_rules, rbm_tap, rbm_vs_rg, real_data, reweighting, saad_solla,
-                   sgd_temperature, sk_tap, structured_data, teacher_student)
+    from . import (
+        binary_perceptron,
+        committee,
+        compressed_sensing,
+        cover,
+        double_descent,
+        gardner,
+        overparametrization,
+        perceptron_rules,
+        rbm_tap,
+        rbm_vs_rg,
+        real_data,
+        reweighting,
+        saad_solla,
+        sgd_temperature,
+        sk_tap,
+        structured_data,
+        teacher_student,
+    )
 
-    return {r.name: r for r in (gardner.REPRODUCTION, cover.REPRODUCTION, teacher_student.REPRODUCTION,
-                                binary_perceptron.REPRODUCTION, compressed_sensing.REPRODUCTION,
-                                perceptron_rules.REPRODUCTION, saad_solla.REPRODUCTION,
-                                overparametrization.REPRODUCTION, sk_tap.REPRODUCTION, rbm_tap.REPRODUCTION,
-                                rbm_vs_rg.REPRODUCTION, reweighting.REPRODUCTION, sgd_temperature.REPRODUCTION,
-                                double_descent.REPRODUCTION, structured_data.REPRODUCTION, real_data.REPRODUCTION,
-                                committee.REPRODUCTION)}
+    return {
+        r.name: r
+        for r in (
+            gardner.REPRODUCTION,
+            cover.REPRODUCTION,
+            teacher_student.REPRODUCTION,
+            binary_perceptron.REPRODUCTION,
+            compressed_sensing.REPRODUCTION,
+            perceptron_rules.REPRODUCTION,
+            saad_solla.REPRODUCTION,
+            overparametrization.REPRODUCTION,
+            sk_tap.REPRODUCTION,
+            rbm_tap.REPRODUCTION,
+            rbm_vs_rg.REPRODUCTION,
+            reweighting.REPRODUCTION,
+            sgd_temperature.REPRODUCTION,
+            double_descent.REPRODUCTION,
+            structured_data.REPRODUCTION,
+            real_data.REPRODUCTION,
+            committee.REPRODUCTION,
+        )
+    }
 
 
 def get(name: str) -> Reproduction:
@@ -37,7 +78,7 @@ def get(name: str) -> Reproduction:
     return reg[name]
 
 
-def REGISTRY() -> dict[str, Reproduction]:  # noqa: N802 - a function so that import stays cheap
+def REGISTRY() -> dict[str, Reproduction]:
     """All reproductions by name."""
     return _registry()
 
@@ -56,9 +97,16 @@ def prefix_curve(prefixes, alphas, n: int):
     return p, np.sqrt(p * (1 - p) / prefixes.size)
 
 
-def run(name: str, out: "str | Path" = ".", quick: bool = False, executor=None, seed: int = 0,
-        figure: bool = True, checkpoint_dir: "str | Path | None" = None,
-        progress: "bool | None" = None) -> tuple[ReproductionResult, list[Path]]:
+def run(
+    name: str,
+    out: str | Path = ".",
+    quick: bool = False,
+    executor=None,
+    seed: int = 0,
+    figure: bool = True,
+    checkpoint_dir: str | Path | None = None,
+    progress: bool | None = None,
+) -> tuple[ReproductionResult, list[Path]]:
     """Compute reproduction ``name`` and write ``NAME.csv``, ``NAME.json`` and ``NAME.png`` to ``out``.
 
     Simulations run through :func:`statmech_learn.sweep` on ``executor``
@@ -71,8 +119,7 @@ def run(name: str, out: "str | Path" = ".", quick: bool = False, executor=None, 
     rep = get(name)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = RunContext(executor=executor, seed=seed, checkpoint_dir=checkpoint_dir, progress=progress,
-                     reproduction=name)
+    ctx = RunContext(executor=executor, seed=seed, checkpoint_dir=checkpoint_dir, progress=progress, reproduction=name)
     result = rep.compute(quick=quick, ctx=ctx)
     paths = [result.write_csv(out / f"{name}.csv"), result.write_json(out / f"{name}.json")]
     if figure:

@@ -16,10 +16,10 @@ import csv
 import json
 import platform
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -72,9 +72,16 @@ def mean_agreement(mean, stderr, theory, n_instances: int, allowance=0.0, family
         ratio = np.where(tol > 0, dev / tol, np.where(dev > 0, np.inf, 0.0))
         tt = np.where(stderr > 0, dev / stderr, np.where(dev > 0, np.inf, 0.0))
     ok = bool(np.all(np.isfinite(ratio)) and np.all(ratio <= 1.0))
-    return {"max_deviation_over_tolerance": float(np.max(ratio)), "max_t": float(np.max(tt)),
-            "tolerance_t": t_tol, "allowance": allowance.tolist(), "n_points": m, "n_instances": int(n_instances),
-            "family_alpha": family_alpha, "pass": ok}
+    return {
+        "max_deviation_over_tolerance": float(np.max(ratio)),
+        "max_t": float(np.max(tt)),
+        "tolerance_t": t_tol,
+        "allowance": allowance.tolist(),
+        "n_points": m,
+        "n_instances": int(n_instances),
+        "family_alpha": family_alpha,
+        "pass": ok,
+    }
 
 
 @dataclass
@@ -153,7 +160,7 @@ class ReproductionResult:
                 out.append(row)
         return out
 
-    def write_csv(self, path: "str | Path") -> Path:
+    def write_csv(self, path: str | Path) -> Path:
         rows = self.rows()
         keys: list[str] = []
         for r in rows:
@@ -194,7 +201,7 @@ class ReproductionResult:
             ],
         }
 
-    def write_json(self, path: "str | Path") -> Path:
+    def write_json(self, path: str | Path) -> Path:
         path = Path(path)
         path.write_text(json.dumps(self.metadata(), indent=2) + "\n")
         return path
@@ -221,8 +228,8 @@ class RunContext:
 
     executor: object = None
     seed: int = 0
-    checkpoint_dir: "str | Path | None" = None
-    progress: "bool | None" = None
+    checkpoint_dir: str | Path | None = None
+    progress: bool | None = None
     reproduction: str = ""
 
     def sweep(self, func, grid, name: str):

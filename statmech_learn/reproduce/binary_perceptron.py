@@ -27,8 +27,13 @@ MODEL = R.TeacherStudent(prior="binary", channel="sign")
 def amp_point(alpha: float, n: int, seed: int, n_iter: int = 300) -> dict:
     """GAMP on one binary-perceptron instance (a sweep point): final overlaps and convergence."""
     run = R.amp(MODEL, n=n, alpha=alpha, rng=seed, n_iter=n_iter)
-    return {"m": run.m, "q": run.q, "generalization_error": run.generalization_error,
-            "converged": run.converged, "amp_iterations": run.n_iter}
+    return {
+        "m": run.m,
+        "q": run.q,
+        "generalization_error": run.generalization_error,
+        "converged": run.converged,
+        "amp_iterations": run.n_iter,
+    }
 
 
 def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionResult:
@@ -62,23 +67,63 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     thermo_m = np.concatenate([u.m[below_it], [m_it, 1.0], np.ones(np.count_nonzero(~below_it))])
     meta_u = exists & ~below_it
     series = [
-        Series("fixed point from an uninformed start (AMP)", "theory", "a", alphas[exists], u.free_entropy[exists],
-               group="u"),
+        Series(
+            "fixed point from an uninformed start (AMP)",
+            "theory",
+            "a",
+            alphas[exists],
+            u.free_entropy[exists],
+            group="u",
+        ),
         Series("perfect recovery (−log 2)", "theory", "a", alphas, i.free_entropy, group="i", style="--"),
         Series("thermodynamic (Bayes-optimal)", "theory", "b", thermo_x, thermo_m, group="i"),
-        Series("metastable: AMP fixed point above alpha_it", "theory", "b", alphas[meta_u], u.m[meta_u], group="u",
-               style="--"),
-        Series("metastable: perfect recovery below alpha_it", "theory", "b", alphas[below_it],
-               np.ones(np.count_nonzero(below_it)), group="i", style=":"),
-        Series(f"AMP, n={n} ({n_seeds} instances)", "simulation", "b", amp_alphas, am, yerr=ae, group="amp",
-               style="o", extra={"n": np.full(len(amp_alphas), n), "all_converged": np.array(ac)}),
+        Series(
+            "metastable: AMP fixed point above alpha_it",
+            "theory",
+            "b",
+            alphas[meta_u],
+            u.m[meta_u],
+            group="u",
+            style="--",
+        ),
+        Series(
+            "metastable: perfect recovery below alpha_it",
+            "theory",
+            "b",
+            alphas[below_it],
+            np.ones(np.count_nonzero(below_it)),
+            group="i",
+            style=":",
+        ),
+        Series(
+            f"AMP, n={n} ({n_seeds} instances)",
+            "simulation",
+            "b",
+            amp_alphas,
+            am,
+            yerr=ae,
+            group="amp",
+            style="o",
+            extra={"n": np.full(len(amp_alphas), n), "all_converged": np.array(ac)},
+        ),
     ]
-    vl = [(tr.alpha_it, r"$\alpha_{IT}$=%.3f" % tr.alpha_it), (tr.alpha_spinodal, r"$\alpha_{sp}$=%.3f" % tr.alpha_spinodal)]
+    vl = [
+        (tr.alpha_it, rf"$\alpha_{{IT}}$={tr.alpha_it:.3f}"),
+        (tr.alpha_spinodal, rf"$\alpha_{{sp}}$={tr.alpha_spinodal:.3f}"),
+    ]
     panels = [
-        Panel("a", r"$\alpha = P/N$", "free entropy per weight", "(a) RS free entropy of the two fixed points",
-              vlines=vl),
-        Panel("b", r"$\alpha = P/N$", r"overlap $m$", "(b) overlap: thermodynamics vs AMP", vlines=vl,
-              ylim=(0.0, 1.05), legend="center right"),
+        Panel(
+            "a", r"$\alpha = P/N$", "free entropy per weight", "(a) RS free entropy of the two fixed points", vlines=vl
+        ),
+        Panel(
+            "b",
+            r"$\alpha = P/N$",
+            r"overlap $m$",
+            "(b) overlap: thermodynamics vs AMP",
+            vlines=vl,
+            ylim=(0.0, 1.05),
+            legend="center right",
+        ),
     ]
     below = [k for k, a in enumerate(amp_alphas) if tr.alpha_it < a < tr.alpha_spinodal]
     above = [k for k, a in enumerate(amp_alphas) if a > tr.alpha_spinodal + 0.05]
@@ -87,20 +132,35 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     stuck = float(max(am[k] for k in below)) if below else float("nan")
     solved = float(min(am[k] for k in above)) if above else float("nan")
     checks = {
-        "alpha_it": {"value": tr.alpha_it, "published": 1.245, "tolerance": 5e-4,
-                     "pass": bool(abs(tr.alpha_it - 1.245) <= 5e-4)},
-        "alpha_spinodal": {"value": tr.alpha_spinodal, "published": 1.493, "tolerance": 5e-4,
-                           "pass": bool(abs(tr.alpha_spinodal - 1.493) <= 5e-4)},
+        "alpha_it": {
+            "value": tr.alpha_it,
+            "published": 1.245,
+            "tolerance": 5e-4,
+            "pass": bool(abs(tr.alpha_it - 1.245) <= 5e-4),
+        },
+        "alpha_spinodal": {
+            "value": tr.alpha_spinodal,
+            "published": 1.493,
+            "tolerance": 5e-4,
+            "pass": bool(abs(tr.alpha_spinodal - 1.493) <= 5e-4),
+        },
         # O(1/sqrt(n)) fluctuations of one instance's overlap: 4/sqrt(n) bounds the finite-size bias
         "amp_vs_state_evolution_below_alpha_it": mean_agreement(
-            [am[k] for k in easy], [ae[k] for k in easy], se_easy, n_seeds, allowance=4.0 / np.sqrt(n)),
+            [am[k] for k in easy], [ae[k] for k in easy], se_easy, n_seeds, allowance=4.0 / np.sqrt(n)
+        ),
         "amp_stuck_between_transitions": {"max_m": stuck, "bound": 0.95, "pass": bool(stuck < 0.95)},
         "amp_recovers_above_spinodal": {"min_m": solved, "bound": 0.99, "pass": bool(solved > 0.99)},
     }
     params = dict(n=n, n_seeds=n_seeds, amp_alphas=amp_alphas, quick=quick, seed=ctx.seed)
-    return ReproductionResult("binary-perceptron",
-                              "Binary perceptron: first-order transition (1.245) and AMP spinodal (1.493)",
-                              params, series, panels, timer.timings, checks)
+    return ReproductionResult(
+        "binary-perceptron",
+        "Binary perceptron: first-order transition (1.245) and AMP spinodal (1.493)",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

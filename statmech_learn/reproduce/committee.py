@@ -34,8 +34,16 @@ from ..errors import ConvergenceWarning
 from ..gibbs.committee import Committee
 from ..replica.committee import SPECIALIZED
 from ..sweep import Grid
-from .base import Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement, \
-    means_over_instances
+from .base import (
+    Panel,
+    Reproduction,
+    ReproductionResult,
+    RunContext,
+    Series,
+    Timer,
+    mean_agreement,
+    means_over_instances,
+)
 
 PRIORS = ("gaussian", "binary")
 #: finite-size spread of committee AMP's overlaps, times 1/sqrt(n) (measured at n = 2000, K = 2, alpha = 3)
@@ -51,8 +59,13 @@ def amp_point(prior: str, alpha: float, n: int, seed: int, K: int = 2) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         run = R.amp(model(prior, K), n=n, alpha=alpha, rng=seed, n_iter=600, tol=1e-7)
-    return {"error": run.generalization_error, "q_diagonal": run.q_diagonal, "q_offdiagonal": run.q_offdiagonal,
-            "converged": bool(run.converged), "n_iter": run.n_iter}
+    return {
+        "error": run.generalization_error,
+        "q_diagonal": run.q_diagonal,
+        "q_offdiagonal": run.q_offdiagonal,
+        "converged": bool(run.converged),
+        "n_iter": run.n_iter,
+    }
 
 
 def _combine(inf, uni) -> dict:
@@ -63,13 +76,18 @@ def _combine(inf, uni) -> dict:
     both = inf.converged & uni.converged
     differ = both & (np.max(np.abs(inf.q - uni.q), axis=(-2, -1)) > 1e-6)
     pick = inf.converged & (~uni.converged | (inf.free_entropy > uni.free_entropy))
-    curve = {k: np.where(pick, getattr(inf, k), getattr(uni, k))
-             for k in ("generalization_error", "q_diagonal", "q_offdiagonal", "free_entropy", "converged")}
+    curve = {
+        k: np.where(pick, getattr(inf, k), getattr(uni, k))
+        for k in ("generalization_error", "q_diagonal", "q_offdiagonal", "free_entropy", "converged")
+    }
     curve["converged"] = inf.converged | uni.converged
     specialized = curve["q_diagonal"] > SPECIALIZED
     it_mask = differ & pick
-    tr = {"alpha_specialization": float(a[np.argmax(specialized)]) if np.any(specialized) else np.nan,
-          "alpha_it": float(a[np.argmax(it_mask)]) if np.any(it_mask) else np.nan, "alpha_spinodal": np.nan}
+    tr = {
+        "alpha_specialization": float(a[np.argmax(specialized)]) if np.any(specialized) else np.nan,
+        "alpha_it": float(a[np.argmax(it_mask)]) if np.any(it_mask) else np.nan,
+        "alpha_spinodal": np.nan,
+    }
     if np.any(differ):
         after = np.flatnonzero((np.arange(a.size) > np.flatnonzero(differ)[-1]) & both & ~differ)
         tr["alpha_spinodal"] = float(a[after[0]]) if after.size else np.nan
@@ -85,12 +103,32 @@ def _three_units(quick: bool, ctx: RunContext, series: list, panels: list, check
     uni = R.solve_committee(m, alpha, init="uninformed")
     inf = R.solve_committee(m, alpha, init="informed")
     curve, grid_tr = _combine(inf, uni)
-    series.append(Series("K = 3, ±1 weights: Bayes-optimal (replica)", "theory", "c", alpha,
-                         curve["generalization_error"], group="K3",
-                         extra={"q_diagonal": curve["q_diagonal"], "q_offdiagonal": curve["q_offdiagonal"],
-                                "free_entropy": curve["free_entropy"]}))
-    series.append(Series("K = 3, ±1 weights: AMP branch (state evolution)", "theory", "c", alpha,
-                         np.where(uni.converged, uni.generalization_error, np.nan), group="K3", style="--"))
+    series.append(
+        Series(
+            "K = 3, ±1 weights: Bayes-optimal (replica)",
+            "theory",
+            "c",
+            alpha,
+            curve["generalization_error"],
+            group="K3",
+            extra={
+                "q_diagonal": curve["q_diagonal"],
+                "q_offdiagonal": curve["q_offdiagonal"],
+                "free_entropy": curve["free_entropy"],
+            },
+        )
+    )
+    series.append(
+        Series(
+            "K = 3, ±1 weights: AMP branch (state evolution)",
+            "theory",
+            "c",
+            alpha,
+            np.where(uni.converged, uni.generalization_error, np.nan),
+            group="K3",
+            style="--",
+        )
+    )
     checks["replica_converged_K3"] = bool(np.all(curve["converged"]))
     if quick:  # the first grid load where perfect recovery wins
         a_it = grid_tr["alpha_it"]
@@ -105,14 +143,32 @@ def _three_units(quick: bool, ctx: RunContext, series: list, panels: list, check
     for key in ("q_offdiagonal", "error"):
         means, errs = means_over_instances(table, key, "alpha", amp_alpha, prior="binary")
         ref = se.generalization_error if key == "error" else getattr(se, key)
-        checks[f"amp_vs_state_evolution_{key}_K3"] = mean_agreement(means, errs, ref, n_seeds,
-                                                                    allowance=FINITE_SIZE / np.sqrt(n_amp))
+        checks[f"amp_vs_state_evolution_{key}_K3"] = mean_agreement(
+            means, errs, ref, n_seeds, allowance=FINITE_SIZE / np.sqrt(n_amp)
+        )
         if key == "error":
-            series.append(Series(f"K = 3, ±1 weights: committee AMP, n = {n_amp}", "simulation", "c", amp_alpha,
-                                 means, yerr=errs, group="K3", extra={"state_evolution": ref}))
-    panels.append(Panel("c", "alpha = P / N", "generalisation error", "K = 3, ±1 weights",
-                        vlines=[(a_it, "first order (IT)")] if np.isfinite(a_it) else [],
-                        legend="upper right"))
+            series.append(
+                Series(
+                    f"K = 3, ±1 weights: committee AMP, n = {n_amp}",
+                    "simulation",
+                    "c",
+                    amp_alpha,
+                    means,
+                    yerr=errs,
+                    group="K3",
+                    extra={"state_evolution": ref},
+                )
+            )
+    panels.append(
+        Panel(
+            "c",
+            "alpha = P / N",
+            "generalisation error",
+            "K = 3, ±1 weights",
+            vlines=[(a_it, "first order (IT)")] if np.isfinite(a_it) else [],
+            legend="upper right",
+        )
+    )
 
 
 def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionResult:
@@ -135,25 +191,56 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
             inf = R.solve_committee(m, alpha, init="informed", order=order)
             uni = R.solve_committee(m, alpha, init="uninformed", order=order)
             curve, grid_tr = _combine(inf, uni)
-            series.append(Series(f"{p} weights: Bayes-optimal (replica)", "theory", name, alpha,
-                                 curve["generalization_error"], group=p,
-                                 extra={"q_diagonal": curve["q_diagonal"], "q_offdiagonal": curve["q_offdiagonal"],
-                                        "free_entropy": curve["free_entropy"]}))
-            series.append(Series(f"{p} weights: AMP branch (state evolution)", "theory", name, alpha,
-                                 np.where(uni.converged, uni.generalization_error, np.nan), group=p, style="--"))
+            series.append(
+                Series(
+                    f"{p} weights: Bayes-optimal (replica)",
+                    "theory",
+                    name,
+                    alpha,
+                    curve["generalization_error"],
+                    group=p,
+                    extra={
+                        "q_diagonal": curve["q_diagonal"],
+                        "q_offdiagonal": curve["q_offdiagonal"],
+                        "free_entropy": curve["free_entropy"],
+                    },
+                )
+            )
+            series.append(
+                Series(
+                    f"{p} weights: AMP branch (state evolution)",
+                    "theory",
+                    name,
+                    alpha,
+                    np.where(uni.converged, uni.generalization_error, np.nan),
+                    group=p,
+                    style="--",
+                )
+            )
             checks[f"replica_converged_{p}"] = bool(np.all(curve["converged"]))
             if quick:
                 tr = grid_tr
             else:
                 t = R.committee_transitions(m, (1.0, 3.0), n_grid=21)
-                tr = {"alpha_specialization": t.alpha_specialization, "alpha_it": t.alpha_it,
-                      "alpha_spinodal": t.alpha_spinodal}
+                tr = {
+                    "alpha_specialization": t.alpha_specialization,
+                    "alpha_it": t.alpha_it,
+                    "alpha_spinodal": t.alpha_spinodal,
+                }
             transitions[p] = tr
             vlines = [(tr["alpha_specialization"], "specialisation")]
             if np.isfinite(tr["alpha_it"]):
                 vlines += [(tr["alpha_it"], "first order (IT)"), (tr["alpha_spinodal"], "AMP threshold")]
-            panels.append(Panel(name, "alpha = P / N", "generalisation error", f"K = 2, {p} weights",
-                                vlines=[v for v in vlines if np.isfinite(v[0])], legend="upper right"))
+            panels.append(
+                Panel(
+                    name,
+                    "alpha = P / N",
+                    "generalisation error",
+                    f"K = 2, {p} weights",
+                    vlines=[v for v in vlines if np.isfinite(v[0])],
+                    legend="upper right",
+                )
+            )
     checks["transitions"] = transitions
     grid = Grid(prior=list(PRIORS), alpha=amp_alpha, n=[n_amp], base_seed=ctx.seed) * Grid(seed=range(n_seeds))
     with timer.stage("amp"):
@@ -166,10 +253,21 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
                 means, errs = means_over_instances(table, key, "alpha", amp_alpha, prior=p)
                 ref = se.generalization_error if key == "error" else getattr(se, key)
                 checks[f"amp_vs_state_evolution_{key}_{p}"] = mean_agreement(
-                    means, errs, ref, n_seeds, allowance=FINITE_SIZE / np.sqrt(n_amp))
+                    means, errs, ref, n_seeds, allowance=FINITE_SIZE / np.sqrt(n_amp)
+                )
                 if key == "error":
-                    series.append(Series(f"{p} weights: committee AMP, n = {n_amp}", "simulation", name, amp_alpha,
-                                         means, yerr=errs, group=p, extra={"state_evolution": ref}))
+                    series.append(
+                        Series(
+                            f"{p} weights: committee AMP, n = {n_amp}",
+                            "simulation",
+                            name,
+                            amp_alpha,
+                            means,
+                            yerr=errs,
+                            group=p,
+                            extra={"state_evolution": ref},
+                        )
+                    )
             conv = [r["converged"] for r in table.select(prior=p).records]
             checks[f"amp_converged_fraction_{p}"] = float(np.mean(conv))
     with timer.stage("K = 3"), warnings.catch_warnings():
@@ -182,18 +280,49 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
             lk = R.solve_large_committee(p, at)
             ns = R.solve_large_committee(p, at, init="non-specialized")
             tr = R.large_committee_transition(p)
-            series.append(Series(f"{p} weights: K -> infinity (replica)", "theory", "d", at, lk.squared_error,
-                                 group=p))
-            series.append(Series(f"{p} weights: K -> infinity, AMP (non-specialised)", "theory", "d", at,
-                                 ns.squared_error, group=p, style="--"))
+            series.append(Series(f"{p} weights: K -> infinity (replica)", "theory", "d", at, lk.squared_error, group=p))
+            series.append(
+                Series(
+                    f"{p} weights: K -> infinity, AMP (non-specialised)",
+                    "theory",
+                    "d",
+                    at,
+                    ns.squared_error,
+                    group=p,
+                    style="--",
+                )
+            )
             checks[f"large_k_alpha_tilde_spec_{p}"] = tr.alpha_tilde_spec
-        panels.append(Panel("d", "alpha / K", "generalisation error", "K -> infinity",
-                            vlines=[(checks[f"large_k_alpha_tilde_spec_{p}"], f"specialisation ({p})")
-                                    for p in PRIORS], legend="upper right"))
-    params = dict(K=2, alpha=alpha.tolist(), panel_order=order or 6, amp_alpha=amp_alpha, n_amp=n_amp,
-                  n_instances=n_seeds, finite_size=FINITE_SIZE, quick=quick, seed=ctx.seed)
-    return ReproductionResult("committee", "Committee machines: specialisation and the computational gap (K = 2, 3)",
-                              params, series, panels, timer.timings, checks)
+        panels.append(
+            Panel(
+                "d",
+                "alpha / K",
+                "generalisation error",
+                "K -> infinity",
+                vlines=[(checks[f"large_k_alpha_tilde_spec_{p}"], f"specialisation ({p})") for p in PRIORS],
+                legend="upper right",
+            )
+        )
+    params = dict(
+        K=2,
+        alpha=alpha.tolist(),
+        panel_order=order or 6,
+        amp_alpha=amp_alpha,
+        n_amp=n_amp,
+        n_instances=n_seeds,
+        finite_size=FINITE_SIZE,
+        quick=quick,
+        seed=ctx.seed,
+    )
+    return ReproductionResult(
+        "committee",
+        "Committee machines: specialisation and the computational gap (K = 2, 3)",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

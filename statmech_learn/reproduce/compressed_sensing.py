@@ -109,38 +109,59 @@ def _model(rho: float = RHO, delta: float = DELTA):
 def transition_point(rho: float, delta: float) -> dict:
     """Spinodals and first-order transition at one density (a sweep point)."""
     tr = R.transitions(_model(rho, delta), ALPHA_RANGE)
-    return {"alpha_spinodal_informed": tr.alpha_spinodal_informed, "alpha_it": tr.alpha_it,
-            "alpha_spinodal": tr.alpha_spinodal, "first_order": tr.first_order, "converged": tr.converged,
-            "message": tr.message}
+    return {
+        "alpha_spinodal_informed": tr.alpha_spinodal_informed,
+        "alpha_it": tr.alpha_it,
+        "alpha_spinodal": tr.alpha_spinodal,
+        "first_order": tr.first_order,
+        "converged": tr.converged,
+        "message": tr.message,
+    }
 
 
-def _pieces(part: str, alpha_spinodal_informed: float, alpha_it: float, alpha_spinodal: float, n_side: int,
-            n_meta: int) -> dict[str, np.ndarray]:
+def _pieces(
+    part: str, alpha_spinodal_informed: float, alpha_it: float, alpha_spinodal: float, n_side: int, n_meta: int
+) -> dict[str, np.ndarray]:
     """The alpha grids of panel (a): ``part`` "low" is the piece below the metastable interval and its
     lower half (up to alpha_it), "high" its upper half (from alpha_it) and the piece above it."""
     si, sp = alpha_spinodal_informed, alpha_spinodal
     if part == "low":
-        return {"below": np.linspace(ALPHA_MIN, si * (1 - EDGE), n_side),
-                "meta_lo": np.linspace(si * (1 + EDGE), alpha_it, n_meta)}
+        return {
+            "below": np.linspace(ALPHA_MIN, si * (1 - EDGE), n_side),
+            "meta_lo": np.linspace(si * (1 + EDGE), alpha_it, n_meta),
+        }
     if part == "high":
-        return {"meta_hi": np.linspace(alpha_it, sp * (1 - EDGE), n_meta),
-                "above": np.linspace(sp * (1 + EDGE), ALPHA_MAX, n_side)}
+        return {
+            "meta_hi": np.linspace(alpha_it, sp * (1 - EDGE), n_meta),
+            "above": np.linspace(sp * (1 + EDGE), ALPHA_MAX, n_side),
+        }
     raise ValueError(f"part must be 'low' or 'high', got {part!r}")
 
 
-def branch_point(part: str, alpha_spinodal_informed: float, alpha_it: float, alpha_spinodal: float, n_side: int,
-                 n_meta: int, rho: float, delta: float) -> dict:
+def branch_point(
+    part: str,
+    alpha_spinodal_informed: float,
+    alpha_it: float,
+    alpha_spinodal: float,
+    n_side: int,
+    n_meta: int,
+    rho: float,
+    delta: float,
+) -> dict:
     """Both RS branches (MMSE = V) on the two alpha pieces of ``part`` (a sweep point; see :func:`_pieces`)."""
     pieces = _pieces(part, alpha_spinodal_informed, alpha_it, alpha_spinodal, n_side, n_meta)
     alphas = np.concatenate(list(pieces.values()))
     br = R.solve_branches(_model(rho, delta), alphas)
     u, i = br["uninformed"], br["informed"]
-    return {"alphas": alphas, "mmse_uninformed": u.V, "mmse_informed": i.V,
-            "converged": bool(np.all(u.converged) and np.all(i.converged))}
+    return {
+        "alphas": alphas,
+        "mmse_uninformed": u.V,
+        "mmse_informed": i.V,
+        "converged": bool(np.all(u.converged) and np.all(i.converged)),
+    }
 
 
-def amp_point(alpha: float, n: int, seed: int, rho: float = RHO, delta: float = DELTA,
-              n_iter: int = AMP_ITER) -> dict:
+def amp_point(alpha: float, n: int, seed: int, rho: float = RHO, delta: float = DELTA, n_iter: int = AMP_ITER) -> dict:
     """GAMP from the uninformed start on one instance (a sweep point): MSE and convergence.
 
     A run that does not converge within ``n_iter`` iterations is recorded
@@ -176,16 +197,25 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         raise RuntimeError(f"transitions at rho={RHO}, Delta={DELTA} not located: {rec['message']}")
 
     with timer.stage("branches"):
-        grid = Grid(part=["low", "high"], alpha_spinodal_informed=[a_si], alpha_it=[a_it], alpha_spinodal=[a_sp],
-                    n_side=[n_side], n_meta=[n_meta], rho=[RHO], delta=[DELTA])
+        grid = Grid(
+            part=["low", "high"],
+            alpha_spinodal_informed=[a_si],
+            alpha_it=[a_it],
+            alpha_spinodal=[a_sp],
+            n_side=[n_side],
+            n_meta=[n_meta],
+            rho=[RHO],
+            delta=[DELTA],
+        )
         table = ctx.sweep(branch_point, grid, "branches")
     br, pieces = {}, {}
     for r in table.records:
         start = 0
         for name, grid_x in _pieces(r["part"], a_si, a_it, a_sp, n_side, n_meta).items():
             stop = start + grid_x.size
-            br[name] = {k: np.asarray(r[k], dtype=float)[start:stop]
-                        for k in ("alphas", "mmse_uninformed", "mmse_informed")}
+            br[name] = {
+                k: np.asarray(r[k], dtype=float)[start:stop] for k in ("alphas", "mmse_uninformed", "mmse_informed")
+            }
             pieces[name] = [float(grid_x[0]), float(grid_x[-1]), int(grid_x.size)]
             start = stop
     branches_converged = all(r["converged"] for r in table.records)
@@ -202,7 +232,7 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         v0 = np.concatenate([np.full(len(amp_alphas), RHO), np.full(len(inside), 1e-6 * RHO)])
         se = R.state_evolution(_model(), a_se, n_iter=SE_STEPS, V0=v0)
         v_end = np.asarray(se.V_history)[..., -1]
-        se_mse, informed_mse = v_end[:len(amp_alphas)], v_end[len(amp_alphas):]
+        se_mse, informed_mse = v_end[: len(amp_alphas)], v_end[len(amp_alphas) :]
         se_converged = bool(np.all(se.converged))
 
     am, ae, n_conv = [], [], []
@@ -220,18 +250,56 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     distinct_lo = np.abs(lo["mmse_uninformed"] - lo["mmse_informed"]) > 1e-6 * lo["mmse_uninformed"]
     distinct_hi = np.abs(hi["mmse_uninformed"] - hi["mmse_informed"]) > 1e-6 * hi["mmse_uninformed"]
     series = [
-        Series("MMSE, uninformed branch (AMP's fixed point)", "theory", "a",
-               np.concatenate([be["alphas"], lo["alphas"]]),
-               np.concatenate([be["mmse_uninformed"], lo["mmse_uninformed"]]), group="u"),
-        Series("uninformed branch, metastable", "theory", "a", hi["alphas"][distinct_hi],
-               hi["mmse_uninformed"][distinct_hi], group="u", style="--"),
-        Series("MMSE, informed branch", "theory", "a", np.concatenate([hi["alphas"], ab["alphas"]]),
-               np.concatenate([hi["mmse_informed"], ab["mmse_informed"]]), group="i"),
-        Series("informed branch, metastable", "theory", "a", lo["alphas"][distinct_lo],
-               lo["mmse_informed"][distinct_lo], group="i", style="--"),
-        Series(f"GAMP, n={n} ({n_seeds} instances)", "simulation", "a", amp_alphas, am, yerr=ae, group="amp",
-               style="o", extra={"n": np.full(len(amp_alphas), n), "n_instances": np.full(len(amp_alphas), n_seeds),
-                                 "n_converged": np.array(n_conv), "state_evolution_mse": se_mse}),
+        Series(
+            "MMSE, uninformed branch (AMP's fixed point)",
+            "theory",
+            "a",
+            np.concatenate([be["alphas"], lo["alphas"]]),
+            np.concatenate([be["mmse_uninformed"], lo["mmse_uninformed"]]),
+            group="u",
+        ),
+        Series(
+            "uninformed branch, metastable",
+            "theory",
+            "a",
+            hi["alphas"][distinct_hi],
+            hi["mmse_uninformed"][distinct_hi],
+            group="u",
+            style="--",
+        ),
+        Series(
+            "MMSE, informed branch",
+            "theory",
+            "a",
+            np.concatenate([hi["alphas"], ab["alphas"]]),
+            np.concatenate([hi["mmse_informed"], ab["mmse_informed"]]),
+            group="i",
+        ),
+        Series(
+            "informed branch, metastable",
+            "theory",
+            "a",
+            lo["alphas"][distinct_lo],
+            lo["mmse_informed"][distinct_lo],
+            group="i",
+            style="--",
+        ),
+        Series(
+            f"GAMP, n={n} ({n_seeds} instances)",
+            "simulation",
+            "a",
+            amp_alphas,
+            am,
+            yerr=ae,
+            group="amp",
+            style="o",
+            extra={
+                "n": np.full(len(amp_alphas), n),
+                "n_instances": np.full(len(amp_alphas), n_seeds),
+                "n_converged": np.array(n_conv),
+                "state_evolution_mse": se_mse,
+            },
+        ),
     ]
     pr = np.array([r["rho"] for r in phase.records])
     ok = np.array([bool(r["converged"] and r["first_order"]) for r in phase.records])
@@ -240,69 +308,147 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         return np.array([r[key] for r in phase.records], dtype=float)[ok]
 
     series += [
-        Series(r"$\alpha_{sp}(\rho)$: algorithmic threshold (AMP)", "theory", "b", pr[ok], col("alpha_spinodal"),
-               group="u", style=".-"),
+        Series(
+            r"$\alpha_{sp}(\rho)$: algorithmic threshold (AMP)",
+            "theory",
+            "b",
+            pr[ok],
+            col("alpha_spinodal"),
+            group="u",
+            style=".-",
+        ),
         Series(r"$\alpha_{IT}(\rho)$", "theory", "b", pr[ok], col("alpha_it"), group="i", style=".-"),
-        Series(r"$\alpha_{sp}^{inf}(\rho)$: informed branch appears", "theory", "b", pr[ok],
-               col("alpha_spinodal_informed"), group="si", style="--"),
-        Series(r"$\alpha = \rho$ (noiseless IT bound)", "theory", "b", [0.0, max(rhos)], [0.0, max(rhos)],
-               group="ref", style=":"),
+        Series(
+            r"$\alpha_{sp}^{inf}(\rho)$: informed branch appears",
+            "theory",
+            "b",
+            pr[ok],
+            col("alpha_spinodal_informed"),
+            group="si",
+            style="--",
+        ),
+        Series(
+            r"$\alpha = \rho$ (noiseless IT bound)",
+            "theory",
+            "b",
+            [0.0, max(rhos)],
+            [0.0, max(rhos)],
+            group="ref",
+            style=":",
+        ),
     ]
     vl = [(a_si, r"$\alpha_{sp}^{inf}$"), (a_it, r"$\alpha_{IT}$"), (a_sp, r"$\alpha_{sp}$")]
     panels = [
-        Panel("a", r"$\alpha = P/N$", "mean-squared error",
-              rf"(a) MMSE branches and GAMP, $\rho$={RHO:g}, $\Delta$={DELTA:g}", vlines=vl,
-              yscale="log", ylim=(2e-5, 0.5), legend="lower left"),
-        Panel("b", r"density $\rho$", r"$\alpha = P/N$", rf"(b) phase diagram, $\Delta$={DELTA:g}",
-              vlines=[(RHO, rf"$\rho$={RHO:g} (panel a)")], legend="lower right"),
+        Panel(
+            "a",
+            r"$\alpha = P/N$",
+            "mean-squared error",
+            rf"(a) MMSE branches and GAMP, $\rho$={RHO:g}, $\Delta$={DELTA:g}",
+            vlines=vl,
+            yscale="log",
+            ylim=(2e-5, 0.5),
+            legend="lower left",
+        ),
+        Panel(
+            "b",
+            r"density $\rho$",
+            r"$\alpha = P/N$",
+            rf"(b) phase diagram, $\Delta$={DELTA:g}",
+            vlines=[(RHO, rf"$\rho$={RHO:g} (panel a)")],
+            legend="lower right",
+        ),
     ]
 
     # ---- checks
-    tr_check = {"alpha_spinodal_informed": a_si, "alpha_it": a_it, "alpha_spinodal": a_sp,
-                "first_order": bool(rec["first_order"]), "converged": bool(rec["converged"]), "ordered": ordered,
-                "message": rec["message"], "pass": bool(ordered and rec["converged"] and rec["first_order"])}
+    tr_check = {
+        "alpha_spinodal_informed": a_si,
+        "alpha_it": a_it,
+        "alpha_spinodal": a_sp,
+        "first_order": bool(rec["first_order"]),
+        "converged": bool(rec["converged"]),
+        "ordered": ordered,
+        "message": rec["message"],
+        "pass": bool(ordered and rec["converged"] and rec["first_order"]),
+    }
     # the informed branch needs more measurements than nonzero unknowns (the noiseless
     # information-theoretic bound alpha = rho, Wu & Verdu 2012), at every density of panel (b)
     above_bound = [bool(r["alpha_spinodal_informed"] > rho_) for r, rho_ in zip(phase.records, pr)]
-    ref_check = {"rule": "alpha_spinodal_informed(rho) > rho", "rho": pr.tolist(),
-                 "alpha_spinodal_informed": [r["alpha_spinodal_informed"] for r in phase.records],
-                 "pass": bool(all(above_bound))}
+    ref_check = {
+        "rule": "alpha_spinodal_informed(rho) > rho",
+        "rho": pr.tolist(),
+        "alpha_spinodal_informed": [r["alpha_spinodal_informed"] for r in phase.records],
+        "pass": bool(all(above_bound)),
+    }
     ordered_all = [bool(r["alpha_spinodal_informed"] < r["alpha_it"] < r["alpha_spinodal"]) for r in phase.records]
-    phase_check = {"rho": pr.tolist(), "alpha_it": [r["alpha_it"] for r in phase.records],
-                   "alpha_spinodal": [r["alpha_spinodal"] for r in phase.records],
-                   "converged": [bool(r["converged"]) for r in phase.records], "ordered": ordered_all,
-                   "pass": bool(np.all(ok) and all(ordered_all))}
+    phase_check = {
+        "rho": pr.tolist(),
+        "alpha_it": [r["alpha_it"] for r in phase.records],
+        "alpha_spinodal": [r["alpha_spinodal"] for r in phase.records],
+        "converged": [bool(r["converged"]) for r in phase.records],
+        "ordered": ordered_all,
+        "pass": bool(np.all(ok) and all(ordered_all)),
+    }
 
     allowance = FINITE_N * se_mse[outside] / np.sqrt(n * RHO)
     agree = mean_agreement(am[outside], ae[outside], se_mse[outside], n_seeds, allowance=allowance)
-    agree.update(alpha=[amp_alphas[k] for k in outside], amp_mse_mean=am[outside].tolist(),
-                 amp_mse_stderr=ae[outside].tolist(), state_evolution_mse=se_mse[outside].tolist(),
-                 relative_deviation=((am[outside] - se_mse[outside]) / se_mse[outside]).tolist(),
-                 n_converged=[n_conv[k] for k in outside], finite_n_constant=FINITE_N,
-                 rule="|mean - SE| <= t * stderr + c * SE / sqrt(n * rho)")
-    stuck = {"alpha": [amp_alphas[k] for k in inside], "amp_mse_mean": am[inside].tolist(),
-             "amp_mse_stderr": ae[inside].tolist(), "informed_mmse": informed_mse.tolist(),
-             "state_evolution_mse": se_mse[inside].tolist(), "n_converged": [n_conv[k] for k in inside],
-             "factor": STUCK_FACTOR, "rule": "mean > factor * informed MMSE",
-             "pass": bool(inside) and bool(np.all(am[inside] > STUCK_FACTOR * informed_mse))}
+    agree.update(
+        alpha=[amp_alphas[k] for k in outside],
+        amp_mse_mean=am[outside].tolist(),
+        amp_mse_stderr=ae[outside].tolist(),
+        state_evolution_mse=se_mse[outside].tolist(),
+        relative_deviation=((am[outside] - se_mse[outside]) / se_mse[outside]).tolist(),
+        n_converged=[n_conv[k] for k in outside],
+        finite_n_constant=FINITE_N,
+        rule="|mean - SE| <= t * stderr + c * SE / sqrt(n * rho)",
+    )
+    stuck = {
+        "alpha": [amp_alphas[k] for k in inside],
+        "amp_mse_mean": am[inside].tolist(),
+        "amp_mse_stderr": ae[inside].tolist(),
+        "informed_mmse": informed_mse.tolist(),
+        "state_evolution_mse": se_mse[inside].tolist(),
+        "n_converged": [n_conv[k] for k in inside],
+        "factor": STUCK_FACTOR,
+        "rule": "mean > factor * informed MMSE",
+        "pass": bool(inside) and bool(np.all(am[inside] > STUCK_FACTOR * informed_mse)),
+    }
     checks = {
         "transitions": tr_check,
         "above_noiseless_bound": ref_check,
         "phase_diagram": phase_check,
-        "theory_converged": {"branches": branches_converged, "state_evolution": se_converged,
-                             "pass": branches_converged and se_converged},
+        "theory_converged": {
+            "branches": branches_converged,
+            "state_evolution": se_converged,
+            "pass": branches_converged and se_converged,
+        },
         "amp_vs_state_evolution": agree,
         "amp_stuck_in_metastable_interval": stuck,
     }
 
-    params = dict(rho=RHO, delta=DELTA, n=n, n_seeds=n_seeds, amp_alphas=amp_alphas, amp_iterations=AMP_ITER,
-                  state_evolution_steps=SE_STEPS, rhos=rhos, alpha_range=list(ALPHA_RANGE),
-                  branch_pieces=pieces, quick=quick, seed=ctx.seed)
+    params = dict(
+        rho=RHO,
+        delta=DELTA,
+        n=n,
+        n_seeds=n_seeds,
+        amp_alphas=amp_alphas,
+        amp_iterations=AMP_ITER,
+        state_evolution_steps=SE_STEPS,
+        rhos=rhos,
+        alpha_range=list(ALPHA_RANGE),
+        branch_pieces=pieces,
+        quick=quick,
+        seed=ctx.seed,
+    )
     return ReproductionResult(
         "compressed-sensing",
         rf"Compressed sensing, Gauss-Bernoulli prior $\rho$={RHO:g}, noise $\Delta$={DELTA:g}: "
         r"$\alpha_{sp}^{inf}$=%.4f < $\alpha_{IT}$=%.4f < $\alpha_{sp}$=%.4f (AMP threshold)" % (a_si, a_it, a_sp),
-        params, series, panels, timer.timings, checks)
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

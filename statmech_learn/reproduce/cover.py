@@ -9,9 +9,9 @@ turns that into a pass/fail verdict.
 
 from __future__ import annotations
 
-import numpy as np
-
 from functools import partial
+
+import numpy as np
 
 from .. import capacity
 from ..capacity import separable_prefixes
@@ -50,8 +50,14 @@ def binomial_agreement(k, n_samples: int, p_exact, family_alpha: float = FAMILY_
     z = norm.isf(np.maximum(pval / 2.0, 1e-300))  # 37.5 at most: finite in the JSON
     m = int(k.size)
     tol = float(norm.isf(family_alpha / (2 * m)))
-    return {"max_z": float(z.max()), "tolerance_z": tol, "n_points": m, "n_samples": int(n_samples),
-            "family_alpha": family_alpha, "pass": bool(z.max() <= tol)}
+    return {
+        "max_z": float(z.max()),
+        "tolerance_z": tol,
+        "n_points": m,
+        "n_samples": int(n_samples),
+        "family_alpha": family_alpha,
+        "pass": bool(z.max() <= tol),
+    }
 
 
 def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionResult:
@@ -67,7 +73,8 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     dense = np.linspace(0.5, 3.5, 601)
     series.append(Series("n → ∞", "theory", "a", [0.5, 2.0, 2.0, 3.5], [1.0, 1.0, 0.0, 0.0], group="inf", style="--"))
     grid = Grid.zip(n=sizes, p_max=[int(round(alphas.max() * n)) for n in sizes], base_seed=ctx.seed) * Grid(
-        seed=range(n_samples // per_chunk))
+        seed=range(n_samples // per_chunk)
+    )
     with timer.stage("monte_carlo"):
         table = ctx.sweep(partial(separable_prefixes, n_instances=per_chunk), grid, "prefixes")
     for n in sizes:
@@ -75,21 +82,58 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         grid_n = np.unique(np.round(alphas * n)) / n
         p, err = prefix_curve(prefixes, grid_n, n)
         exact = capacity.cover_fraction(np.round(grid_n * n).astype(int), n)
-        series.append(Series(f"Cover, n={n}", "theory", "a", dense,
-                             capacity.cover_fraction(np.maximum(np.round(dense * n), 1).astype(int), n),
-                             group=f"n{n}"))
-        series.append(Series(f"Monte Carlo, n={n}", "simulation", "a", grid_n, p, yerr=err, group=f"n{n}",
-                             extra={"n": np.full(grid_n.shape, n), "n_samples": np.full(grid_n.shape, prefixes.size),
-                                    "cover_exact": exact}))
+        series.append(
+            Series(
+                f"Cover, n={n}",
+                "theory",
+                "a",
+                dense,
+                capacity.cover_fraction(np.maximum(np.round(dense * n), 1).astype(int), n),
+                group=f"n{n}",
+            )
+        )
+        series.append(
+            Series(
+                f"Monte Carlo, n={n}",
+                "simulation",
+                "a",
+                grid_n,
+                p,
+                yerr=err,
+                group=f"n{n}",
+                extra={
+                    "n": np.full(grid_n.shape, n),
+                    "n_samples": np.full(grid_n.shape, prefixes.size),
+                    "cover_exact": exact,
+                },
+            )
+        )
         a_half, a_err = half_crossing(grid_n, p, err)
-        checks[f"n{n}"] = {"vs_cover": binomial_agreement(np.round(p * prefixes.size), prefixes.size, exact),
-                           "alpha_half": a_half, "alpha_half_err": a_err,
-                           "width_10_90": capacity.cover_transition_width(n)}
-    panels = [Panel("a", r"$\alpha = P/n$", "P(separable)", "Cover (1965): C(P,n)/2^P vs Monte Carlo",
-                    vlines=[(2.0, r"$\alpha_c=2$")])]
+        checks[f"n{n}"] = {
+            "vs_cover": binomial_agreement(np.round(p * prefixes.size), prefixes.size, exact),
+            "alpha_half": a_half,
+            "alpha_half_err": a_err,
+            "width_10_90": capacity.cover_transition_width(n),
+        }
+    panels = [
+        Panel(
+            "a",
+            r"$\alpha = P/n$",
+            "P(separable)",
+            "Cover (1965): C(P,n)/2^P vs Monte Carlo",
+            vlines=[(2.0, r"$\alpha_c=2$")],
+        )
+    ]
     params = dict(sizes=sizes, n_samples=n_samples, alphas=alphas.tolist(), quick=quick, seed=ctx.seed)
-    return ReproductionResult("cover", "Cover's function counting vs. linear-programming separability", params,
-                              series, panels, timer.timings, checks)
+    return ReproductionResult(
+        "cover",
+        "Cover's function counting vs. linear-programming separability",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

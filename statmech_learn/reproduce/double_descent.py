@@ -26,8 +26,16 @@ import numpy as np
 from .. import replica as R
 from ..gibbs.channels import GaussianNoise, NoisySign
 from ..sweep import Grid
-from .base import (Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement,
-                   means_over_instances)
+from .base import (
+    Panel,
+    Reproduction,
+    ReproductionResult,
+    RunContext,
+    Series,
+    Timer,
+    mean_agreement,
+    means_over_instances,
+)
 
 DELTA = 0.1
 FLIP = 0.1
@@ -43,8 +51,11 @@ def _rf(ratio, task: str, loss: str, l2) -> R.RandomFeatures:
 
 
 #: the simulated curves: name -> (task, loss, l2)
-SIM_CASES = {"ridge-small": ("regression", "square", L2_VALUES[0]), "ridge": ("regression", "square", L2_VALUES[2]),
-             "logistic": ("classification", "logistic", 1e-2)}
+SIM_CASES = {
+    "ridge-small": ("regression", "square", L2_VALUES[0]),
+    "ridge": ("regression", "square", L2_VALUES[2]),
+    "logistic": ("classification", "logistic", 1e-2),
+}
 
 
 def simulation_point(case: str, ratio: float, d: int, seed: int) -> dict:
@@ -74,40 +85,85 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     for (task, loss, l2), c in curves.items():
         panel = "a" if task == "regression" else "b"
         label = f"{loss}, l2 = {l2}" if l2 == "optimal" else f"{loss}, l2 = {l2:g}"
-        series.append(Series(label, "theory", panel, c.features_ratio / ALPHA, c.generalization_error,
-                             group=f"{task}-{loss}-{l2}", style="--" if l2 == "optimal" else None,
-                             extra={"l2": c.l2}))
+        series.append(
+            Series(
+                label,
+                "theory",
+                panel,
+                c.features_ratio / ALPHA,
+                c.generalization_error,
+                group=f"{task}-{loss}-{l2}",
+                style="--" if l2 == "optimal" else None,
+                extra={"l2": c.l2},
+            )
+        )
         checks[f"theory_converged_{task}_{loss}_{l2}"] = bool(np.all(c.converged))
     small = curves[("regression", "square", L2_VALUES[0])]
     checks["peak_at_interpolation"] = {
         "argmax_P_over_n": float(small.features_ratio[np.argmax(small.generalization_error)] / ALPHA),
-        "pass": bool(abs(small.features_ratio[np.argmax(small.generalization_error)] - ALPHA) < 1e-9)}
+        "pass": bool(abs(small.features_ratio[np.argmax(small.generalization_error)] - ALPHA) < 1e-9),
+    }
     opt = curves[("regression", "square", "optimal")]
-    checks["optimal_l2_monotone"] = {"max_increase": float(np.max(np.diff(opt.generalization_error))),
-                                     "pass": bool(np.all(np.diff(opt.generalization_error) < 1e-9))}
+    checks["optimal_l2_monotone"] = {
+        "max_increase": float(np.max(np.diff(opt.generalization_error))),
+        "pass": bool(np.all(np.diff(opt.generalization_error) < 1e-9)),
+    }
     grid = Grid(case=list(SIM_CASES), ratio=sim_ratios, d=[d], base_seed=ctx.seed) * Grid(seed=range(n_seeds))
     with timer.stage("simulation"):
         table = ctx.sweep(simulation_point, grid, "instances")
     for case, (task, loss, l2) in SIM_CASES.items():
         theory = R.solve(_rf(np.array(sim_ratios), task, loss, l2), ALPHA).generalization_error
         means, errs = means_over_instances(table, "test_error", "ratio", sim_ratios, case=case)
-        series.append(Series(f"{loss}, l2 = {l2:g} (simulation, D = {d})", "simulation",
-                             "a" if task == "regression" else "b", np.array(sim_ratios) / ALPHA, means, yerr=errs,
-                             group=f"{task}-{loss}-{l2}", extra={"d": np.full(len(sim_ratios), d),
-                                                                 "n_instances": np.full(len(sim_ratios), n_seeds)}))
+        series.append(
+            Series(
+                f"{loss}, l2 = {l2:g} (simulation, D = {d})",
+                "simulation",
+                "a" if task == "regression" else "b",
+                np.array(sim_ratios) / ALPHA,
+                means,
+                yerr=errs,
+                group=f"{task}-{loss}-{l2}",
+                extra={"d": np.full(len(sim_ratios), d), "n_instances": np.full(len(sim_ratios), n_seeds)},
+            )
+        )
         checks[f"simulation_vs_theory_{task}_{loss}_{l2:g}"] = mean_agreement(
-            means, errs, theory, n_seeds, allowance=FINITE_SIZE * np.asarray(theory) / d)
+            means, errs, theory, n_seeds, allowance=FINITE_SIZE * np.asarray(theory) / d
+        )
     panels = [
-        Panel("a", "P / n (features per sample)", "test error (MSE)",
-              f"(a) relu random features, linear teacher, noise {DELTA:g}", vlines=[(1.0, "P = n")],
-              yscale="log", legend="upper right"),
-        Panel("b", "P / n (features per sample)", r"0-1 test error",
-              f"(b) sign teacher, {FLIP:.0%} label flips", vlines=[(1.0, "P = n")], legend="upper right"),
+        Panel(
+            "a",
+            "P / n (features per sample)",
+            "test error (MSE)",
+            f"(a) relu random features, linear teacher, noise {DELTA:g}",
+            vlines=[(1.0, "P = n")],
+            yscale="log",
+            legend="upper right",
+        ),
+        Panel(
+            "b",
+            "P / n (features per sample)",
+            r"0-1 test error",
+            f"(b) sign teacher, {FLIP:.0%} label flips",
+            vlines=[(1.0, "P = n")],
+            legend="upper right",
+        ),
     ]
-    params = dict(alpha=ALPHA, delta=DELTA, flip=FLIP, l2_values=list(L2_VALUES), ratios=ratios.tolist(),
-                  sim_ratios=sim_ratios, d=d, n_seeds=n_seeds, activation="relu", quick=quick, seed=ctx.seed)
-    return ReproductionResult("double-descent", "Double descent of random-features regression", params, series,
-                              panels, timer.timings, checks)
+    params = dict(
+        alpha=ALPHA,
+        delta=DELTA,
+        flip=FLIP,
+        l2_values=list(L2_VALUES),
+        ratios=ratios.tolist(),
+        sim_ratios=sim_ratios,
+        d=d,
+        n_seeds=n_seeds,
+        activation="relu",
+        quick=quick,
+        seed=ctx.seed,
+    )
+    return ReproductionResult(
+        "double-descent", "Double descent of random-features regression", params, series, panels, timer.timings, checks
+    )
 
 
 REPRODUCTION = Reproduction(

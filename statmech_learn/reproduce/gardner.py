@@ -27,10 +27,9 @@ Checks (JSON)
 
 from __future__ import annotations
 
-import numpy as np
-
 from functools import lru_cache, partial
 
+import numpy as np
 from scipy.stats import norm
 
 from .. import capacity
@@ -76,12 +75,19 @@ def _simulate(cfg: dict, ctx: RunContext, kappa_grids: dict) -> dict:
     jobs += [(n_m, int(round(kappa_grids[k].max() * n_m)), k, "spherical") for k in cfg["margin_kappas"]]
     jobs += [(n, int(round(cfg["bin_alphas"].max() * n)), 0.0, "binary") for n in cfg["bin_sizes"]]
     per_chunk = cfg["per_chunk"]
-    grid = Grid.zip(n=[j[0] for j in jobs], p_max=[j[1] for j in jobs], kappa=[j[2] for j in jobs],
-                    weights=[j[3] for j in jobs], base_seed=ctx.seed)
+    grid = Grid.zip(
+        n=[j[0] for j in jobs],
+        p_max=[j[1] for j in jobs],
+        kappa=[j[2] for j in jobs],
+        weights=[j[3] for j in jobs],
+        base_seed=ctx.seed,
+    )
     grid = grid * Grid(seed=range(cfg["n_samples"] // per_chunk))
     table = ctx.sweep(partial(separable_prefixes, n_instances=per_chunk), grid, "prefixes")
-    return {(n, k, w): np.concatenate([r["prefixes"] for r in table.select(n=n, kappa=k, weights=w).records])
-            for n, _, k, w in jobs}
+    return {
+        (n, k, w): np.concatenate([r["prefixes"] for r in table.select(n=n, kappa=k, weights=w).records])
+        for n, _, k, w in jobs
+    }
 
 
 @lru_cache(maxsize=4)
@@ -109,8 +115,13 @@ def _margin_check(alpha_half: float, alpha_half_err: float, alpha_c: float, n: i
     deviation = abs(alpha_half - alpha_c)
     tolerance = z_tol * alpha_half_err + allowance
     ok = bool(np.isfinite(deviation) and deviation <= tolerance)
-    return {"deviation": float(deviation), "tolerance": float(tolerance), "tolerance_z": z_tol,
-            "finite_size_allowance": float(allowance), "pass": ok}
+    return {
+        "deviation": float(deviation),
+        "tolerance": float(tolerance),
+        "tolerance_z": z_tol,
+        "finite_size_allowance": float(allowance),
+        "pass": ok,
+    }
 
 
 def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionResult:
@@ -135,8 +146,9 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     checks["alpha_c_spherical_kappa0"] = float(ac_sph[0])
     checks["alpha_c_binary_kappa0"] = float(ac_bin[0])
 
-    kappa_grids = {k: np.round(np.linspace(0.5, 1.5, 21) * capacity.gardner_capacity(k), 10)
-                   for k in cfg["margin_kappas"]}
+    kappa_grids = {
+        k: np.round(np.linspace(0.5, 1.5, 21) * capacity.gardner_capacity(k), 10) for k in cfg["margin_kappas"]
+    }
     with timer.stage("monte_carlo"):
         prefixes = _simulate(cfg, ctx, kappa_grids)
 
@@ -147,14 +159,35 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         p, err = prefix_curve(prefixes[(n, 0.0, "spherical")], alphas, n)
         p_cover = capacity.cover_fraction(np.round(alphas * n).astype(int), n)
         dense = np.linspace(alphas[0], alphas[-1], 401)
-        series.append(Series(f"Cover, n={n}", "theory", "b", dense,
-                             capacity.cover_fraction(np.round(dense * n).astype(int), n), group=f"n{n}"))
+        series.append(
+            Series(
+                f"Cover, n={n}",
+                "theory",
+                "b",
+                dense,
+                capacity.cover_fraction(np.round(dense * n).astype(int), n),
+                group=f"n{n}",
+            )
+        )
         n_inst = prefixes[(n, 0.0, "spherical")].size
-        series.append(Series(f"Monte Carlo, n={n}", "simulation", "b", alphas, p, yerr=err, group=f"n{n}",
-                             extra={"n": np.full(alphas.shape, n), "n_samples": np.full(alphas.shape, n_inst)}))
+        series.append(
+            Series(
+                f"Monte Carlo, n={n}",
+                "simulation",
+                "b",
+                alphas,
+                p,
+                yerr=err,
+                group=f"n{n}",
+                extra={"n": np.full(alphas.shape, n), "n_samples": np.full(alphas.shape, n_inst)},
+            )
+        )
         a_half, a_err = half_crossing(alphas, p, err)
-        checks[f"spherical_n{n}"] = {"vs_cover": binomial_agreement(np.round(p * n_inst), n_inst, p_cover),
-                                     "alpha_half": a_half, "alpha_half_err": a_err}
+        checks[f"spherical_n{n}"] = {
+            "vs_cover": binomial_agreement(np.round(p * n_inst), n_inst, p_cover),
+            "alpha_half": a_half,
+            "alpha_half_err": a_err,
+        }
         if n == cfg["margin_n"]:
             cross_k.append(0.0), cross_a.append(a_half), cross_e.append(a_err)
 
@@ -166,10 +199,17 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         a_half, a_err = half_crossing(grid, p, err)
         cross_k.append(k), cross_a.append(a_half), cross_e.append(a_err)
         alpha_c = capacity.gardner_capacity(k)
-        checks[f"spherical_kappa{k:g}_n{n}"] = {"alpha_half": a_half, "alpha_half_err": a_err, "alpha_c": alpha_c,
-                                                "vs_alpha_c": _margin_check(a_half, a_err, alpha_c, n)}
-    series.append(Series(f"spherical MC ½-crossing, n={n}", "simulation", "a",
-                         cross_k, cross_a, yerr=cross_e, group="sph", style="s"))
+        checks[f"spherical_kappa{k:g}_n{n}"] = {
+            "alpha_half": a_half,
+            "alpha_half_err": a_err,
+            "alpha_c": alpha_c,
+            "vs_alpha_c": _margin_check(a_half, a_err, alpha_c, n),
+        }
+    series.append(
+        Series(
+            f"spherical MC ½-crossing, n={n}", "simulation", "a", cross_k, cross_a, yerr=cross_e, group="sph", style="s"
+        )
+    )
 
     # (c, d) +-1 weights, exhaustive enumeration
     bk, ba, be = [], [], []
@@ -177,29 +217,79 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         grid = np.unique(np.round(cfg["bin_alphas"] * n)) / n  # distinct pattern counts only
         grid = grid[grid > 0]
         p, err = prefix_curve(prefixes[(n, 0.0, "binary")], grid, n)
-        series.append(Series(f"±1 enumeration, n={n}", "simulation", "c", grid, p, yerr=err, group=f"b{n}",
-                             style="o-", extra={"n": np.full(grid.shape, n),
-                                                "n_samples": np.full(grid.shape, prefixes[(n, 0.0, "binary")].size)}))
+        series.append(
+            Series(
+                f"±1 enumeration, n={n}",
+                "simulation",
+                "c",
+                grid,
+                p,
+                yerr=err,
+                group=f"b{n}",
+                style="o-",
+                extra={
+                    "n": np.full(grid.shape, n),
+                    "n_samples": np.full(grid.shape, prefixes[(n, 0.0, "binary")].size),
+                },
+            )
+        )
         a_half, a_err = half_crossing(grid, p, err)
         bk.append(1.0 / n), ba.append(a_half), be.append(a_err)
         checks[f"binary_n{n}"] = {"alpha_half": a_half, "alpha_half_err": a_err}
-    series.append(Series("±1 enumeration: ½-crossing", "simulation", "d", bk, ba, yerr=be, group="bin", style="D",
-                         extra={"n": np.array(cfg["bin_sizes"])}))
-    series.append(Series("Krauth-Mézard α_c (n → ∞)", "theory", "d", [0.0, 1.05 * max(bk)], [ac_bin[0], ac_bin[0]],
-                         group="bin", style="--"))
+    series.append(
+        Series(
+            "±1 enumeration: ½-crossing",
+            "simulation",
+            "d",
+            bk,
+            ba,
+            yerr=be,
+            group="bin",
+            style="D",
+            extra={"n": np.array(cfg["bin_sizes"])},
+        )
+    )
+    series.append(
+        Series(
+            "Krauth-Mézard α_c (n → ∞)",
+            "theory",
+            "d",
+            [0.0, 1.05 * max(bk)],
+            [ac_bin[0], ac_bin[0]],
+            group="bin",
+            style="--",
+        )
+    )
 
     panels = [
         Panel("a", r"margin $\kappa$", r"capacity $\alpha_c$", "(a) storage capacity", ylim=(0.0, 2.2)),
-        Panel("b", r"$\alpha = P/n$", "P(separable)", r"(b) spherical, $\kappa=0$: MC vs Cover",
-              vlines=[(2.0, r"$\alpha_c=2$")]),
-        Panel("c", r"$\alpha = P/n$", "P(separable)", r"(c) $\pm1$ weights, $\kappa=0$: enumeration",
-              vlines=[(float(ac_bin[0]), r"$\alpha_c=0.833$"), (4 / np.pi, r"$4/\pi$")]),
+        Panel(
+            "b",
+            r"$\alpha = P/n$",
+            "P(separable)",
+            r"(b) spherical, $\kappa=0$: MC vs Cover",
+            vlines=[(2.0, r"$\alpha_c=2$")],
+        ),
+        Panel(
+            "c",
+            r"$\alpha = P/n$",
+            "P(separable)",
+            r"(c) $\pm1$ weights, $\kappa=0$: enumeration",
+            vlines=[(float(ac_bin[0]), r"$\alpha_c=0.833$"), (4 / np.pi, r"$4/\pi$")],
+        ),
         Panel("d", r"$1/n$", r"$\alpha$ where P(separable) = 1/2", r"(d) $\pm1$ weights: finite-$n$ drift"),
     ]
     params = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in cfg.items()}
     params.update(quick=quick, seed=ctx.seed, executor=type(ctx.executor).__name__ if ctx.executor else "in-process")
-    return ReproductionResult("gardner", "Perceptron capacity: Gardner's replica volume vs. finite-size Monte Carlo",
-                              params, series, panels, timer.timings, checks)
+    return ReproductionResult(
+        "gardner",
+        "Perceptron capacity: Gardner's replica volume vs. finite-size Monte Carlo",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

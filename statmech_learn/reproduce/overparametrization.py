@@ -98,8 +98,9 @@ def simulation_point(K: int, learned: bool, n: int, start: str, t_start: float, 
     init = model.initial_state(Q=np.array(s["Q"]), R=np.array(s["R"]), T=np.eye(M), v=np.array(s["v"]))
     span = T_MAX - t_start
     grid = np.arange(0.0, span + RECORD / 2, RECORD)
-    sim = simulate(model, N=n, t_max=span, n_seeds=n_seeds, rng=seed, init=init, t=grid, method="overlaps",
-                   progress=False)
+    sim = simulate(
+        model, N=n, t_max=span, n_seeds=n_seeds, rng=seed, init=init, t=grid, method="overlaps", progress=False
+    )
     eps = model.eps_g(sim.Q, sim.R, init.T, sim.v)  # (seeds, n_t)
     return {"t": (t_start + sim.t).tolist(), "eps_seeds": eps.tolist()}
 
@@ -115,14 +116,28 @@ def theory(K: int, learned: bool, t=None) -> dict:
     tail = t >= 0.9 * T_MAX
     rel = float(abs(eps[-1] - eps[tail][0]) / eps[-1])
     early = float(np.interp(10.0, t, eps))
-    return {"traj": traj, "final": final, "relative_change_last_10pct": rel, "eps_t10": early,
-            "converged": bool(traj.success and not traj.blew_up and t[-1] == T_MAX and rel <= CONVERGENCE_TOL
-                              and final <= 0.1 * early)}
+    return {
+        "traj": traj,
+        "final": final,
+        "relative_change_last_10pct": rel,
+        "eps_t10": early,
+        "converged": bool(
+            traj.success and not traj.blew_up and t[-1] == T_MAX and rel <= CONVERGENCE_TOL and final <= 0.1 * early
+        ),
+    }
 
 
 def _ode_grid() -> np.ndarray:
-    return np.unique(np.concatenate([[0.0], np.geomspace(0.1, T_MAX, 300), np.linspace(0.9 * T_MAX, T_MAX, 41),
-                                     np.arange(T_MAX - SIM_SPAN, T_MAX + RECORD / 2, RECORD)]))
+    return np.unique(
+        np.concatenate(
+            [
+                [0.0],
+                np.geomspace(0.1, T_MAX, 300),
+                np.linspace(0.9 * T_MAX, T_MAX, 41),
+                np.arange(T_MAX - SIM_SPAN, T_MAX + RECORD / 2, RECORD),
+            ]
+        )
+    )
 
 
 def _state_json(traj, t: float) -> str:
@@ -146,34 +161,61 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         th = {(k, learned): theory(k, learned) for learned in (False, True) for k in ks}
     checks["ode_converged"] = {
         "tolerance": CONVERGENCE_TOL,
-        "curves": {f"{'learned' if lr2 else 'fixed'}_K{k}": {
-            "final": v["final"], "relative_change_last_10pct": v["relative_change_last_10pct"],
-            "eps_at_t10": v["eps_t10"], "converged": v["converged"]} for (k, lr2), v in th.items()},
-        "pass": all(v["converged"] for v in th.values())}
+        "curves": {
+            f"{'learned' if lr2 else 'fixed'}_K{k}": {
+                "final": v["final"],
+                "relative_change_last_10pct": v["relative_change_last_10pct"],
+                "eps_at_t10": v["eps_t10"],
+                "converged": v["converged"],
+            }
+            for (k, lr2), v in th.items()
+        },
+        "pass": all(v["converged"] for v in th.values()),
+    }
     fixed = np.array([th[(k, False)]["final"] for k in ks])
     learned = np.array([th[(k, True)]["final"] for k in ks])
-    checks["fixed_error_grows_with_K"] = {"K": list(ks), "final": fixed.tolist(),
-                                          "ratios": (fixed[1:] / fixed[:-1]).tolist(),
-                                          "pass": bool(np.all(np.diff(fixed) > 0))}
+    checks["fixed_error_grows_with_K"] = {
+        "K": list(ks),
+        "final": fixed.tolist(),
+        "ratios": (fixed[1:] / fixed[:-1]).tolist(),
+        "pass": bool(np.all(np.diff(fixed) > 0)),
+    }
     ratio = learned[1:] / learned[0]
-    checks["learned_error_does_not_grow"] = {"K": list(ks), "final": learned.tolist(),
-                                             "ratio_to_K_M": ratio.tolist(), "tolerance": CONVERGENCE_TOL,
-                                             "pass": bool(np.all(ratio <= 1 + CONVERGENCE_TOL))}
+    checks["learned_error_does_not_grow"] = {
+        "K": list(ks),
+        "final": learned.tolist(),
+        "ratio_to_K_M": ratio.tolist(),
+        "tolerance": CONVERGENCE_TOL,
+        "pass": bool(np.all(ratio <= 1 + CONVERGENCE_TOL)),
+    }
     for lr2, finals in ((False, fixed), (True, learned)):
-        series.append(Series(f"ODE, {names[lr2]}", "theory", "a", np.array(ks, dtype=float), finals,
-                             group=names[lr2], style=".-"))
+        series.append(
+            Series(f"ODE, {names[lr2]}", "theory", "a", np.array(ks, dtype=float), finals, group=names[lr2], style=".-")
+        )
     for k, style in zip(sim_ks, ("-", "--")):
         for lr2 in (False, True):
             traj = th[(k, lr2)]["traj"]
             pos = traj.t > 0
-            series.append(Series(f"ODE, {names[lr2]}, K = {k}", "theory", "b", traj.t[pos], traj.eps_g[pos],
-                                 group=names[lr2], style=style))
+            series.append(
+                Series(
+                    f"ODE, {names[lr2]}, K = {k}",
+                    "theory",
+                    "b",
+                    traj.t[pos],
+                    traj.eps_g[pos],
+                    group=names[lr2],
+                    style=style,
+                )
+            )
 
     t_start = T_MAX - SIM_SPAN
     cases = [(k, lr2) for lr2 in (False, True) for k in sim_ks]
-    grid = Grid.zip(K=[c[0] for c in cases], learned=[c[1] for c in cases],
-                    start=[_state_json(th[c]["traj"], t_start) for c in cases], base_seed=ctx.seed) * Grid(
-        n=[n], t_start=[t_start], n_seeds=[n_seeds])
+    grid = Grid.zip(
+        K=[c[0] for c in cases],
+        learned=[c[1] for c in cases],
+        start=[_state_json(th[c]["traj"], t_start) for c in cases],
+        base_seed=ctx.seed,
+    ) * Grid(n=[n], t_start=[t_start], n_seeds=[n_seeds])
     with timer.stage("simulation"):
         table = ctx.sweep(simulation_point, grid, "simulations")
     for lr2 in (False, True):
@@ -188,25 +230,80 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
             odes.append(th[(k, lr2)]["final"])
         means, errs, odes = np.array(means), np.array(errs), np.array(odes)
         label = f"simulation, {names[lr2]} (overlap process, N = {n}, {n_seeds} seeds)"
-        series.append(Series(label, "simulation", "a", np.array(sim_ks, dtype=float), means, yerr=errs,
-                             group=names[lr2], style="D",
-                             extra={"n": np.full(len(sim_ks), n), "n_seeds": np.full(len(sim_ks), n_seeds)}))
+        series.append(
+            Series(
+                label,
+                "simulation",
+                "a",
+                np.array(sim_ks, dtype=float),
+                means,
+                yerr=errs,
+                group=names[lr2],
+                style="D",
+                extra={"n": np.full(len(sim_ks), n), "n_seeds": np.full(len(sim_ks), n_seeds)},
+            )
+        )
         agree = mean_agreement(means, errs, odes, n_seeds, allowance=FINITE_N * odes / n)
-        agree.update(K=list(sim_ks), simulated=means.tolist(), ode=odes.tolist(), n=n,
-                     window=[T_MAX - AVG_SPAN, T_MAX], started_at=t_start)
+        agree.update(
+            K=list(sim_ks),
+            simulated=means.tolist(),
+            ode=odes.tolist(),
+            n=n,
+            window=[T_MAX - AVG_SPAN, T_MAX],
+            started_at=t_start,
+        )
         checks[f"simulation_vs_ode_{'learned' if lr2 else 'fixed'}"] = agree
     panels = [
-        Panel("a", "student hidden units K", r"final generalisation error $\varepsilon_g$",
-              f"teacher M = {M}, noise {SIGMA:g}, learning rate {LR:g}", yscale="log", legend="best"),
-        Panel("b", "t = examples / N", r"generalisation error $\varepsilon_g$", "ODE learning curves, K = M and 2M",
-              vlines=[(t_start, "simulations")], xscale="log", yscale="log", legend="lower left"),
+        Panel(
+            "a",
+            "student hidden units K",
+            r"final generalisation error $\varepsilon_g$",
+            f"teacher M = {M}, noise {SIGMA:g}, learning rate {LR:g}",
+            yscale="log",
+            legend="best",
+        ),
+        Panel(
+            "b",
+            "t = examples / N",
+            r"generalisation error $\varepsilon_g$",
+            "ODE learning curves, K = M and 2M",
+            vlines=[(t_start, "simulations")],
+            xscale="log",
+            yscale="log",
+            legend="lower left",
+        ),
     ]
-    params = dict(M=M, activation="erf", lr=LR, lr_second_learned=LR, noise=SIGMA, initial_overlap=OVERLAP,
-                  initial_state_rng=0, t_max=T_MAX, K=list(ks), simulation_K=list(sim_ks), n=n, seeds=n_seeds,
-                  simulation_start=t_start, average_over=[T_MAX - AVG_SPAN, T_MAX], record_interval=RECORD,
-                  ode_rtol=RTOL, ode_atol=ATOL, finite_n=FINITE_N, quick=quick, seed=ctx.seed)
-    return ReproductionResult("overparametrization", "Over-parametrised two-layer students: final error against K",
-                              params, series, panels, timer.timings, checks)
+    params = dict(
+        M=M,
+        activation="erf",
+        lr=LR,
+        lr_second_learned=LR,
+        noise=SIGMA,
+        initial_overlap=OVERLAP,
+        initial_state_rng=0,
+        t_max=T_MAX,
+        K=list(ks),
+        simulation_K=list(sim_ks),
+        n=n,
+        seeds=n_seeds,
+        simulation_start=t_start,
+        average_over=[T_MAX - AVG_SPAN, T_MAX],
+        record_interval=RECORD,
+        ode_rtol=RTOL,
+        ode_atol=ATOL,
+        finite_n=FINITE_N,
+        quick=quick,
+        seed=ctx.seed,
+    )
+    return ReproductionResult(
+        "overparametrization",
+        "Over-parametrised two-layer students: final error against K",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

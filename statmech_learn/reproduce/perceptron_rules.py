@@ -60,12 +60,25 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         series.append(Series(f"{rule} (lr = {lr:g}), ODE", "theory", "a", traj.alpha, traj.eps_g, group=rule))
         tail = alphas >= 1.0  # the asymptote drawn from alpha = 1 shows where it takes over
         perc = Perceptron(rule=rule, lr=lr)
-        series.append(Series(f"{rule}: asymptote", "theory", "a", alphas[tail], perc.asymptotic_eps_g(alphas[tail]),
-                             group=rule, style="--"))
+        series.append(
+            Series(
+                f"{rule}: asymptote",
+                "theory",
+                "a",
+                alphas[tail],
+                perc.asymptotic_eps_g(alphas[tail]),
+                group=rule,
+                style="--",
+            )
+        )
         fit = (traj.alpha >= 1e3) & (traj.alpha <= 1e4)
         slope = float(np.polyfit(np.log(traj.alpha[fit]), np.log(traj.eps_g[fit]), 1)[0])
-        checks[f"exponent_{rule}"] = {"slope": slope, "expected": EXPONENTS[rule], "tolerance": 0.02,
-                                      "pass": bool(abs(slope - EXPONENTS[rule]) <= 0.02)}
+        checks[f"exponent_{rule}"] = {
+            "slope": slope,
+            "expected": EXPONENTS[rule],
+            "tolerance": 0.02,
+            "pass": bool(abs(slope - EXPONENTS[rule]) <= 0.02),
+        }
     grid = Grid(rule=list(RULES), n=[n], alpha_max=[alpha_max_sim], seed=range(blocks), base_seed=ctx.seed)
     with timer.stage("simulation"):
         table = ctx.sweep(simulation_point, grid, "simulations")
@@ -75,17 +88,45 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         eps = np.concatenate([np.asarray(r["eps_seeds"]) for r in recs], axis=0)  # (seeds, n_alpha)
         mean = eps.mean(axis=0)
         err = eps.std(axis=0, ddof=1) / np.sqrt(eps.shape[0])
-        series.append(Series(f"{rule}: simulation, N={n}", "simulation", "a", a, mean, yerr=err, group=rule,
-                             extra={"n": np.full(a.size, n), "n_seeds": np.full(a.size, eps.shape[0])}))
+        series.append(
+            Series(
+                f"{rule}: simulation, N={n}",
+                "simulation",
+                "a",
+                a,
+                mean,
+                yerr=err,
+                group=rule,
+                extra={"n": np.full(a.size, n), "n_seeds": np.full(a.size, eps.shape[0])},
+            )
+        )
         ode = Perceptron(rule=rule, lr=RULES[rule]).integrate(R0=0.0, Q0=Q0, alpha=a)
-        checks[f"simulation_vs_ode_{rule}"] = mean_agreement(mean, err, ode.eps_g, eps.shape[0],
-                                                             allowance=FINITE_N / np.sqrt(n))
-    panels = [Panel("a", r"$\alpha$ = examples / N", r"generalisation error $\varepsilon_g$",
-                    "sign teacher: Hebb, perceptron and AdaTron rules", xscale="log", yscale="log", legend="lower left")]
-    params = dict(rules=RULES, n=n, alpha_max_simulation=alpha_max_sim, seeds=4 * blocks, Q0=Q0, quick=quick,
-                  seed=ctx.seed)
-    return ReproductionResult("perceptron-rules", "Online perceptron learning: three rules, ODE against simulation",
-                              params, series, panels, timer.timings, checks)
+        checks[f"simulation_vs_ode_{rule}"] = mean_agreement(
+            mean, err, ode.eps_g, eps.shape[0], allowance=FINITE_N / np.sqrt(n)
+        )
+    panels = [
+        Panel(
+            "a",
+            r"$\alpha$ = examples / N",
+            r"generalisation error $\varepsilon_g$",
+            "sign teacher: Hebb, perceptron and AdaTron rules",
+            xscale="log",
+            yscale="log",
+            legend="lower left",
+        )
+    ]
+    params = dict(
+        rules=RULES, n=n, alpha_max_simulation=alpha_max_sim, seeds=4 * blocks, Q0=Q0, quick=quick, seed=ctx.seed
+    )
+    return ReproductionResult(
+        "perceptron-rules",
+        "Online perceptron learning: three rules, ODE against simulation",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

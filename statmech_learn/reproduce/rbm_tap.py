@@ -44,8 +44,10 @@ from ..sweep import Grid
 from .base import Panel, Reproduction, ReproductionResult, RunContext, Series, Timer
 
 N_HIDDEN, BATCH = 16, 20
-SETTINGS = {True: dict(n_train=1000, epochs=10, learning_rate=0.1),
-            False: dict(n_train=1500, epochs=30, learning_rate=0.05)}
+SETTINGS = {
+    True: dict(n_train=1000, epochs=10, learning_rate=0.1),
+    False: dict(n_train=1500, epochs=30, learning_rate=0.05),
+}
 METHODS = ("cd", "pcd", "naive", "tap", "sklearn")
 N_STARTS = 20
 
@@ -65,14 +67,22 @@ def train_point(method: str, n_train: int, epochs: int, learning_rate: float, se
 
     train, test = _split(int(n_train))
     seed = int(seed)
-    rbm = RBM(N_HIDDEN, method="cd" if method == "sklearn" else method, learning_rate=learning_rate, n_iter=1,
-              batch_size=BATCH, learning_curve="none", random_state=seed)
+    rbm = RBM(
+        N_HIDDEN,
+        method="cd" if method == "sklearn" else method,
+        learning_rate=learning_rate,
+        n_iter=1,
+        batch_size=BATCH,
+        learning_curve="none",
+        random_state=seed,
+    )
     sk = None
     if method == "sklearn":
         from sklearn.neural_network import BernoulliRBM
 
-        sk = BernoulliRBM(n_components=N_HIDDEN, learning_rate=learning_rate, batch_size=BATCH, n_iter=1,
-                          random_state=seed % 2**32)
+        sk = BernoulliRBM(
+            n_components=N_HIDDEN, learning_rate=learning_rate, batch_size=BATCH, n_iter=1, random_state=seed % 2**32
+        )
         rbm.fit(train[:BATCH])  # a fitted shell whose parameters are overwritten with scikit-learn's
     heldout, train_ll, tap_ll, failures = [], [], [], 0
     rng = np.random.default_rng(seed)
@@ -82,7 +92,7 @@ def train_point(method: str, n_train: int, epochs: int, learning_rate: float, se
             order = rng.permutation(len(train))
             if sk is not None:  # one epoch of scikit-learn's own minibatch steps (partial_fit is one step)
                 for start in range(0, len(train), BATCH):
-                    sk.partial_fit(train[order[start:start + BATCH]])
+                    sk.partial_fit(train[order[start : start + BATCH]])
                 rbm.components_ = sk.components_.copy()
                 rbm.intercept_hidden_ = sk.intercept_hidden_.copy()
                 rbm.intercept_visible_ = sk.intercept_visible_.copy()
@@ -97,9 +107,16 @@ def train_point(method: str, n_train: int, epochs: int, learning_rate: float, se
         failures = int(getattr(rbm, "n_tap_failures_", 0)) if sk is None else 0
         fp = rbm.tap_fixed_points(n_starts=N_STARTS, rng=seed)
     keep = fp.unique[:12]
-    return {"heldout": heldout, "train": train_ll, "tap_estimate": tap_ll, "failures": failures,
-            "fixed_points": np.round(fp.visible[keep], 4).tolist(), "fixed_point_counts": fp.counts[:12].tolist(),
-            "n_distinct": int(fp.unique.size), "n_converged": int(np.count_nonzero(fp.converged))}
+    return {
+        "heldout": heldout,
+        "train": train_ll,
+        "tap_estimate": tap_ll,
+        "failures": failures,
+        "fixed_points": np.round(fp.visible[keep], 4).tolist(),
+        "fixed_point_counts": fp.counts[:12].tolist(),
+        "n_distinct": int(fp.unique.size),
+        "n_converged": int(np.count_nonzero(fp.converged)),
+    }
 
 
 def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionResult:
@@ -107,20 +124,45 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     ctx = ctx or RunContext(reproduction="rbm-tap")
     st = SETTINGS[bool(quick)]
     timer = Timer()
-    grid = Grid(method=list(METHODS), base_seed=ctx.seed) * Grid(n_train=[st["n_train"]], epochs=[st["epochs"]],
-                                                                  learning_rate=[st["learning_rate"]], seed=[0])
+    grid = Grid(method=list(METHODS), base_seed=ctx.seed) * Grid(
+        n_train=[st["n_train"]], epochs=[st["epochs"]], learning_rate=[st["learning_rate"]], seed=[0]
+    )
     with timer.stage("training"):
         table = ctx.sweep(train_point, grid, "train")
     rec = {r["method"]: r for r in table.records}
     epochs = np.arange(1, st["epochs"] + 1, dtype=float)
-    names = {"cd": "CD-1", "pcd": "PCD-1", "naive": "naive mean field", "tap": "TAP",
-             "sklearn": "scikit-learn BernoulliRBM"}
-    series = [Series(names[m], "simulation", "a", epochs, np.asarray(rec[m]["heldout"]), group=m, style="o-")
-              for m in METHODS]
-    series.append(Series("TAP machine: exact log Z", "simulation", "b", epochs, np.asarray(rec["tap"]["train"]),
-                         group="exact", style="o-"))
-    series.append(Series("TAP machine: TAP estimate of log Z", "theory", "b", epochs,
-                         np.asarray(rec["tap"]["tap_estimate"]), group="tapest", style="--"))
+    names = {
+        "cd": "CD-1",
+        "pcd": "PCD-1",
+        "naive": "naive mean field",
+        "tap": "TAP",
+        "sklearn": "scikit-learn BernoulliRBM",
+    }
+    series = [
+        Series(names[m], "simulation", "a", epochs, np.asarray(rec[m]["heldout"]), group=m, style="o-") for m in METHODS
+    ]
+    series.append(
+        Series(
+            "TAP machine: exact log Z",
+            "simulation",
+            "b",
+            epochs,
+            np.asarray(rec["tap"]["train"]),
+            group="exact",
+            style="o-",
+        )
+    )
+    series.append(
+        Series(
+            "TAP machine: TAP estimate of log Z",
+            "theory",
+            "b",
+            epochs,
+            np.asarray(rec["tap"]["tap_estimate"]),
+            group="tapest",
+            style="--",
+        )
+    )
     final = {m: float(rec[m]["heldout"][-1]) for m in METHODS}
     train, test = _split(st["n_train"])
     p = np.clip(train.mean(axis=0), 1e-3, 1 - 1e-3)
@@ -128,32 +170,81 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     best = max(final.values())
     checks = {
         "final_heldout": final,
-        "tap_within_one_nat": {"tap": final["tap"], "best": best, "gap": best - final["tap"],
-                               "pass": bool(final["tap"] >= best - 1.0)},
-        "all_beat_independent": {"independent_pixels": independent, "worst": min(final.values()),
-                                 "pass": bool(min(final.values()) > independent)},
-        "tap_estimate": {"exact": float(rec["tap"]["train"][-1]), "tap": float(rec["tap"]["tap_estimate"][-1]),
-                         "gap": float(rec["tap"]["tap_estimate"][-1] - rec["tap"]["train"][-1])},
+        "tap_within_one_nat": {
+            "tap": final["tap"],
+            "best": best,
+            "gap": best - final["tap"],
+            "pass": bool(final["tap"] >= best - 1.0),
+        },
+        "all_beat_independent": {
+            "independent_pixels": independent,
+            "worst": min(final.values()),
+            "pass": bool(min(final.values()) > independent),
+        },
+        "tap_estimate": {
+            "exact": float(rec["tap"]["train"][-1]),
+            "tap": float(rec["tap"]["tap_estimate"][-1]),
+            "gap": float(rec["tap"]["tap_estimate"][-1] - rec["tap"]["train"][-1]),
+        },
         "tap_vs_naive": {"difference": final["tap"] - final["naive"]},
         "failures": {m: int(rec[m]["failures"]) for m in ("naive", "tap")},
-        "fixed_points": {m: {"distinct": rec[m]["n_distinct"], "converged": rec[m]["n_converged"],
-                             "counts": rec[m]["fixed_point_counts"]} for m in ("tap", "naive")},
+        "fixed_points": {
+            m: {
+                "distinct": rec[m]["n_distinct"],
+                "converged": rec[m]["n_converged"],
+                "counts": rec[m]["fixed_point_counts"],
+            }
+            for m in ("tap", "naive")
+        },
     }
     panels = [
-        Panel("a", "epoch", "held-out log-likelihood per image [nats]",
-              f"(a) digits, {N_HIDDEN} hidden units, {st['n_train']} training images", legend="lower right"),
-        Panel("b", "epoch", "training log-likelihood per image [nats]", "(b) TAP machine: exact vs TAP log Z",
-              legend="lower right"),
+        Panel(
+            "a",
+            "epoch",
+            "held-out log-likelihood per image [nats]",
+            f"(a) digits, {N_HIDDEN} hidden units, {st['n_train']} training images",
+            legend="lower right",
+        ),
+        Panel(
+            "b",
+            "epoch",
+            "training log-likelihood per image [nats]",
+            "(b) TAP machine: exact vs TAP log Z",
+            legend="lower right",
+        ),
     ]
     for name, m in (("c", "tap"), ("d", "naive")):
         imgs = np.asarray(rec[m]["fixed_points"], dtype=float).reshape(-1, 8, 8)
-        panels.append(Panel(name, "", "", f"({name}) TAP fixed points of the {m.upper() if m == 'tap' else m} "
-                            f"machine: {rec[m]['n_distinct']} of {N_STARTS}", images=imgs,
-                            image_labels=[str(c) for c in rec[m]["fixed_point_counts"]]))
-    params = dict(st, n_hidden=N_HIDDEN, batch_size=BATCH, n_starts=N_STARTS, quick=bool(quick), seed=ctx.seed,
-                  methods=list(METHODS), n_test=int(test.shape[0]))
-    return ReproductionResult("rbm-tap", "RBMs on the digits: CD, PCD, naive mean field and TAP training",
-                              params, series, panels, timer.timings, checks)
+        panels.append(
+            Panel(
+                name,
+                "",
+                "",
+                f"({name}) TAP fixed points of the {m.upper() if m == 'tap' else m} "
+                f"machine: {rec[m]['n_distinct']} of {N_STARTS}",
+                images=imgs,
+                image_labels=[str(c) for c in rec[m]["fixed_point_counts"]],
+            )
+        )
+    params = dict(
+        st,
+        n_hidden=N_HIDDEN,
+        batch_size=BATCH,
+        n_starts=N_STARTS,
+        quick=bool(quick),
+        seed=ctx.seed,
+        methods=list(METHODS),
+        n_test=int(test.shape[0]),
+    )
+    return ReproductionResult(
+        "rbm-tap",
+        "RBMs on the digits: CD, PCD, naive mean field and TAP training",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

@@ -60,9 +60,17 @@ KL_MARGIN = 1.0
 #: the KL optimum's |F - F_lambda| exceeds this
 GAP_MARGIN = 1.0
 #: (L, n_hidden, units, field) of each case
-CASES = {True: [(3, 3, "bernoulli", 0.0), (3, 3, "binary", 0.0), (3, 4, "binary", 0.3)],
-         False: [(4, 4, "bernoulli", 0.0), (4, 4, "binary", 0.0), (3, 4, "binary", 0.3), (3, 3, "bernoulli", 0.0),
-                 (3, 3, "binary", 0.0), (3, 4, "binary", 0.0)]}
+CASES = {
+    True: [(3, 3, "bernoulli", 0.0), (3, 3, "binary", 0.0), (3, 4, "binary", 0.3)],
+    False: [
+        (4, 4, "bernoulli", 0.0),
+        (4, 4, "binary", 0.0),
+        (3, 4, "binary", 0.3),
+        (3, 3, "bernoulli", 0.0),
+        (3, 3, "binary", 0.0),
+        (3, 4, "binary", 0.0),
+    ],
+}
 #: the figure draws the paths of the first cases only (all are in the checks)
 FIGURE_CASES = 3
 _UNIT_NAME = {"bernoulli": "{0,1}", "binary": "+-1"}
@@ -71,12 +79,28 @@ _UNIT_NAME = {"bernoulli": "{0,1}", "binary": "+-1"}
 def case_point(L: int, n_hidden: int, units: str, field: float, temperature: float, init_seed: int) -> dict:
     """One case (a sweep point): both optima of :func:`~statmech_learn.meanfield.rg_vs_kl` and their paths."""
     r = meanfield.rg_vs_kl("ising2d", L, temperature, n_hidden, units=units, field=field, rng=init_seed)
-    out = {"free_energy": r.free_energy, "entropy": r.entropy, "model_free_energy_bound": r.model_free_energy_bound,
-           "free_energy_reachable": r.free_energy_reachable, "initial_kl": r.initial_kl,
-           "mean_v_max": _mean_v_max(L, temperature, field, units), "message": r.message}
+    out = {
+        "free_energy": r.free_energy,
+        "entropy": r.entropy,
+        "model_free_energy_bound": r.model_free_energy_bound,
+        "free_energy_reachable": r.free_energy_reachable,
+        "initial_kl": r.initial_kl,
+        "mean_v_max": _mean_v_max(L, temperature, field, units),
+        "message": r.message,
+    }
     for key, opt in (("kl", r.kl_optimum), ("fe", r.rg_optimum)):
-        for name in ("kl", "model_free_energy", "free_energy_gap", "kl_condition_residual", "rg_condition_residual",
-                     "free_energy_objective_residual", "max_abs_parameter", "converged", "n_iter", "message"):
+        for name in (
+            "kl",
+            "model_free_energy",
+            "free_energy_gap",
+            "kl_condition_residual",
+            "rg_condition_residual",
+            "free_energy_objective_residual",
+            "max_abs_parameter",
+            "converged",
+            "n_iter",
+            "message",
+        ):
             out[f"{key}_{name}"] = getattr(opt, name)
         out[f"{key}_path_kl"] = opt.path_kl.tolist()
         out[f"{key}_path_gap"] = opt.path_free_energy_gap.tolist()
@@ -100,8 +124,12 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     ctx = ctx or RunContext(reproduction="rbm-vs-rg")
     cases = CASES[quick]
     timer = Timer()
-    grid = Grid.zip(L=[c[0] for c in cases], n_hidden=[c[1] for c in cases], units=[c[2] for c in cases],
-                    field=[c[3] for c in cases]) * Grid(temperature=[TEMPERATURE], init_seed=[int(ctx.seed)])
+    grid = Grid.zip(
+        L=[c[0] for c in cases],
+        n_hidden=[c[1] for c in cases],
+        units=[c[2] for c in cases],
+        field=[c[3] for c in cases],
+    ) * Grid(temperature=[TEMPERATURE], init_seed=[int(ctx.seed)])
     with timer.stage("optimise"):
         table = ctx.sweep(case_point, grid, "cases")
     recs = table.records
@@ -112,65 +140,144 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         for key, run, style in (("kl", "min KL", "-"), ("fe", "min |F - F_lambda|", "--")):
             for panel, path in (("a", rec[f"{key}_path_kl"]), ("b", rec[f"{key}_path_gap"])):
                 y = np.asarray(path, dtype=float)
-                series.append(Series(f"{run}: {label}", "theory", panel, np.arange(1, y.size + 1), y, group=label,
-                                     style=style, extra={"iteration": np.arange(y.size)}))
+                series.append(
+                    Series(
+                        f"{run}: {label}",
+                        "theory",
+                        panel,
+                        np.arange(1, y.size + 1),
+                        y,
+                        group=label,
+                        style=style,
+                        extra={"iteration": np.arange(y.size)},
+                    )
+                )
 
     rows = []
     for rec in recs:
         for key, objective in (("kl", "kl"), ("fe", "free_energy")):
-            rows.append({"case": _label(rec), "objective": objective, "F": rec["free_energy"],
-                         "sup_F_lambda": rec["model_free_energy_bound"], **{
-                             name: rec[f"{key}_{name}"] for name in (
-                                 "kl", "model_free_energy", "free_energy_gap", "kl_condition_residual",
-                                 "rg_condition_residual", "free_energy_objective_residual", "max_abs_parameter",
-                                 "converged", "n_iter", "message")}})
+            rows.append(
+                {
+                    "case": _label(rec),
+                    "objective": objective,
+                    "F": rec["free_energy"],
+                    "sup_F_lambda": rec["model_free_energy_bound"],
+                    **{
+                        name: rec[f"{key}_{name}"]
+                        for name in (
+                            "kl",
+                            "model_free_energy",
+                            "free_energy_gap",
+                            "kl_condition_residual",
+                            "rg_condition_residual",
+                            "free_energy_objective_residual",
+                            "max_abs_parameter",
+                            "converged",
+                            "n_iter",
+                            "message",
+                        )
+                    },
+                }
+            )
     checks: dict = {"table": {"rows": rows, "messages": [r["message"] for r in recs]}}
     kl_res = [r["kl_kl_condition_residual"] for r in recs]
-    checks["kl_condition_at_kl_optimum"] = {"residuals": kl_res, "tolerance": TOL,
-                                            "pass": bool(max(kl_res) <= TOL)}
+    checks["kl_condition_at_kl_optimum"] = {"residuals": kl_res, "tolerance": TOL, "pass": bool(max(kl_res) <= TOL)}
     fe_res = [r["fe_free_energy_objective_residual"] for r in recs]
-    checks["free_energy_condition_at_free_energy_optimum"] = {"residuals": fe_res, "tolerance": TOL,
-                                                              "pass": bool(max(fe_res) <= TOL)}
+    checks["free_energy_condition_at_free_energy_optimum"] = {
+        "residuals": fe_res,
+        "tolerance": TOL,
+        "pass": bool(max(fe_res) <= TOL),
+    }
     kl_diff = [r["fe_kl"] - r["kl_kl"] for r in recs]
     gaps = [abs(r["kl_free_energy_gap"]) for r in recs]
-    checks["optima_differ"] = {"kl_free_energy_optimum_minus_kl_optimum": kl_diff, "kl_margin": KL_MARGIN,
-                               "abs_gap_at_kl_optimum": gaps, "gap_margin": GAP_MARGIN,
-                               "pass": bool(min(kl_diff) > KL_MARGIN and min(gaps) > GAP_MARGIN)}
+    checks["optima_differ"] = {
+        "kl_free_energy_optimum_minus_kl_optimum": kl_diff,
+        "kl_margin": KL_MARGIN,
+        "abs_gap_at_kl_optimum": gaps,
+        "gap_margin": GAP_MARGIN,
+        "pass": bool(min(kl_diff) > KL_MARGIN and min(gaps) > GAP_MARGIN),
+    }
     verdicts, detail = [], []
     for r in recs:
         if r["free_energy_reachable"]:
             ok = abs(r["fe_free_energy_gap"]) <= TOL and r["fe_rg_condition_residual"] > VIOLATION
             what = "manifold F_lambda = F, eq. (16) violated"
         else:
-            ok = (r["fe_max_abs_parameter"] <= TOL and r["fe_rg_condition_residual"] <= TOL
-                  and abs(r["fe_kl_condition_residual"] - r["mean_v_max"]) <= TOL)
+            ok = (
+                r["fe_max_abs_parameter"] <= TOL
+                and r["fe_rg_condition_residual"] <= TOL
+                and abs(r["fe_kl_condition_residual"] - r["mean_v_max"]) <= TOL
+            )
             what = "lambda = 0, eq. (16) holds, KL residual = max|<v>_P|"
         verdicts.append(bool(ok))
-        detail.append({"case": _label(r), "expected": what, "F": r["free_energy"],
-                       "sup_F_lambda": r["model_free_energy_bound"], "abs_gap": abs(r["fe_free_energy_gap"]),
-                       "eq16_residual": r["fe_rg_condition_residual"], "max_abs_parameter": r["fe_max_abs_parameter"],
-                       "kl_residual": r["fe_kl_condition_residual"], "max_abs_mean_v": r["mean_v_max"], "pass": ok})
+        detail.append(
+            {
+                "case": _label(r),
+                "expected": what,
+                "F": r["free_energy"],
+                "sup_F_lambda": r["model_free_energy_bound"],
+                "abs_gap": abs(r["fe_free_energy_gap"]),
+                "eq16_residual": r["fe_rg_condition_residual"],
+                "max_abs_parameter": r["fe_max_abs_parameter"],
+                "kl_residual": r["fe_kl_condition_residual"],
+                "max_abs_mean_v": r["mean_v_max"],
+                "pass": ok,
+            }
+        )
     checks["eq16_or_manifold"] = {"cases": detail, "tolerance": TOL, "violation": VIOLATION, "pass": all(verdicts)}
     exempt = [_label(r) for r in recs if not r["free_energy_reachable"] and r["field"] == 0.0]
     tested = [r for r in recs if _label(r) not in exempt]
     viol = [r["fe_kl_condition_residual"] for r in tested]
     checks["free_energy_optimum_violates_kl"] = {
-        "cases": [_label(r) for r in tested], "kl_residuals": viol, "violation": VIOLATION, "exempt": exempt,
+        "cases": [_label(r) for r in tested],
+        "kl_residuals": viol,
+        "violation": VIOLATION,
+        "exempt": exempt,
         "exempt_kl_residuals": [r["fe_kl_condition_residual"] for r in recs if _label(r) in exempt],
-        "pass": bool(tested and min(viol) > VIOLATION)}
+        "pass": bool(tested and min(viol) > VIOLATION),
+    }
 
     panels = [
-        Panel("a", "L-BFGS-B iteration + 1", r"$D_{KL}(P \| P_\lambda)$",
-              "(a) KL along both runs (solid: min KL, dashed: min |F - F_lambda|)", yscale="log", xscale="log",
-              legend="upper right"),
-        Panel("b", "L-BFGS-B iteration + 1", r"$|F - F_\lambda|$",
-              "(b) free-energy gap along both runs", yscale="log", xscale="log", legend="center right"),
+        Panel(
+            "a",
+            "L-BFGS-B iteration + 1",
+            r"$D_{KL}(P \| P_\lambda)$",
+            "(a) KL along both runs (solid: min KL, dashed: min |F - F_lambda|)",
+            yscale="log",
+            xscale="log",
+            legend="upper right",
+        ),
+        Panel(
+            "b",
+            "L-BFGS-B iteration + 1",
+            r"$|F - F_\lambda|$",
+            "(b) free-energy gap along both runs",
+            yscale="log",
+            xscale="log",
+            legend="center right",
+        ),
     ]
-    params = dict(temperature=TEMPERATURE, cases=[list(c) for c in cases], tol=TOL, violation=VIOLATION,
-                  kl_margin=KL_MARGIN, gap_margin=GAP_MARGIN, optimiser="L-BFGS-B, gtol 1e-10, ftol 0",
-                  init_scale=0.01, quick=quick, seed=ctx.seed)
-    return ReproductionResult("rbm-vs-rg", "RBM (min KL) vs variational RG (min |F - F_lambda|) on the 2-D Ising model",
-                              params, series, panels, timer.timings, checks)
+    params = dict(
+        temperature=TEMPERATURE,
+        cases=[list(c) for c in cases],
+        tol=TOL,
+        violation=VIOLATION,
+        kl_margin=KL_MARGIN,
+        gap_margin=GAP_MARGIN,
+        optimiser="L-BFGS-B, gtol 1e-10, ftol 0",
+        init_scale=0.01,
+        quick=quick,
+        seed=ctx.seed,
+    )
+    return ReproductionResult(
+        "rbm-vs-rg",
+        "RBM (min KL) vs variational RG (min |F - F_lambda|) on the 2-D Ising model",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

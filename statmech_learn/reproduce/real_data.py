@@ -28,8 +28,16 @@ import numpy as np
 
 from .. import replica as R
 from ..sweep import Grid
-from .base import (Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement,
-                   means_over_instances)
+from .base import (
+    Panel,
+    Reproduction,
+    ReproductionResult,
+    RunContext,
+    Series,
+    Timer,
+    mean_agreement,
+    means_over_instances,
+)
 
 L2 = 0.1
 N_RANDOM_FEATURES = 256
@@ -82,8 +90,11 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         curves = {k: theory(k, n_grid, ctx.seed) for k in KINDS}
         at_sim = {k: theory(k, np.array(sim_n), ctx.seed)[0] for k in KINDS}
     for k, (c, gcm) in curves.items():
-        series.append(Series(f"{k} (d = {gcm.d}): Gaussian covariate model", "theory", "a", n_grid,
-                             c.generalization_error, group=k))
+        series.append(
+            Series(
+                f"{k} (d = {gcm.d}): Gaussian covariate model", "theory", "a", n_grid, c.generalization_error, group=k
+            )
+        )
         checks[f"theory_converged_{k}"] = bool(np.all(c.converged))
         checks[f"label_noise_{k}"] = gcm.noise_variance
     grid = Grid(kind=list(KINDS), n=sim_n, features_seed=[ctx.seed], base_seed=ctx.seed) * Grid(seed=range(n_seeds))
@@ -93,18 +104,56 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         means, errs = means_over_instances(table, "test_error", "n", sim_n, kind=k)
         d = curves[k][1].d
         th = np.asarray(at_sim[k].generalization_error)
-        series.append(Series(f"{k}: ridge on resampled digits", "simulation", "a", sim_n, means, yerr=errs,
-                             group=k, extra={"d": np.full(len(sim_n), d), "n_resamples": np.full(len(sim_n), n_seeds),
-                                             "relative_deviation": (np.array(means) - th) / th}))
-        checks[f"data_vs_theory_{k}"] = mean_agreement(means, errs, th, n_seeds,
-                                                       allowance=th * (FINITE_SIZE / d + NON_GAUSSIAN))
-    panels = [Panel("a", "n (training samples)", "test error (MSE on ±1 parity labels)",
-                    f"digits, even vs odd; ridge, l2 = {L2:g}",
-                    xscale="log", yscale="log", legend="upper right")]
-    params = dict(l2=L2, n_random_features=N_RANDOM_FEATURES, n_grid=n_grid.tolist(), simulated_n=sim_n,
-                  n_resamples=n_seeds, finite_size=FINITE_SIZE, non_gaussian=NON_GAUSSIAN, quick=quick, seed=ctx.seed)
-    return ReproductionResult("real-data", "Digits: ridge learning curves against the Gaussian covariate model",
-                              params, series, panels, timer.timings, checks)
+        series.append(
+            Series(
+                f"{k}: ridge on resampled digits",
+                "simulation",
+                "a",
+                sim_n,
+                means,
+                yerr=errs,
+                group=k,
+                extra={
+                    "d": np.full(len(sim_n), d),
+                    "n_resamples": np.full(len(sim_n), n_seeds),
+                    "relative_deviation": (np.array(means) - th) / th,
+                },
+            )
+        )
+        checks[f"data_vs_theory_{k}"] = mean_agreement(
+            means, errs, th, n_seeds, allowance=th * (FINITE_SIZE / d + NON_GAUSSIAN)
+        )
+    panels = [
+        Panel(
+            "a",
+            "n (training samples)",
+            "test error (MSE on ±1 parity labels)",
+            f"digits, even vs odd; ridge, l2 = {L2:g}",
+            xscale="log",
+            yscale="log",
+            legend="upper right",
+        )
+    ]
+    params = dict(
+        l2=L2,
+        n_random_features=N_RANDOM_FEATURES,
+        n_grid=n_grid.tolist(),
+        simulated_n=sim_n,
+        n_resamples=n_seeds,
+        finite_size=FINITE_SIZE,
+        non_gaussian=NON_GAUSSIAN,
+        quick=quick,
+        seed=ctx.seed,
+    )
+    return ReproductionResult(
+        "real-data",
+        "Digits: ridge learning curves against the Gaussian covariate model",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

@@ -53,7 +53,7 @@ def _ising():
     from ..meanfield.measures import Ising2D
 
     n = L * L
-    S = (((np.arange(2**n)[:, None] >> np.arange(n)) & 1) * 2.0 - 1.0)
+    S = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1) * 2.0 - 1.0
     E = Ising2D(L, beta=1.0).energy(S)
 
     def law(T):
@@ -85,8 +85,15 @@ def train_point(variant: str, n_samples: int, epochs: int, seed: int) -> dict:
     batches = None
     if variant == "reweighted-error-carry":
         batches = AdjustedBatchSampler(delta_h, float(BATCH), scale="mean", rng=rng, drop_last=True)
-    rbm = RBM(N_HIDDEN, method="exact", learning_rate=LR, n_iter=1, batch_size=BATCH, learning_curve="none",
-              random_state=int(seed))
+    rbm = RBM(
+        N_HIDDEN,
+        method="exact",
+        learning_rate=LR,
+        n_iter=1,
+        batch_size=BATCH,
+        learning_curve="none",
+        random_state=int(seed),
+    )
     entropy = float(p_target @ np.log(p_target))
     kl = []
     for _ in range(int(epochs)):
@@ -112,11 +119,16 @@ def batch_traces(n_samples: int, seed: int, steps: int = 200) -> dict:
     ec = list(itertools.islice(sampler.epochs(1000), 10_000))
     sizes_ec = np.array([w[b].sum() for b in ec])
     per_epoch = len(w) // BATCH
-    fixed = np.concatenate([rng.permutation(len(w))[:per_epoch * BATCH].reshape(-1, BATCH)
-                            for _ in range(-(-len(ec) // per_epoch))])[:len(ec)]
+    fixed = np.concatenate(
+        [rng.permutation(len(w))[: per_epoch * BATCH].reshape(-1, BATCH) for _ in range(-(-len(ec) // per_epoch))]
+    )[: len(ec)]
     sizes_fixed = w[fixed].sum(axis=1)
-    return {"error_carry": sizes_ec, "fixed": sizes_fixed, "mean_error_carry": float(sizes_ec.mean()),
-            "steps": int(steps)}
+    return {
+        "error_carry": sizes_ec,
+        "fixed": sizes_fixed,
+        "mean_error_carry": float(sizes_ec.mean()),
+        "steps": int(steps),
+    }
 
 
 def gradient_variance(seed: int) -> dict:
@@ -130,8 +142,9 @@ def gradient_variance(seed: int) -> dict:
     order = np.concatenate(ec)
     starts = np.r_[0, np.cumsum([len(b) for b in ec])[:-1]]
     rf = np.random.default_rng(int(seed) + 2)
-    fixed = np.concatenate([rf.permutation(GRAD_N).reshape(-1, GRAD_T)
-                            for _ in range(GRAD_STEPS * GRAD_T // GRAD_N + 1)])[:GRAD_STEPS]
+    fixed = np.concatenate(
+        [rf.permutation(GRAD_N).reshape(-1, GRAD_T) for _ in range(GRAD_STEPS * GRAD_T // GRAD_N + 1)]
+    )[:GRAD_STEPS]
     mu = float(np.sum(w * x) / np.sum(w))
     shifts = np.linspace(-1.0, 1.0, 9)
     out = {k: [] for k in ("fixed", "error_carry", "fixed_theory", "error_carry_theory")}
@@ -151,69 +164,137 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     ctx = ctx or RunContext(reproduction="reweighting")
     st = SETTINGS[bool(quick)]
     timer = Timer()
-    grid = Grid(variant=list(VARIANTS), base_seed=ctx.seed) * Grid(n_samples=[st["n_samples"]],
-                                                                    epochs=[st["epochs"]], seed=[0])
+    grid = Grid(variant=list(VARIANTS), base_seed=ctx.seed) * Grid(
+        n_samples=[st["n_samples"]], epochs=[st["epochs"]], seed=[0]
+    )
     with timer.stage("training"):
         table = ctx.sweep(train_point, grid, "train")
     rec = {r["variant"]: r for r in table.records}
     epochs = np.arange(1, st["epochs"] + 1, dtype=float)
-    labels = {"reweighted": f"T = {T_DATA:g} samples reweighted to T' = {T_TARGET:g}",
-              "reweighted-error-carry": "reweighted, error-carry batches",
-              "direct": f"trained directly on T' = {T_TARGET:g} samples",
-              "unweighted": f"T = {T_DATA:g} samples, no weights"}
-    series = [Series(labels[v], "simulation", "a", epochs, np.asarray(rec[v]["kl"]), group=v, style="o-")
-              for v in VARIANTS]
+    labels = {
+        "reweighted": f"T = {T_DATA:g} samples reweighted to T' = {T_TARGET:g}",
+        "reweighted-error-carry": "reweighted, error-carry batches",
+        "direct": f"trained directly on T' = {T_TARGET:g} samples",
+        "unweighted": f"T = {T_DATA:g} samples, no weights",
+    }
+    series = [
+        Series(labels[v], "simulation", "a", epochs, np.asarray(rec[v]["kl"]), group=v, style="o-") for v in VARIANTS
+    ]
     with timer.stage("batches"):
         tr = batch_traces(st["n_samples"], ctx.seed)
         grad = gradient_variance(ctx.seed + 7)
     k = tr["steps"]
-    series.append(Series("fixed-size batches of 50", "simulation", "b", np.arange(1, k + 1), tr["fixed"][:k],
-                         group="fixed", style="-"))
-    series.append(Series("error-carry batches, target 50", "simulation", "b", np.arange(1, k + 1),
-                         tr["error_carry"][:k], group="ec", style="-"))
+    series.append(
+        Series(
+            "fixed-size batches of 50",
+            "simulation",
+            "b",
+            np.arange(1, k + 1),
+            tr["fixed"][:k],
+            group="fixed",
+            style="-",
+        )
+    )
+    series.append(
+        Series(
+            "error-carry batches, target 50",
+            "simulation",
+            "b",
+            np.arange(1, k + 1),
+            tr["error_carry"][:k],
+            group="ec",
+            style="-",
+        )
+    )
     shifts = np.asarray(grad["shift"])
     for key, label, group in (("fixed", "fixed-size batches", "fixed"), ("error_carry", "error-carry batches", "ec")):
         series.append(Series(f"{label} (measured)", "simulation", "c", shifts, np.asarray(grad[key]), group=group))
-        series.append(Series(f"{label} (prediction)", "theory", "c", shifts, np.asarray(grad[f"{key}_theory"]),
-                             group=group))
+        series.append(
+            Series(f"{label} (prediction)", "theory", "c", shifts, np.asarray(grad[f"{key}_theory"]), group=group)
+        )
     S, E, _, p_target = _ising()
     m_exact, e_exact = _observables(S, E, p_target)
     final = {v: float(rec[v]["kl"][-1]) for v in VARIANTS}
-    rel = np.abs(np.r_[grad["fixed"], grad["error_carry"]] / np.r_[grad["fixed_theory"], grad["error_carry_theory"]]
-                 - 1.0)
+    rel = np.abs(
+        np.r_[grad["fixed"], grad["error_carry"]] / np.r_[grad["fixed_theory"], grad["error_carry_theory"]] - 1.0
+    )
     checks = {
         "final_kl": final,
         "reweighted_matches_direct": {
-            "reweighted": final["reweighted"], "error_carry": final["reweighted-error-carry"],
-            "direct": final["direct"], "unweighted": final["unweighted"], "margin": KL_MARGIN,
-            "pass": bool(max(abs(final["reweighted"] - final["direct"]),
-                             abs(final["reweighted-error-carry"] - final["direct"])) < KL_MARGIN
-                         and final["reweighted"] < final["unweighted"] - KL_MARGIN)},
-        "error_carry_target": {"mean_adjusted_size": tr["mean_error_carry"], "target": float(BATCH),
-                               "var_fixed": float(np.var(tr["fixed"])),
-                               "var_error_carry": float(np.var(tr["error_carry"])),
-                               "pass": bool(abs(tr["mean_error_carry"] / BATCH - 1.0) < 0.01)},
+            "reweighted": final["reweighted"],
+            "error_carry": final["reweighted-error-carry"],
+            "direct": final["direct"],
+            "unweighted": final["unweighted"],
+            "margin": KL_MARGIN,
+            "pass": bool(
+                max(abs(final["reweighted"] - final["direct"]), abs(final["reweighted-error-carry"] - final["direct"]))
+                < KL_MARGIN
+                and final["reweighted"] < final["unweighted"] - KL_MARGIN
+            ),
+        },
+        "error_carry_target": {
+            "mean_adjusted_size": tr["mean_error_carry"],
+            "target": float(BATCH),
+            "var_fixed": float(np.var(tr["fixed"])),
+            "var_error_carry": float(np.var(tr["error_carry"])),
+            "pass": bool(abs(tr["mean_error_carry"] / BATCH - 1.0) < 0.01),
+        },
         "gradient_variance": {"max_relative_deviation": float(rel.max()), "pass": bool(rel.max() < 0.10)},
         "ess_fraction": float(rec["reweighted"]["ess_fraction"]),
-        "observables": {"exact": {"abs_magnetisation": m_exact, "energy": e_exact},
-                        **{v: {"abs_magnetisation": rec[v]["abs_magnetisation"], "energy": rec[v]["energy"]}
-                           for v in VARIANTS}},
+        "observables": {
+            "exact": {"abs_magnetisation": m_exact, "energy": e_exact},
+            **{v: {"abs_magnetisation": rec[v]["abs_magnetisation"], "energy": rec[v]["energy"]} for v in VARIANTS},
+        },
     }
     panels = [
-        Panel("a", "epoch", r"$D(P_{T'} \| P_\lambda)$ [nats]",
-              f"(a) RBM ({N_HIDDEN} hidden) on {L}x{L} Ising samples, {st['n_samples']} samples", yscale="log",
-              legend="upper right"),
-        Panel("b", "step", r"adjusted batch size $\sum_j w_j$", "(b) fixed-size against error-carry batches",
-              legend="upper right"),
-        Panel("c", r"$\theta - \mu'$", "variance of the minibatch gradient",
-              rf"(c) reweighted square loss, $\epsilon$ = {EPS:g}, adjusted size {GRAD_T}", legend="upper left"),
+        Panel(
+            "a",
+            "epoch",
+            r"$D(P_{T'} \| P_\lambda)$ [nats]",
+            f"(a) RBM ({N_HIDDEN} hidden) on {L}x{L} Ising samples, {st['n_samples']} samples",
+            yscale="log",
+            legend="upper right",
+        ),
+        Panel(
+            "b",
+            "step",
+            r"adjusted batch size $\sum_j w_j$",
+            "(b) fixed-size against error-carry batches",
+            legend="upper right",
+        ),
+        Panel(
+            "c",
+            r"$\theta - \mu'$",
+            "variance of the minibatch gradient",
+            rf"(c) reweighted square loss, $\epsilon$ = {EPS:g}, adjusted size {GRAD_T}",
+            legend="upper left",
+        ),
     ]
-    params = dict(st, L=L, T=T_DATA, T_target=T_TARGET, n_hidden=N_HIDDEN, batch=BATCH, learning_rate=LR,
-                  kl_margin=KL_MARGIN, eps=EPS, grad_n=GRAD_N, grad_batch=GRAD_T, grad_steps=GRAD_STEPS,
-                  quick=bool(quick), seed=ctx.seed)
-    return ReproductionResult("reweighting",
-                              "Reweighted training: an RBM learns the Ising model at T' from samples at T", params,
-                              series, panels, timer.timings, checks)
+    params = dict(
+        st,
+        L=L,
+        T=T_DATA,
+        T_target=T_TARGET,
+        n_hidden=N_HIDDEN,
+        batch=BATCH,
+        learning_rate=LR,
+        kl_margin=KL_MARGIN,
+        eps=EPS,
+        grad_n=GRAD_N,
+        grad_batch=GRAD_T,
+        grad_steps=GRAD_STEPS,
+        quick=bool(quick),
+        seed=ctx.seed,
+    )
+    return ReproductionResult(
+        "reweighting",
+        "Reweighted training: an RBM learns the Ising model at T' from samples at T",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

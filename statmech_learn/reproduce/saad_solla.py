@@ -60,8 +60,10 @@ PLATEAU_TOL = 0.02
 DT = 2.5
 SHOW = 2
 #: simulation series: (N, method, seeds per block, blocks); the larger N first (it runs longest)
-RUNS = {True: ((500, "overlaps", 32, 1), (100, "weights", 32, 1)),
-        False: ((5000, "overlaps", 16, 2), (500, "weights", 16, 2))}
+RUNS = {
+    True: ((500, "overlaps", 32, 1), (100, "weights", 32, 1)),
+    False: ((5000, "overlaps", 16, 2), (500, "weights", 16, 2)),
+}
 T_MAX = {True: 190.0, False: 220.0}
 
 
@@ -78,8 +80,7 @@ def simulation_point(n: int, method: str, n_seeds: int, t_max: float, seed: int)
     model = _model()
     init = _init(model)
     grid = np.arange(0.0, t_max + DT / 2, DT)
-    sim = simulate(model, N=n, t_max=t_max, n_seeds=n_seeds, rng=seed, init=init, t=grid, method=method,
-                   progress=False)
+    sim = simulate(model, N=n, t_max=t_max, n_seeds=n_seeds, rng=seed, init=init, t=grid, method=method, progress=False)
     eps = model.eps_g(sim.Q, sim.R, init.T, sim.v)  # (seeds, n_t)
     return {"t": sim.t.tolist(), "eps_seeds": eps.tolist()}
 
@@ -114,21 +115,49 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     traj, plat, fp = th["traj"], th["plateau"], th["fixed_point"]
     rel = abs(plat.height - fp.eps_g) / fp.eps_g if plat.found else float("inf")
     checks["plateau_ode"] = {
-        "found": plat.found, "height": plat.height, "entry": plat.entry, "exit": plat.exit,
-        "specialisation_time": plat.specialisation_time, "symmetric_fixed_point": fp.to_dict(),
-        "relative_difference": rel, "tolerance": PLATEAU_TOL,
-        "pass": bool(plat.found and fp.converged and rel <= PLATEAU_TOL)}
+        "found": plat.found,
+        "height": plat.height,
+        "entry": plat.entry,
+        "exit": plat.exit,
+        "specialisation_time": plat.specialisation_time,
+        "symmetric_fixed_point": fp.to_dict(),
+        "relative_difference": rel,
+        "tolerance": PLATEAU_TOL,
+        "pass": bool(plat.found and fp.converged and rel <= PLATEAU_TOL),
+    }
     half = plat.height / 2
     ode_exit = float(_exit_times(traj.t, traj.eps_g, half, plat.entry))
     series.append(Series("ODE (N → ∞)", "theory", "a", traj.t, traj.eps_g, group="ode"))
-    series.append(Series(f"ODE plateau height {plat.height:.4f}", "theory", "a", np.array([0.0, t_max]),
-                         np.full(2, plat.height), group="plateau", style="--"))
-    series.append(Series("half the plateau height (exit)", "theory", "a", np.array([0.0, t_max]),
-                         np.full(2, half), group="plateau", style=":"))
+    series.append(
+        Series(
+            f"ODE plateau height {plat.height:.4f}",
+            "theory",
+            "a",
+            np.array([0.0, t_max]),
+            np.full(2, plat.height),
+            group="plateau",
+            style="--",
+        )
+    )
+    series.append(
+        Series(
+            "half the plateau height (exit)",
+            "theory",
+            "a",
+            np.array([0.0, t_max]),
+            np.full(2, half),
+            group="plateau",
+            style=":",
+        )
+    )
 
-    grid = Grid.zip(n=[r[0] for r in runs for _ in range(r[3])], method=[r[1] for r in runs for _ in range(r[3])],
-                    n_seeds=[r[2] for r in runs for _ in range(r[3])], seed=[b for r in runs for b in range(r[3])],
-                    base_seed=ctx.seed) * Grid(t_max=[t_max])
+    grid = Grid.zip(
+        n=[r[0] for r in runs for _ in range(r[3])],
+        method=[r[1] for r in runs for _ in range(r[3])],
+        n_seeds=[r[2] for r in runs for _ in range(r[3])],
+        seed=[b for r in runs for b in range(r[3])],
+        base_seed=ctx.seed,
+    ) * Grid(t_max=[t_max])
     with timer.stage("simulation"):
         table = ctx.sweep(simulation_point, grid, "simulations")
     exits = {}
@@ -142,9 +171,19 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         err = eps[:, shown].std(axis=0, ddof=1) / np.sqrt(s)
         ts = t[shown]
         how = "SGD on the weights" if method == "weights" else "overlap process"
-        series.append(Series(f"simulation, N = {n} ({how}, {s} seeds)", "simulation", "a", ts, mean, yerr=err,
-                             group=f"N{n}", style="o" if method == "weights" else "s",
-                             extra={"n": np.full(ts.size, n), "n_seeds": np.full(ts.size, s)}))
+        series.append(
+            Series(
+                f"simulation, N = {n} ({how}, {s} seeds)",
+                "simulation",
+                "a",
+                ts,
+                mean,
+                yerr=err,
+                group=f"N{n}",
+                style="o" if method == "weights" else "s",
+                extra={"n": np.full(ts.size, n), "n_seeds": np.full(ts.size, s)},
+            )
+        )
         ode = np.interp(ts, traj.t, traj.eps_g)
         window = (ts > 0) & (ts <= plat.exit)
         agree = mean_agreement(mean[window], err[window], ode[window], s, allowance=FINITE_N / n)
@@ -153,25 +192,59 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         agree["method"] = method
         checks[f"simulation_vs_ode_N{n}"] = agree
         ex = _exit_times(t, eps, half, plat.entry)
-        exits[n] = {"mean": float(ex.mean()), "stderr": float(ex.std(ddof=1) / np.sqrt(s)),
-                    "censored": int(np.sum(~((eps < half) & (t > plat.entry)).any(axis=1))),
-                    "mean_curve_exit": float(_exit_times(t, eps.mean(axis=0), half, plat.entry)), "n_seeds": s}
+        exits[n] = {
+            "mean": float(ex.mean()),
+            "stderr": float(ex.std(ddof=1) / np.sqrt(s)),
+            "censored": int(np.sum(~((eps < half) & (t > plat.entry)).any(axis=1))),
+            "mean_curve_exit": float(_exit_times(t, eps.mean(axis=0), half, plat.entry)),
+            "n_seeds": s,
+        }
     (n1, e1), (n2, e2) = sorted(exits.items())
     diff = e2["mean"] - e1["mean"]
     checks["exit_time_grows_with_N"] = {
-        "threshold": half, "n": [n1, n2], "exit": [e1, e2], "ode_exit": ode_exit, "difference": diff,
+        "threshold": half,
+        "n": [n1, n2],
+        "exit": [e1, e2],
+        "ode_exit": ode_exit,
+        "difference": diff,
         "difference_over_stderr": diff / float(np.hypot(e1["stderr"], e2["stderr"])),
-        "pass": bool(diff > 2 * np.hypot(e1["stderr"], e2["stderr"]))}
-    panels = [Panel("a", "t = examples / N", r"generalisation error $\varepsilon_g$",
-                    f"K = M = {K}, erf, learning rate {LR:g}: ODE against online SGD",
-                    vlines=[(plat.entry, "plateau entry (ODE)"), (plat.exit, "plateau exit (ODE)")],
-                    yscale="log", legend="lower left")]
-    params = dict(K=K, M=M, activation="erf", lr=LR, noise=0.0, initial_overlap=OVERLAP, initial_state_rng=0,
-                  t_max=t_max, record_interval=DT,
-                  simulations=[dict(n=r[0], method=r[1], seeds=r[2] * r[3]) for r in runs], finite_n=FINITE_N,
-                  quick=quick, seed=ctx.seed)
-    return ReproductionResult("saad-solla", "The plateau of a soft committee machine (Saad & Solla)",
-                              params, series, panels, timer.timings, checks)
+        "pass": bool(diff > 2 * np.hypot(e1["stderr"], e2["stderr"])),
+    }
+    panels = [
+        Panel(
+            "a",
+            "t = examples / N",
+            r"generalisation error $\varepsilon_g$",
+            f"K = M = {K}, erf, learning rate {LR:g}: ODE against online SGD",
+            vlines=[(plat.entry, "plateau entry (ODE)"), (plat.exit, "plateau exit (ODE)")],
+            yscale="log",
+            legend="lower left",
+        )
+    ]
+    params = dict(
+        K=K,
+        M=M,
+        activation="erf",
+        lr=LR,
+        noise=0.0,
+        initial_overlap=OVERLAP,
+        initial_state_rng=0,
+        t_max=t_max,
+        record_interval=DT,
+        simulations=[dict(n=r[0], method=r[1], seeds=r[2] * r[3]) for r in runs],
+        finite_n=FINITE_N,
+        quick=quick,
+        seed=ctx.seed,
+    )
+    return ReproductionResult(
+        "saad-solla",
+        "The plateau of a soft committee machine (Saad & Solla)",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

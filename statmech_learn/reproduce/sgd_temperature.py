@@ -54,8 +54,12 @@ def two_d(rescaled: bool, steps: int, chains: int, seed: int) -> dict:
     problem = dynamics.QuadraticProblem(np.eye(2), np.diag(noise))
     run = dynamics.simulate_sgd(problem, lr, int(steps), n_chains=int(chains), rng=int(seed))
     pts = run.samples.reshape(-1, 2)
-    return {"samples": pts[:: max(1, pts.shape[0] // 20000)].tolist(), "var": np.diag(run.covariance).tolist(),
-            "var_err": np.diag(run.covariance_stderr).tolist(), "exact": np.diag(run.covariance_exact).tolist()}
+    return {
+        "samples": pts[:: max(1, pts.shape[0] // 20000)].tolist(),
+        "var": np.diag(run.covariance).tolist(),
+        "var_err": np.diag(run.covariance_stderr).tolist(),
+        "exact": np.diag(run.covariance_exact).tolist(),
+    }
 
 
 def _gauss(xg, yg, var_x, var_y):
@@ -77,18 +81,30 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     lr_fine = np.linspace(0.01, 0.9, 120)
     exact = lr_fine * SIGMA2 / (H1 * (2.0 - lr_fine * H1))
     small = lr_fine * SIGMA2 / (2.0 * H1)
-    series = [Series("exact: lr s^2 / (h (2 - lr h))", "theory", "a", lr_fine, exact, group="exact"),
-              Series("small lr (seed): lr s^2 / (2h)", "theory", "a", lr_fine, small, group="small", style="--"),
-              Series("SGD", "simulation", "a", lrs, var, yerr=err, group="sgd")]
+    series = [
+        Series("exact: lr s^2 / (h (2 - lr h))", "theory", "a", lr_fine, exact, group="exact"),
+        Series("small lr (seed): lr s^2 / (2h)", "theory", "a", lr_fine, small, group="small", style="--"),
+        Series("SGD", "simulation", "a", lrs, var, yerr=err, group="sgd"),
+    ]
     exact_pts = lrs * SIGMA2 / (H1 * (2.0 - lrs * H1))
     z = np.abs(var - exact_pts) / err
-    grid2 = Grid(rescaled=[False, True], base_seed=ctx.seed) * Grid(steps=[st["steps"]], chains=[st["chains"]],
-                                                                     seed=[1])
+    grid2 = Grid(rescaled=[False, True], base_seed=ctx.seed) * Grid(
+        steps=[st["steps"]], chains=[st["chains"]], seed=[1]
+    )
     with timer.stage("two_d"):
         recs = {bool(r["rescaled"]): r for r in ctx.sweep(two_d, grid2, "two_d").records}
     checks: dict = {"variance_vs_lr": {"max_z": float(z.max()), "tolerance_z": 3.5, "pass": bool(z.max() < 3.5)}}
-    panels = [Panel("a", "learning rate", "stationary variance", f"(a) 1-D: h = {H1:g}, noise variance {SIGMA2:g}",
-                    xscale="log", yscale="log", legend="upper left")]
+    panels = [
+        Panel(
+            "a",
+            "learning rate",
+            "stationary variance",
+            f"(a) 1-D: h = {H1:g}, noise variance {SIGMA2:g}",
+            xscale="log",
+            yscale="log",
+            legend="upper left",
+        )
+    ]
     edges = np.linspace(-1.6, 1.6, 41)
     grid_xy = np.linspace(-1.6, 1.6, 81)
     for name, rescaled in (("b", False), ("c", True)):
@@ -97,22 +113,43 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         counts, _, _ = np.histogram2d(pts[:, 0], pts[:, 1], bins=[edges, edges])
         vx, vy = r["exact"]
         t_mean = 0.5 * (vx + vy)
-        contours = [(grid_xy, grid_xy, _gauss(grid_xy, grid_xy, vx, vy), "exact SGD law"),
-                    (grid_xy, grid_xy, _gauss(grid_xy, grid_xy, t_mean, t_mean), "Gibbs law at the mean T")]
+        contours = [
+            (grid_xy, grid_xy, _gauss(grid_xy, grid_xy, vx, vy), "exact SGD law"),
+            (grid_xy, grid_xy, _gauss(grid_xy, grid_xy, t_mean, t_mean), "Gibbs law at the mean T"),
+        ]
         ratio = r["var"][0] / r["var"][1]
         ratio_err = ratio * float(np.hypot(r["var_err"][0] / r["var"][0], r["var_err"][1] / r["var"][1]))
         exact_ratio = vx / vy
         key = "gibbs_fix" if rescaled else "two_temperatures"
         ok = abs(ratio - exact_ratio) < 4 * ratio_err and (abs(ratio - 1) < 0.1 if rescaled else ratio > 3)
         checks[key] = {"ratio": ratio, "ratio_err": ratio_err, "exact_ratio": exact_ratio, "pass": bool(ok)}
-        title = ("(c) rates lr'/s_i^2: one temperature" if rescaled else
-                 f"(b) plain SGD, lr = {LR2D:g}: T_x/T_y = {ratio:.2f}")
-        panels.append(Panel(name, "x", "y", title, histogram2d=(edges, edges, counts), contours=contours,
-                            legend="upper right"))
-    params = dict(st, h=H1, noise_variance=SIGMA2, lrs=list(LRS), noise_2d=list(SIG2D), lr_2d=LR2D,
-                  quick=bool(quick), seed=ctx.seed)
-    return ReproductionResult("sgd-temperature", "SGD as a sampler: stationary variance, temperatures, the Gibbs fix",
-                              params, series, panels, timer.timings, checks)
+        title = (
+            "(c) rates lr'/s_i^2: one temperature"
+            if rescaled
+            else f"(b) plain SGD, lr = {LR2D:g}: T_x/T_y = {ratio:.2f}"
+        )
+        panels.append(
+            Panel(name, "x", "y", title, histogram2d=(edges, edges, counts), contours=contours, legend="upper right")
+        )
+    params = dict(
+        st,
+        h=H1,
+        noise_variance=SIGMA2,
+        lrs=list(LRS),
+        noise_2d=list(SIG2D),
+        lr_2d=LR2D,
+        quick=bool(quick),
+        seed=ctx.seed,
+    )
+    return ReproductionResult(
+        "sgd-temperature",
+        "SGD as a sampler: stationary variance, temperatures, the Gibbs fix",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

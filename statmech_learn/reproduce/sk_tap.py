@@ -69,10 +69,14 @@ HIGH_T = 1.5
 FINITE_N = 1.0
 #: one-sided significance of the TAP-vs-naive paired test
 ALPHA = 0.01
-SMALL = {True: dict(instances=10, temperatures=[0.6, 0.8, 1.0, 1.5, 2.0, 3.0]),
-         False: dict(instances=40, temperatures=np.round(np.linspace(0.6, 3.0, 13), 2).tolist())}
-LARGE = {True: dict(n=1000, instances=4, temperatures=[1.0, 1.25, 1.5, 2.0, 3.0]),
-         False: dict(n=3000, instances=6, temperatures=[0.9, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0])}
+SMALL = {
+    True: dict(instances=10, temperatures=[0.6, 0.8, 1.0, 1.5, 2.0, 3.0]),
+    False: dict(instances=40, temperatures=np.round(np.linspace(0.6, 3.0, 13), 2).tolist()),
+}
+LARGE = {
+    True: dict(n=1000, instances=4, temperatures=[1.0, 1.25, 1.5, 2.0, 3.0]),
+    False: dict(n=3000, instances=6, temperatures=[0.9, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0]),
+}
 #: field grid of the AT line, denser near h = 0 where T_AT(h) ~ 1 - (3h^2/4)^(1/3) has a cusp
 H_GRID = 1.5 * np.linspace(0.0, 1.0, 36) ** 2
 
@@ -151,16 +155,29 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     # are drawn apart, marked as not converged
     done = small_conv == 1.0
     for label, err, group, style, sel in (
-            ("naive mean field", naive, "naive", "s-", np.ones(Ts.size, dtype=bool)),
-            ("TAP", tap, "tap", "o-", done),
-            ("TAP not converged on all (last iterates)", tap, "tap_unconverged", "x", ~done)):
+        ("naive mean field", naive, "naive", "s-", np.ones(Ts.size, dtype=bool)),
+        ("TAP", tap, "tap", "o-", done),
+        ("TAP not converged on all (last iterates)", tap, "tap_unconverged", "x", ~done),
+    ):
         if not sel.any():
             continue
-        series.append(Series(f"{label} (n = {N_SMALL}, {k} instances)", "simulation", "a", Ts[sel],
-                             err.mean(axis=0)[sel], yerr=err.std(axis=0, ddof=1)[sel] / np.sqrt(k), group=group,
-                             style=style, extra={"n": np.full(sel.sum(), N_SMALL),
-                                                 "instances": np.full(sel.sum(), k),
-                                                 "tap_converged_fraction": small_conv[sel]}))
+        series.append(
+            Series(
+                f"{label} (n = {N_SMALL}, {k} instances)",
+                "simulation",
+                "a",
+                Ts[sel],
+                err.mean(axis=0)[sel],
+                yerr=err.std(axis=0, ddof=1)[sel] / np.sqrt(k),
+                group=group,
+                style=style,
+                extra={
+                    "n": np.full(sel.sum(), N_SMALL),
+                    "instances": np.full(sel.sum(), k),
+                    "tap_converged_fraction": small_conv[sel],
+                },
+            )
+        )
     from scipy.stats import t as student_t
 
     high = Ts >= HIGH_T
@@ -168,19 +185,30 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     d_se = float(d.std(ddof=1) / np.sqrt(k))
     t_crit = float(student_t.isf(ALPHA, k - 1))
     checks["tap_beats_naive_high_T"] = {
-        "temperatures": Ts[high].tolist(), "naive_error": naive[:, high].mean(axis=0).tolist(),
-        "tap_error": tap[:, high].mean(axis=0).tolist(), "mean_difference": float(d.mean()), "stderr": d_se,
-        "t": float(d.mean() / d_se) if d_se > 0 else float("inf"), "t_threshold": t_crit, "n_instances": k,
+        "temperatures": Ts[high].tolist(),
+        "naive_error": naive[:, high].mean(axis=0).tolist(),
+        "tap_error": tap[:, high].mean(axis=0).tolist(),
+        "mean_difference": float(d.mean()),
+        "stderr": d_se,
+        "t": float(d.mean() / d_se) if d_se > 0 else float("inf"),
+        "t_threshold": t_crit,
+        "n_instances": k,
         "tap_converged_fraction": small_conv[high].tolist(),
-        "pass": bool(d.mean() > t_crit * d_se and np.all(small_conv[high] == 1.0))}
-    checks["small_tap_convergence"] = {"temperatures": Ts.tolist(), "converged_fraction": small_conv.tolist(),
-                                       "damping": SMALL_DAMPING, "max_iter": SMALL_MAX_ITER}
+        "pass": bool(d.mean() > t_crit * d_se and np.all(small_conv[high] == 1.0)),
+    }
+    checks["small_tap_convergence"] = {
+        "temperatures": Ts.tolist(),
+        "converged_fraction": small_conv.tolist(),
+        "damping": SMALL_DAMPING,
+        "max_iter": SMALL_MAX_ITER,
+    }
 
     # (b) TAP overlap at large n against RS
     n = large["n"]
     Tl = np.asarray(large["temperatures"], dtype=float)
-    grid = Grid(seed=range(large["instances"]), base_seed=ctx.seed) * Grid(n=[n], temperatures=[_csv(Tl)],
-                                                                            field=[FIELD])
+    grid = Grid(seed=range(large["instances"]), base_seed=ctx.seed) * Grid(
+        n=[n], temperatures=[_csv(Tl)], field=[FIELD]
+    )
     with timer.stage("large_instances"):
         table = ctx.sweep(large_point, grid, "large")
     q, conv, iters = _stack(table, "q"), _stack(table, "converged").astype(bool), _stack(table, "n_iter")
@@ -193,53 +221,129 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     above = T_th >= t_at
     series.append(Series("RS replica q (stable)", "theory", "b", T_th[above], rs_q[above], group="rs"))
     below = T_th <= t_at
-    series.append(Series("RS q below the AT line (unstable)", "theory", "b", T_th[below], rs_q[below],
-                         group="rs", style=":"))
+    series.append(
+        Series("RS q below the AT line (unstable)", "theory", "b", T_th[below], rs_q[below], group="rs", style=":")
+    )
     ok_T = conv.all(axis=0) & (Tl > t_at)
     q_mean, q_se = q.mean(axis=0), q.std(axis=0, ddof=1) / np.sqrt(kl)
-    series.append(Series(f"TAP, n = {n} ({kl} instances)", "simulation", "b", Tl[ok_T], q_mean[ok_T],
-                         yerr=q_se[ok_T], group="tap", style="o",
-                         extra={"n": np.full(ok_T.sum(), n), "instances": np.full(ok_T.sum(), kl),
-                                "mean_iterations": iters.mean(axis=0)[ok_T]}))
+    series.append(
+        Series(
+            f"TAP, n = {n} ({kl} instances)",
+            "simulation",
+            "b",
+            Tl[ok_T],
+            q_mean[ok_T],
+            yerr=q_se[ok_T],
+            group="tap",
+            style="o",
+            extra={
+                "n": np.full(ok_T.sum(), n),
+                "instances": np.full(ok_T.sum(), kl),
+                "mean_iterations": iters.mean(axis=0)[ok_T],
+            },
+        )
+    )
     agree = mean_agreement(q_mean[ok_T], q_se[ok_T], rs_at_T[ok_T], kl, allowance=FINITE_N / n)
-    agree.update(allowance=FINITE_N / n, temperatures=Tl[ok_T].tolist(), tap_q=q_mean[ok_T].tolist(),
-                 rs_q=rs_at_T[ok_T].tolist(), n=n)
+    agree.update(
+        allowance=FINITE_N / n,
+        temperatures=Tl[ok_T].tolist(),
+        tap_q=q_mean[ok_T].tolist(),
+        rs_q=rs_at_T[ok_T].tolist(),
+        n=n,
+    )
     agree["pass"] = bool(agree["pass"] and ok_T.sum() >= 2)
     checks["tap_q_vs_rs"] = agree
-    failed = [{"T": float(T), "instances_not_converged": int((~conv[:, j]).sum())}
-              for j, T in enumerate(Tl) if not conv[:, j].all()]
+    failed = [
+        {"T": float(T), "instances_not_converged": int((~conv[:, j]).sum())}
+        for j, T in enumerate(Tl)
+        if not conv[:, j].all()
+    ]
     checks["tap_converges_above_at"] = {
-        "temperatures": Tl.tolist(), "at_temperature": t_at, "all_above_at": bool(np.all(Tl > t_at)),
-        "not_converged": failed, "mean_iterations": iters.mean(axis=0).tolist(),
-        "pass": bool(not failed and np.all(Tl > t_at))}
+        "temperatures": Tl.tolist(),
+        "at_temperature": t_at,
+        "all_above_at": bool(np.all(Tl > t_at)),
+        "not_converged": failed,
+        "mean_iterations": iters.mean(axis=0).tolist(),
+        "pass": bool(not failed and np.all(Tl > t_at)),
+    }
 
     # (c) the AT line
     series.append(Series("AT line T_AT(h): paramagnet above, spin glass below", "theory", "c", h, T_at_h, group="at"))
-    series.append(Series("T = 1 at h = 0 (paramagnet / spin glass)", "theory", "c", np.array([0.0]),
-                         np.array([1.0]), group="t1", style="*"))
-    series.append(Series(f"h = {FIELD:g} used in (a), (b)", "theory", "c", np.array([FIELD, FIELD]),
-                         np.array([0.0, 3.0]), group="field", style="--"))
+    series.append(
+        Series(
+            "T = 1 at h = 0 (paramagnet / spin glass)",
+            "theory",
+            "c",
+            np.array([0.0]),
+            np.array([1.0]),
+            group="t1",
+            style="*",
+        )
+    )
+    series.append(
+        Series(
+            f"h = {FIELD:g} used in (a), (b)",
+            "theory",
+            "c",
+            np.array([FIELD, FIELD]),
+            np.array([0.0, 3.0]),
+            group="field",
+            style="--",
+        )
+    )
     t0 = float(meanfield.at_line(0.0))
-    checks["at_line"] = {"T_at_h0": t0, "strictly_decreasing": bool(np.all(np.diff(T_at_h) < 0)),
-                         "T_at_field": t_at, "field": FIELD,
-                         "pass": bool(abs(t0 - 1.0) < 1e-9 and np.all(np.diff(T_at_h) < 0))}
+    checks["at_line"] = {
+        "T_at_h0": t0,
+        "strictly_decreasing": bool(np.all(np.diff(T_at_h) < 0)),
+        "T_at_field": t_at,
+        "field": FIELD,
+        "pass": bool(abs(t0 - 1.0) < 1e-9 and np.all(np.diff(T_at_h) < 0)),
+    }
 
     panels = [
-        Panel("a", "temperature T", r"mean $|m_i - m_i^{exact}|$",
-              f"(a) SK n = {N_SMALL}, h = {FIELD:g}: mean field vs exact",
-              vlines=[(t_at, "AT")], yscale="log", legend="lower left"),
-        Panel("b", "temperature T", r"self-overlap $q = \langle m_i^2 \rangle$",
-              f"(b) TAP at n = {n} vs replica symmetry, h = {FIELD:g}",
-              vlines=[(t_at, "AT")], legend="upper right"),
-        Panel("c", "field h", "temperature T", "(c) de Almeida-Thouless line", ylim=(0.0, 1.6),
-              legend="upper right"),
+        Panel(
+            "a",
+            "temperature T",
+            r"mean $|m_i - m_i^{exact}|$",
+            f"(a) SK n = {N_SMALL}, h = {FIELD:g}: mean field vs exact",
+            vlines=[(t_at, "AT")],
+            yscale="log",
+            legend="lower left",
+        ),
+        Panel(
+            "b",
+            "temperature T",
+            r"self-overlap $q = \langle m_i^2 \rangle$",
+            f"(b) TAP at n = {n} vs replica symmetry, h = {FIELD:g}",
+            vlines=[(t_at, "AT")],
+            legend="upper right",
+        ),
+        Panel("c", "field h", "temperature T", "(c) de Almeida-Thouless line", ylim=(0.0, 1.6), legend="upper right"),
     ]
-    params = dict(field=FIELD, n_small=N_SMALL, small_instances=small["instances"],
-                  small_temperatures=Ts.tolist(), n_large=n, large_instances=large["instances"],
-                  large_temperatures=Tl.tolist(), at_temperature=t_at, high_T=HIGH_T, finite_n=FINITE_N,
-                  h_grid=[float(H_GRID[0]), float(H_GRID[-1]), int(H_GRID.size)], quick=quick, seed=ctx.seed)
-    return ReproductionResult("sk-tap", "SK model: TAP vs naive mean field, exact and replica symmetry",
-                              params, series, panels, timer.timings, checks)
+    params = dict(
+        field=FIELD,
+        n_small=N_SMALL,
+        small_instances=small["instances"],
+        small_temperatures=Ts.tolist(),
+        n_large=n,
+        large_instances=large["instances"],
+        large_temperatures=Tl.tolist(),
+        at_temperature=t_at,
+        high_T=HIGH_T,
+        finite_n=FINITE_N,
+        h_grid=[float(H_GRID[0]), float(H_GRID[-1]), int(H_GRID.size)],
+        quick=quick,
+        seed=ctx.seed,
+    )
+    return ReproductionResult(
+        "sk-tap",
+        "SK model: TAP vs naive mean field, exact and replica symmetry",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

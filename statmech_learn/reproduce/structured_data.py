@@ -30,8 +30,16 @@ import numpy as np
 from .. import replica as R
 from ..gibbs.channels import GaussianNoise
 from ..sweep import Grid
-from .base import (Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement,
-                   means_over_instances)
+from .base import (
+    Panel,
+    Reproduction,
+    ReproductionResult,
+    RunContext,
+    Series,
+    Timer,
+    mean_agreement,
+    means_over_instances,
+)
 
 BLOCKS = [(0.3, 2.5), (0.7, 0.25 / 0.7)]
 TEACHERS = {"aligned": [1.0, 0.1], "misaligned": [0.1, 1.0], "isotropic teacher": [1.0, 1.0]}
@@ -56,8 +64,10 @@ def _model(task: str, loss: str, teacher: str | None):
 
 
 #: the simulated curves: name -> (task, loss, teacher)
-SIM_CASES = {"ridge-aligned": ("regression", "square", "aligned"),
-             "logistic-aligned": ("classification", "logistic", "aligned")}
+SIM_CASES = {
+    "ridge-aligned": ("regression", "square", "aligned"),
+    "logistic-aligned": ("classification", "logistic", "aligned"),
+}
 
 
 def simulation_point(case: str, alpha: float, d: int, seed: int) -> dict:
@@ -76,8 +86,10 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     """Theory curves, the two findings as numbers, and simulation points."""
     ctx = ctx or RunContext(reproduction="structured-data")
     alphas = np.geomspace(0.05, 5.0, 100 if quick else 240)
-    sim = {"ridge-aligned": [0.3, 0.62, 2.0] if quick else [0.2, 0.4, 0.62, 1.5, 2.0, 4.0],
-           "logistic-aligned": [0.5, 1.0, 2.0] if quick else [0.5, 1.0, 2.0, 4.0]}
+    sim = {
+        "ridge-aligned": [0.3, 0.62, 2.0] if quick else [0.2, 0.4, 0.62, 1.5, 2.0, 4.0],
+        "logistic-aligned": [0.5, 1.0, 2.0] if quick else [0.5, 1.0, 2.0, 4.0],
+    }
     d = 200 if quick else 400
     n_seeds = 6 if quick else 12
     timer = Timer()
@@ -87,37 +99,70 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         reg = {t: R.solve(_model("regression", "square", t), alphas) for t in TEACHERS}
         reg["isotropic inputs"] = R.solve(_model("regression", "square", None), alphas)
         cls_alphas = alphas[::2]
-        cls = {(loss, s): R.solve(_model("classification", loss, "aligned" if s else None), cls_alphas)
-               for loss in LOSSES for s in (True, False)}
+        cls = {
+            (loss, s): R.solve(_model("classification", loss, "aligned" if s else None), cls_alphas)
+            for loss in LOSSES
+            for s in (True, False)
+        }
         gain_alphas = np.array([1.0, 2.0, 4.0])
-        gains = {loss: (R.solve(_model("classification", loss, None), gain_alphas).generalization_error
-                        / R.solve(_model("classification", loss, "aligned"), gain_alphas).generalization_error)
-                 for loss in LOSSES}
+        gains = {
+            loss: (
+                R.solve(_model("classification", loss, None), gain_alphas).generalization_error
+                / R.solve(_model("classification", loss, "aligned"), gain_alphas).generalization_error
+            )
+            for loss in LOSSES
+        }
     for name, c in reg.items():
-        series.append(Series(name, "theory", "a", alphas, c.generalization_error, group=name,
-                             style=":" if name == "isotropic inputs" else None))
+        series.append(
+            Series(
+                name,
+                "theory",
+                "a",
+                alphas,
+                c.generalization_error,
+                group=name,
+                style=":" if name == "isotropic inputs" else None,
+            )
+        )
         checks[f"theory_converged_regression_{name}"] = bool(np.all(c.converged))
     for (loss, s), c in cls.items():
-        series.append(Series(f"{loss}, {'structured (aligned)' if s else 'isotropic'}", "theory", "b", cls_alphas,
-                             c.generalization_error, group=f"cls-{loss}", style=None if s else ":"))
-        checks[f"theory_converged_classification_{loss}_{'aligned' if s else 'isotropic'}"] = bool(
-            np.all(c.converged))
+        series.append(
+            Series(
+                f"{loss}, {'structured (aligned)' if s else 'isotropic'}",
+                "theory",
+                "b",
+                cls_alphas,
+                c.generalization_error,
+                group=f"cls-{loss}",
+                style=None if s else ":",
+            )
+        )
+        checks[f"theory_converged_classification_{loss}_{'aligned' if s else 'isotropic'}"] = bool(np.all(c.converged))
     # finding 1: a local minimum of the aligned curve before the peak at alpha = 1
     a_min, e_min = _local_minima(alphas, reg["aligned"].generalization_error)
     before = a_min < 1.0
     iso_there = np.interp(a_min[before], alphas, reg["isotropic inputs"].generalization_error)
-    peak = alphas[np.argmax(np.where(alphas > a_min[before][0] if before.any() else True,
-                                     reg["aligned"].generalization_error, -np.inf))]
+    peak = alphas[
+        np.argmax(
+            np.where(alphas > a_min[before][0] if before.any() else True, reg["aligned"].generalization_error, -np.inf)
+        )
+    ]
     checks["structure_detected_before_peak"] = {
-        "alpha_local_minimum": a_min[before].tolist(), "error_there": e_min[before].tolist(),
-        "isotropic_error_there": iso_there.tolist(), "alpha_peak": float(peak),
-        "pass": bool(before.any() and abs(peak - 1.0) < 0.05 and np.all(e_min[before] < iso_there))}
+        "alpha_local_minimum": a_min[before].tolist(),
+        "error_there": e_min[before].tolist(),
+        "isotropic_error_there": iso_there.tolist(),
+        "alpha_peak": float(peak),
+        "pass": bool(before.any() and abs(peak - 1.0) < 0.05 and np.all(e_min[before] < iso_there)),
+    }
     # finding 2: the logistic loss gains most from the structure
     checks["logistic_gains_most"] = {
-        "alpha": gain_alphas.tolist(), **{f"gain_{loss}": g.tolist() for loss, g in gains.items()},
-        "pass": bool(np.all(gains["logistic"] > gains["hinge"]) and np.all(gains["logistic"] > gains["square"]))}
-    grid_parts = [Grid(case=[case], alpha=a, d=[d], base_seed=ctx.seed) * Grid(seed=range(n_seeds))
-                  for case, a in sim.items()]
+        "alpha": gain_alphas.tolist(),
+        **{f"gain_{loss}": g.tolist() for loss, g in gains.items()},
+        "pass": bool(np.all(gains["logistic"] > gains["hinge"]) and np.all(gains["logistic"] > gains["square"])),
+    }
+    grid_parts = [
+        Grid(case=[case], alpha=a, d=[d], base_seed=ctx.seed) * Grid(seed=range(n_seeds)) for case, a in sim.items()
+    ]
     with timer.stage("simulation"):
         tables = {case: ctx.sweep(simulation_point, g, f"instances-{case}") for case, g in zip(sim, grid_parts)}
     for case, (task, loss, teacher) in SIM_CASES.items():
@@ -125,24 +170,63 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         theory = R.solve(_model(task, loss, teacher), a).generalization_error
         means, errs = means_over_instances(tables[case], "test_error", "alpha", a)
         group = teacher if task == "regression" else f"cls-{loss}"
-        series.append(Series(f"{loss}, {teacher} (simulation, d = {d})", "simulation",
-                             "a" if task == "regression" else "b", a, means, yerr=errs, group=group,
-                             extra={"d": np.full(a.size, d), "n_instances": np.full(a.size, n_seeds)}))
-        checks[f"simulation_vs_theory_{case}"] = mean_agreement(means, errs, theory, n_seeds,
-                                                                allowance=FINITE_SIZE * np.asarray(theory) / d)
+        series.append(
+            Series(
+                f"{loss}, {teacher} (simulation, d = {d})",
+                "simulation",
+                "a" if task == "regression" else "b",
+                a,
+                means,
+                yerr=errs,
+                group=group,
+                extra={"d": np.full(a.size, d), "n_instances": np.full(a.size, n_seeds)},
+            )
+        )
+        checks[f"simulation_vs_theory_{case}"] = mean_agreement(
+            means, errs, theory, n_seeds, allowance=FINITE_SIZE * np.asarray(theory) / d
+        )
     panels = [
-        Panel("a", r"$\alpha = n/d$", "test error (MSE)",
-              f"(a) ridge (l2 = {L2_REGRESSION:g}), linear teacher, noise {DELTA:g}", xscale="log", yscale="log",
-              vlines=[(1.0, "n = d")], legend="lower left"),
-        Panel("b", r"$\alpha = n/d$", "0-1 test error",
-              f"(b) sign teacher aligned with the salient block, l2 = {L2_CLASSIFICATION:g}", xscale="log",
-              legend="lower left"),
+        Panel(
+            "a",
+            r"$\alpha = n/d$",
+            "test error (MSE)",
+            f"(a) ridge (l2 = {L2_REGRESSION:g}), linear teacher, noise {DELTA:g}",
+            xscale="log",
+            yscale="log",
+            vlines=[(1.0, "n = d")],
+            legend="lower left",
+        ),
+        Panel(
+            "b",
+            r"$\alpha = n/d$",
+            "0-1 test error",
+            f"(b) sign teacher aligned with the salient block, l2 = {L2_CLASSIFICATION:g}",
+            xscale="log",
+            legend="lower left",
+        ),
     ]
-    params = dict(blocks=BLOCKS, teachers=TEACHERS, delta=DELTA, l2_regression=L2_REGRESSION,
-                  l2_classification=L2_CLASSIFICATION, alphas=alphas.tolist(), simulated_alphas=sim, d=d,
-                  n_seeds=n_seeds, quick=quick, seed=ctx.seed)
-    return ReproductionResult("structured-data", "Salient and weak features: structure, double descent and losses",
-                              params, series, panels, timer.timings, checks)
+    params = dict(
+        blocks=BLOCKS,
+        teachers=TEACHERS,
+        delta=DELTA,
+        l2_regression=L2_REGRESSION,
+        l2_classification=L2_CLASSIFICATION,
+        alphas=alphas.tolist(),
+        simulated_alphas=sim,
+        d=d,
+        n_seeds=n_seeds,
+        quick=quick,
+        seed=ctx.seed,
+    )
+    return ReproductionResult(
+        "structured-data",
+        "Salient and weak features: structure, double descent and losses",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(

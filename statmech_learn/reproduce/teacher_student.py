@@ -21,8 +21,16 @@ import numpy as np
 
 from .. import replica as R
 from ..sweep import Grid
-from .base import (Panel, Reproduction, ReproductionResult, RunContext, Series, Timer, mean_agreement,
-                   means_over_instances)
+from .base import (
+    Panel,
+    Reproduction,
+    ReproductionResult,
+    RunContext,
+    Series,
+    Timer,
+    mean_agreement,
+    means_over_instances,
+)
 
 L2 = 0.01
 #: bound c on the finite-size bias c/n of the mean 0-1 error of ERM and AMP estimators
@@ -46,11 +54,14 @@ def simulation_point(student: str, alpha: float, n: int, seed: int) -> dict:
     model = _model(STUDENTS[student])
     if student == "Bayes-optimal":
         run = R.amp(model, n=n, alpha=alpha, rng=seed, n_iter=300)
-        return {"generalization_error": run.generalization_error, "m": run.m, "q": run.q,
-                "converged": run.converged}
+        return {"generalization_error": run.generalization_error, "m": run.m, "q": run.q, "converged": run.converged}
     fit = R.erm_simulation(model, n=n, alpha=alpha, n_samples=1, rng=seed)
-    return {"generalization_error": fit.generalization_error, "m": fit.m, "q": fit.q,
-            "converged": bool(fit.converged_all)}
+    return {
+        "generalization_error": fit.generalization_error,
+        "m": fit.m,
+        "q": fit.q,
+        "converged": bool(fit.converged_all),
+    }
 
 
 def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionResult:
@@ -69,8 +80,9 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     # the Bayes-optimal curve is drawn last: it lies just below the logistic one at large alpha
     for name, curve in sorted(theory.items(), key=lambda kv: kv[0] == "Bayes-optimal"):
         label = f"{name} (theory only)" if name.startswith("Gibbs") else name
-        series.append(Series(label, "theory", "a", alphas, curve.generalization_error, group=name,
-                             style=STYLES.get(name)))
+        series.append(
+            Series(label, "theory", "a", alphas, curve.generalization_error, group=name, style=STYLES.get(name))
+        )
         checks[f"theory_converged_{name}"] = bool(np.all(curve.converged))
     sim_students = [s for s in STUDENTS if not s.startswith("Gibbs")]
     grid = Grid(student=sim_students, alpha=sim_alphas, n=[n], seed=range(n_seeds), base_seed=ctx.seed)
@@ -78,17 +90,41 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         table = ctx.sweep(simulation_point, grid, "instances")
     for name in sim_students:
         means, errs = means_over_instances(table, "generalization_error", "alpha", sim_alphas, student=name)
-        series.append(Series(f"{name} (simulation, n={n})", "simulation", "a", sim_alphas, means, yerr=errs,
-                             group=name, extra={"n": np.full(len(sim_alphas), n),
-                                                "n_instances": np.full(len(sim_alphas), n_seeds)}))
+        series.append(
+            Series(
+                f"{name} (simulation, n={n})",
+                "simulation",
+                "a",
+                sim_alphas,
+                means,
+                yerr=errs,
+                group=name,
+                extra={"n": np.full(len(sim_alphas), n), "n_instances": np.full(len(sim_alphas), n_seeds)},
+            )
+        )
         checks[f"simulation_vs_theory_{name}"] = mean_agreement(
-            means, errs, at_sim[name].generalization_error, n_seeds, allowance=FINITE_SIZE / n)
-    panels = [Panel("a", r"$\alpha = P/N$", r"generalisation error $\varepsilon_g$",
-                    f"Gaussian teacher, sign labels; ERM with l2 = {L2:g}")]
-    params = dict(alphas=alphas.tolist(), sim_alphas=sim_alphas, n=n, n_seeds=n_seeds, l2=L2, quick=quick,
-                  seed=ctx.seed)
-    return ReproductionResult("teacher-student", "Teacher-student perceptron: generalisation error of five students",
-                              params, series, panels, timer.timings, checks)
+            means, errs, at_sim[name].generalization_error, n_seeds, allowance=FINITE_SIZE / n
+        )
+    panels = [
+        Panel(
+            "a",
+            r"$\alpha = P/N$",
+            r"generalisation error $\varepsilon_g$",
+            f"Gaussian teacher, sign labels; ERM with l2 = {L2:g}",
+        )
+    ]
+    params = dict(
+        alphas=alphas.tolist(), sim_alphas=sim_alphas, n=n, n_seeds=n_seeds, l2=L2, quick=quick, seed=ctx.seed
+    )
+    return ReproductionResult(
+        "teacher-student",
+        "Teacher-student perceptron: generalisation error of five students",
+        params,
+        series,
+        panels,
+        timer.timings,
+        checks,
+    )
 
 
 REPRODUCTION = Reproduction(
