@@ -40,6 +40,8 @@ except ImportError:  # running from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 sep = importlib.import_module("statmech_learn.capacity.separable")
+# the module that calls the LP and NNLS solvers (spherical weights), wrapped by Counter
+lp = importlib.import_module("statmech_learn.capacity.linear_programs")
 
 
 def instances(seed: int, n_samples: int, n_patterns: int, n: int):
@@ -74,11 +76,11 @@ def reference_loop(data, sizes):
 
 
 class Counter:
-    """Wrap the solver functions of the separability module and count calls."""
+    """Wrap the solver functions of the spherical decisions (``capacity.linear_programs``) and count calls."""
 
     def __init__(self):
         self.counts = {"linprog": 0, "nnls": 0}
-        self._orig = {name: getattr(sep, name) for name in self.counts}
+        self._orig = {name: getattr(lp, name) for name in self.counts}
 
     def __enter__(self):
         for name, f in self._orig.items():
@@ -87,12 +89,12 @@ class Counter:
                 self.counts[_name] += 1
                 return _f(*a, **k)
 
-            setattr(sep, name, wrapped)
+            setattr(lp, name, wrapped)
         return self
 
     def __exit__(self, *exc):
         for name, f in self._orig.items():
-            setattr(sep, name, f)
+            setattr(lp, name, f)
 
 
 def main(argv=None) -> int:

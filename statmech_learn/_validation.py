@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -34,7 +35,14 @@ def _fmt(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def check_finite(name: str, value, *, scalar: bool = False):
+# check_finite, check_positive and check_nonnegative return a float for a number (and for any
+# value with scalar=True) and a float array otherwise: typed Any unless scalar=True, since the
+# result depends on the shape of the input.
+@overload
+def check_finite(name: str, value, *, scalar: Literal[True]) -> float: ...
+@overload
+def check_finite(name: str, value, *, scalar: bool = False) -> Any: ...
+def check_finite(name: str, value, *, scalar: bool = False) -> Any:
     """Return ``value`` as float / float array, raising if any entry is not finite.
 
     Booleans are refused (``True`` is not a load or a penalty), as are strings,
@@ -60,7 +68,11 @@ def check_finite(name: str, value, *, scalar: bool = False):
     return arr if arr.ndim else float(arr)
 
 
-def check_positive(name: str, value, *, scalar: bool = False):
+@overload
+def check_positive(name: str, value, *, scalar: Literal[True]) -> float: ...
+@overload
+def check_positive(name: str, value, *, scalar: bool = False) -> Any: ...
+def check_positive(name: str, value, *, scalar: bool = False) -> Any:
     """Return ``value`` as float(s) after checking that every entry is finite and > 0
     (``scalar=True``: a single number, returned as float)."""
     arr = check_finite(name, value, scalar=scalar)
@@ -71,7 +83,11 @@ def check_positive(name: str, value, *, scalar: bool = False):
     return arr
 
 
-def check_nonnegative(name: str, value, hint: str = "", *, scalar: bool = False):
+@overload
+def check_nonnegative(name: str, value, hint: str = "", *, scalar: Literal[True]) -> float: ...
+@overload
+def check_nonnegative(name: str, value, hint: str = "", *, scalar: bool = False) -> Any: ...
+def check_nonnegative(name: str, value, hint: str = "", *, scalar: bool = False) -> Any:
     """Return ``value`` as float(s) after checking that every entry is finite and >= 0
     (``scalar=True``: a single number, returned as float)."""
     arr = check_finite(name, value, scalar=scalar)

@@ -1010,7 +1010,8 @@ def _cites(obj: _T) -> _T:
     keeps its identity and gets its ``__init__`` wrapped, recording the instance's class.
     """
     if isinstance(obj, type):
-        init = obj.__init__
+        cls: type[Any] = obj  # the class object itself: its __init__ is read, not an instance's
+        init = cls.__init__
 
         @functools.wraps(init)
         def __init__(self, *args, **kwargs):
@@ -1024,7 +1025,7 @@ def _cites(obj: _T) -> _T:
     @functools.wraps(obj)  # type: ignore[arg-type]
     def wrapper(*args, **kwargs):
         _USED.setdefault(wrapper, None)
-        return obj(*args, **kwargs)  # type: ignore[operator]
+        return obj(*args, **kwargs)
 
     wrapper._cites_tracked = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]

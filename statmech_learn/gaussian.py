@@ -7,7 +7,7 @@ is the standard normal measure, :math:`\phi` its density and
 
 Tails are evaluated through the scaled complementary error function
 ``erfcx(y) = exp(y^2) erfc(y)`` so that :math:`\log H(x)` and the ratio
-:math:`\phi(x)/H(x)` stay finite and accurate far in the tail (|x| = 40 and
+:math:`\phi(x)/H(x)` stay finite and accurate far in the tail (``|x|`` = 40 and
 beyond) where ``log(erfc(...))`` underflows.
 
 Expectations over one and two standard Gaussian variables use Gauss-Hermite
@@ -237,7 +237,7 @@ def expect_normal(func: Callable[[np.ndarray], np.ndarray], order: int = 64) -> 
     Accuracy: exact for polynomials of degree <= 2*order - 1.  For the smooth
     integrands of this package (order 64) the measured absolute error is below
     1e-12 on :math:`\mathbb E[H(a+bz)]` and :math:`\mathbb E[\log H(a+bz)]` for
-    |a| <= 5, |b| <= 2 (tests/test_gaussian.py); for integrands varying on a
+    ``|a|`` <= 5, ``|b|`` <= 2 (tests/test_gaussian.py); for integrands varying on a
     scale w << 1 use :func:`normal_expectation`.
     """
     _check_callable("func", func)
@@ -260,17 +260,17 @@ def expect_normal_2d(
     ``cov`` must be symmetric positive semi-definite.
     """
     _check_callable("func", func)
-    cov = check_finite("cov", cov)
-    if np.shape(cov) != (2, 2) or not np.allclose(cov, cov.T):
-        raise ValueError(f"cov must be a finite symmetric 2x2 matrix, got {np.asarray(cov).tolist()}")
-    a = cov[0, 0]
+    cov_arr = np.asarray(check_finite("cov", cov))  # a float for scalar input: refused by the shape check
+    if cov_arr.shape != (2, 2) or not np.allclose(cov_arr, cov_arr.T):
+        raise ValueError(f"cov must be a finite symmetric 2x2 matrix, got {cov_arr.tolist()}")
+    a = cov_arr[0, 0]
     if a < 0:
-        raise ValueError(f"cov must be positive semi-definite, got {cov.tolist()}")
+        raise ValueError(f"cov must be positive semi-definite, got {cov_arr.tolist()}")
     l11 = np.sqrt(a)
-    l21 = cov[1, 0] / l11 if l11 > 0 else 0.0
-    rest = cov[1, 1] - l21 * l21
-    if rest < -1e-12 * max(1.0, cov[1, 1]):
-        raise ValueError(f"cov must be positive semi-definite, got {cov.tolist()}")
+    l21 = cov_arr[1, 0] / l11 if l11 > 0 else 0.0
+    rest = cov_arr[1, 1] - l21 * l21
+    if rest < -1e-12 * max(1.0, cov_arr[1, 1]):
+        raise ValueError(f"cov must be positive semi-definite, got {cov_arr.tolist()}")
     l22 = np.sqrt(max(rest, 0.0))
     z, w = gauss_hermite(order)
     z1, z2 = np.meshgrid(z, z, indexing="ij")
@@ -329,12 +329,13 @@ def _check_panel_order(panel_order) -> int:
     return check_int("panel_order", panel_order, minimum=1, maximum=MAX_ORDER)
 
 
-def _broadcast_center_width(center, width, cname: str, wname: str):
+def _broadcast_center_width(center, width, cname: str, wname: str) -> tuple[np.ndarray, np.ndarray]:
     """``center`` and ``width`` as float arrays broadcast together (ValueError naming them otherwise)."""
     center = as_real(cname, center)
     width = as_real(wname, width)
     try:
-        return np.broadcast_arrays(center, width)
+        center_b, width_b = np.broadcast_arrays(center, width)
+        return center_b, width_b
     except ValueError:
         raise ValueError(
             f"{cname} and {wname} must broadcast together, got shapes {center.shape} and {width.shape}"

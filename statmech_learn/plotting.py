@@ -101,8 +101,9 @@ def plot_reproduction(result: ReproductionResult, path: str | Path) -> Path:
         if getattr(panel, "images", None) is not None:
             _mosaic(ax, panel)
             continue
-        if getattr(panel, "histogram2d", None) is not None:
-            xe, ye, counts = panel.histogram2d
+        histogram2d = getattr(panel, "histogram2d", None)
+        if histogram2d is not None:
+            xe, ye, counts = histogram2d
             ax.pcolormesh(xe, ye, np.asarray(counts).T, cmap="Greys", shading="flat")
             for (xg, yg, values, label), color, ls in zip(
                 panel.contours or [], ("tab:red", "tab:blue", "tab:green"), ("-", "--", ":")

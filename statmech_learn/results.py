@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -65,6 +65,9 @@ def _short(value: Any) -> str:
 
 class Result:
     """Mixin for frozen result dataclasses: readable repr and ``to_dict``."""
+
+    if TYPE_CHECKING:  # set by @dataclass on every subclass; declared for dataclasses.fields(self)
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def to_dict(self) -> dict[str, Any]:
         """Fields as a dict of plain Python objects (lists, floats, ints, bools, str)."""

@@ -109,6 +109,7 @@ def tail_probability(t: float) -> float:
 
 # --------------------------------------------------------------------------- stochastic entry points
 
+
 def _stochastic_calls() -> dict:
     """Each public entry point that takes a seed: a function of the seed making one small call."""
     import statmech_learn as sml
@@ -182,7 +183,7 @@ def _canonical(obj, out: list) -> None:
         out.append(f"seq {len(obj)}")
         for item in obj:
             _canonical(item, out)
-    elif isinstance(obj, np.ndarray) or isinstance(obj, np.generic):
+    elif isinstance(obj, (np.ndarray, np.generic)):
         a = np.asarray(obj)
         out.append(f"array {a.dtype} {a.shape} {a.tobytes().hex() if a.dtype != object else repr(a.tolist())}")
     elif isinstance(obj, float):

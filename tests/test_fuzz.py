@@ -2704,15 +2704,20 @@ def test_gibbs_student_temperatures(log_t):
     conv = np.asarray(out.converged)
     err = np.asarray(out.generalization_error)
     assert np.all(np.isfinite(err[conv])) and np.all((err[conv] >= 0) & (err[conv] <= 0.5 + 1e-12))
+    if log_t >= 2.0:  # T -> infinity: the student ignores the data, eps -> 1/2 (here 1/2 - eps ~ alpha / (pi^2 T))
+        gap = 0.5 - err[conv]
+        assert np.all((gap > 0) & (gap <= np.array([1e-3, 1.0, 10.0])[conv] / 10.0**log_t))
 
 
 @settings(max_examples=6, deadline=timedelta(seconds=30), database=None, phases=PHASES)
 @given(log_alpha=st.floats(-10.0, 10.0))
 def test_bayes_optimal_load_extremes(log_alpha):
-    """alpha from 1e-10 to 1e10 (the accepted range): converged, errors between 0 and 1/2, and 1/2 as
-    alpha -> 0."""
+    """alpha from 1e-10 to 1e10 (the accepted range): converged, errors between 0 and 1/2, 1/2 as
+    alpha -> 0 and the published 0.442 / alpha as alpha -> infinity."""
     alpha = 10.0**log_alpha
     curve = run_call(replica.solve, (BO, alpha), nonfinite_ok=CURVE_NONFINITE).value
     assert curve.converged and 0.0 <= curve.generalization_error <= 0.5
     if alpha < 1e-6:
         assert curve.generalization_error == pytest.approx(0.5, abs=1e-3)
+    if alpha >= 1e3:  # eps ~ 0.442 / alpha (Engel & Van den Broeck 2001, the Bayes-optimal perceptron)
+        assert alpha * curve.generalization_error == pytest.approx(0.442, abs=1e-3)

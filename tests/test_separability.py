@@ -30,6 +30,9 @@ from statmech_learn.gibbs import Margin
 
 # the module itself (the package may export a function of the same name)
 sep_module = importlib.import_module("statmech_learn.capacity.separable")
+# the modules whose globals the monkeypatches below replace (separable imports from them)
+lp_module = importlib.import_module("statmech_learn.capacity.linear_programs")
+enum_module = importlib.import_module("statmech_learn.capacity.enumeration")
 
 
 def cover_probability(P, n):
@@ -180,7 +183,7 @@ def test_lp_bisection_without_ldp_hints(monkeypatch):
     def failing_ldp(G):
         raise RuntimeError("NNLS did not converge")
 
-    monkeypatch.setattr(sep_module, "_ldp", failing_ldp)
+    monkeypatch.setattr(lp_module, "_ldp", failing_ldp)
     assert [max_separable_prefix(X, y) for X, y in instances] == expected
     for (X, y), k in zip(instances, expected):
         assert is_separable(X[:k], y[:k]) and not is_separable(X[: k + 1], y[: k + 1])
@@ -206,7 +209,7 @@ def test_lp_status_other_than_feasible_or_infeasible_raises(monkeypatch):
     class Res:
         status, message = 4, "numerical difficulties"
 
-    monkeypatch.setattr(sep_module, "linprog", lambda *a, **k: Res())
+    monkeypatch.setattr(lp_module, "linprog", lambda *a, **k: Res())
     with pytest.raises(RuntimeError, match="status 4"):
         sep_module._lp_separable(X * y[:, None])
 
@@ -223,7 +226,7 @@ def test_unknown_status_on_gordan_lp_falls_back_to_primal(monkeypatch, P):
     def gordan_fails(*args, **kwargs):
         return Res() if kwargs.get("A_eq") is not None else linprog(*args, **kwargs)
 
-    monkeypatch.setattr(sep_module, "linprog", gordan_fails)
+    monkeypatch.setattr(lp_module, "linprog", gordan_fails)
     assert sep_module._lp_separable(X * y[:, None]) == expected
 
 
@@ -354,7 +357,7 @@ def test_binary_two_tables_against_numpy_enumeration():
 def test_binary_rows_past_the_table_cache(monkeypatch):
     """Correlated patterns keep many vectors alive for many rows; with a tiny
     table cache the late rows are recomputed: compare with all 2^12 vectors."""
-    monkeypatch.setattr(sep_module, "_BINARY_CACHE", 1)
+    monkeypatch.setattr(enum_module, "_BINARY_CACHE", 1)
     rng = np.random.default_rng(15)
     n = 12
     W = 1.0 - 2.0 * ((np.arange(2**n)[:, None] >> np.arange(n)) & 1)

@@ -35,7 +35,9 @@ from statmech_learn.sweep import Grid, SweepTable, sweep
 from tests import _sweep_helpers as helpers
 
 ROOT = Path(__file__).resolve().parents[1]
-sweep_module = importlib.import_module("statmech_learn.sweep")  # the package's `sweep` is the function
+# the modules whose globals the tests patch (as attributes of the package, `sweep` is the function)
+run_module = importlib.import_module("statmech_learn.sweep.run")  # sweep() reads _Progress here
+checkpoint_module = importlib.import_module("statmech_learn.sweep.checkpoint")  # _Checkpoint opens files here
 
 
 def without_wall_time(table):
@@ -758,7 +760,7 @@ def test_lock_is_released_after_keyboard_interrupt_and_refusals(tmp_path):
     assert not Path(f"{ckpt}.lock").exists()
     # KeyboardInterrupt while the progress bar starts
     with pytest.MonkeyPatch.context() as patch, pytest.raises(KeyboardInterrupt):
-        patch.setattr(sweep_module, "_Progress", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+        patch.setattr(run_module, "_Progress", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
         sweep(interrupt_at_two, grid, checkpoint=ckpt, progress=False)
     assert not Path(f"{ckpt}.lock").exists()
 
@@ -850,7 +852,7 @@ def read_only(ckpt, directory=False):
 
         patch.setattr(os, "access", access)
         patch.setattr(os, "open", os_open)
-        patch.setattr(sweep_module, "open", guarded_open, raising=False)
+        patch.setattr(checkpoint_module, "open", guarded_open, raising=False)
     try:
         yield
     finally:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -104,6 +105,10 @@ class GardnerVolume(Result):
     residual: object
 
 
+@overload
+def margin_moment(kappa: float) -> float: ...
+@overload
+def margin_moment(kappa: ArrayLike) -> np.ndarray | float: ...
 def margin_moment(kappa: ArrayLike) -> np.ndarray | float:
     r""":math:`I(\kappa) = \int_{-\kappa}^\infty Dt\,(t+\kappa)^2 = (1+\kappa^2)H(-\kappa) + \kappa\,\phi(\kappa)`.
 
@@ -326,7 +331,7 @@ def gardner_volume(
         floor is ~50 ulp of u (a narrower bracket cannot be resolved in double
         precision); the ceiling refuses brackets too wide to call the result
         converged (``xtol = 1e-2`` already leaves a relative error up to
-        1e-2 max(1, |u|) on q (1-q)).
+        1e-2 max(1, ``|u|``) on q (1-q)).
     max_iter : int
         Maximum bisection steps, in [1, 10000] (about 60 are needed from the
         widest initial bracket to xtol = 1e-14).

@@ -74,6 +74,7 @@ class ChainRecorder:
         out = {"mean": mean, "mean_stderr": mean_se, "samples": self.samples[:, : self.kept]}
         if not self.moments:
             return out
+        assert self.s2 is not None  # allocated in __init__ whenever self.moments
         # per-chain second moment about the pooled mean
         c_chain = (
             self.s2 / n

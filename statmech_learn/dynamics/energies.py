@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import as_rng, check_choice, check_finite, check_int, check_positive
 from ..gaussian import hazard, log_H
-from ..gibbs import GaussianNoise, GaussianPrior, Probit, make_channel, make_prior
+from ..gibbs import Channel, GaussianNoise, GaussianPrior, Prior, Probit, make_channel, make_prior
 from ._checks import check_spd
 
 __all__ = ["GaussianEnergy", "TeacherStudentEnergy"]
@@ -132,8 +132,8 @@ class TeacherStudentEnergy:
     loss: str
     l2: float
     probit_variance: float
-    prior: object
-    channel: object
+    prior: Prior
+    channel: Channel
 
     def __init__(
         self,
@@ -281,6 +281,7 @@ class TeacherStudentEnergy:
         from ..replica import BayesOptimal, TeacherStudent
 
         T = check_positive("temperature", temperature, scalar=True)
+        channel: Channel
         if self.loss == "square":
             channel = GaussianNoise(T)
         elif abs(T - 1.0) <= 1e-12:

@@ -228,6 +228,7 @@ def langevin(
                 G = np.where(acc[:, None], Gp, G)
             if t < burn_in:
                 if adapt:
+                    assert acc is not None  # adapt is off for ULA, the only method without acceptance step
                     window += acc.mean()
                     n_window += 1
                     if n_window == 25:

@@ -366,7 +366,7 @@ def stability_bound(X: ArrayLike, l2: float = 0.0, intercept: bool = False) -> f
     ----------
     X : (n, d) array_like
     l2 : float, default 0
-        Ridge penalty.
+        Ridge penalty, in [0, 1e300].
     intercept : bool, default False
         Include the (unpenalised) intercept column of ones in Z.
 
@@ -382,6 +382,8 @@ def stability_bound(X: ArrayLike, l2: float = 0.0, intercept: bool = False) -> f
     """
     X = _check_x(X)
     l2 = check_nonnegative("l2", l2, scalar=True)
+    if l2 > 1e300:  # 2 l2 would overflow the Hessian's diagonal and the bound 1/l2 underflow
+        raise ValueError(f"l2 must be <= 1e300, got {l2:g}")
     intercept = _check_bool("intercept", intercept)
     Z, mask = _design(X, intercept)
     hmax = float(np.linalg.eigvalsh(_hessian(Z, mask, l2))[-1])

@@ -73,7 +73,7 @@ def bivariate_normal_cdf(h, k, r):
     :math:`a_h = (k - rh)/(h\sqrt{1-r^2})`, :math:`a_k = (h - rk)/(k\sqrt{1-r^2})`, :math:`\beta = \tfrac12`
     when :math:`hk < 0` or (:math:`hk = 0` and :math:`h + k < 0`), else 0; at h = k = 0 Sheppard's
     :math:`\tfrac14 + \arcsin(r)/(2\pi)`.  Entries with :math:`|r|\le 0.925` and finite h, k use the
-    cheaper angle integral of Drezner & Wesolowsky instead (:func:`_bvn_angle_term`).  |r| is clipped at
+    cheaper angle integral of Drezner & Wesolowsky instead (:func:`_bvn_angle_term`).  ``|r|`` is clipped at
     1 - 1e-15.  Accuracy: 1e-14 absolute against mpmath (tests/test_committee.py).
     """
     h, k, r = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (h, k, r)))

@@ -44,11 +44,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from .._validation import check_int
 from ..citations import _cites
+from ..gibbs.priors import BernoulliPrior
 from ..results import Result
 from .measures import Bipartite, Ising
 
@@ -186,7 +188,7 @@ def exact(measure: Ising, *, chunk: int = 2**16) -> ExactResult:
     if binary:
         log_prior_const, log_one = -n * math.log(2.0), 0.0
     else:
-        p = measure.prior.p
+        p = cast(BernoulliPrior, measure.prior).p  # units is the prior's name
         log_prior_const, log_one = n * math.log1p(-p), math.log(p) - math.log1p(-p)
 
     def values(bits):

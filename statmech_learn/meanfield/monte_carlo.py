@@ -76,12 +76,14 @@ import math
 import sys
 import time
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .._validation import as_rng, check_bool, check_choice, check_finite, check_int, check_positive
 from ..citations import _cites
+from ..gibbs.priors import BernoulliPrior, GaussianPrior
 from ..results import Result
 from .measures import Bipartite, Ising
 
@@ -356,7 +358,7 @@ def monte_carlo(
     n = measure.n
     J, h, beta = measure.J, measure.h, measure.beta
     if units == "gaussian":
-        var = measure.prior.variance_
+        var = cast(GaussianPrior, measure.prior).variance_  # units is the prior's name
         _check_gaussian(measure, var)
     rng = as_rng(rng)
     X = _initial_state(measure, init, n_chains, rng)  # (n, C): one column per chain
@@ -365,7 +367,10 @@ def monte_carlo(
     # per rule: the scale of the block rows, the per-sweep draws and the thresholds (module docstring)
     metropolis = method == "metropolis"
     gauss_mh = units == "gaussian" and metropolis
-    log_odds = 0.0 if units != "bernoulli" else math.log(measure.prior.p) - math.log1p(-measure.prior.p)
+    log_odds = 0.0
+    if units == "bernoulli":
+        p_one = cast(BernoulliPrior, measure.prior).p  # units is the prior's name
+        log_odds = math.log(p_one) - math.log1p(-p_one)
     scale = var * beta if units == "gaussian" and not metropolis else 1.0
 
     def uniform():
@@ -438,7 +443,7 @@ def monte_carlo(
     # leaves worker threads spinning, which on a busy machine slows the whole loop several-fold
     update_panels = _panels(n, n_cols=C, inner=min(BLOCK, n))
     refresh_panels = _panels(n, n_cols=C, inner=n)
-    accepted = 0
+    accepted: int | np.intp = 0
     f = np.empty(C)
     h_change = np.empty((n, C))
     dot, sign, subtract, heaviside = np.dot, np.sign, np.subtract, np.heaviside
@@ -457,7 +462,7 @@ def monte_carlo(
             blocks = [
                 block(idx, J[np.ix_(idx, idx)], J[:, idx]) for idx in (perm[a:b] for a, b in zip(edges[:-1], edges[1:]))
             ]
-        changed = 0
+        changed: int | np.intp = 0  # np.count_nonzero gives np.intp
         pos = 0
         for idx, low, _rows, jcol, aug, tmp, f_blk, s_blk, pairs in blocks:
             b = low.shape[0]

@@ -36,12 +36,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy.special import logsumexp
 
 from .._validation import as_real, as_rng, check_bool, check_choice, check_finite, check_int
 from ..citations import _cites
+from ..gibbs.priors import BernoulliPrior
 from ..results import Result
 from .measures import Bipartite
 
@@ -99,7 +101,7 @@ def counting_offset(measure: Bipartite) -> float:
     for prior, count in ((measure.visible_prior, measure.n_visible), (measure.hidden_prior, measure.n_hidden)):
         name = prior.name
         ok = (
-            (name == "bernoulli" and prior.p == 0.5)
+            (name == "bernoulli" and cast(BernoulliPrior, prior).p == 0.5)
             or name == "binary"
             or (name == "gaussian" and getattr(prior, "variance_", None) == 1.0)
         )
@@ -141,10 +143,11 @@ def _enumerated_layer(measure: Bipartite) -> str:
 def _layer_terms(measure: Bipartite, layer: str):
     """(atoms, log-weights, own fields, couplings to the other layer, the other prior, the other fields)."""
     beta = measure.beta
+    atoms = _atoms(measure.hidden_prior if layer == "hidden" else measure.visible_prior)
+    assert atoms is not None  # layer comes from _enumerated_layer: a discrete one
+    vals, logw = atoms
     if layer == "hidden":
-        vals, logw = _atoms(measure.hidden_prior)
         return vals, logw, beta * measure.c, beta * measure.W.T, measure.visible_prior, beta * measure.b
-    vals, logw = _atoms(measure.visible_prior)
     return vals, logw, beta * measure.h[: measure.n_visible], beta * measure.W, measure.hidden_prior, beta * measure.c
 
 
@@ -297,7 +300,8 @@ def ais(
     counting = check_bool("counting", counting)
     rng = as_rng(rng)
     vp, hp = measure.visible_prior, measure.hidden_prior
-    if _atoms(hp) is None or len(_atoms(hp)[0]) != 2:
+    hidden_atoms = _atoms(hp)
+    if hidden_atoms is None or len(hidden_atoms[0]) != 2:
         raise ValueError(f"AIS needs two-valued hidden units, got hidden={hp!r}")
     beta = measure.beta
     bA = beta * measure.b if base_fields is None else np.asarray(check_finite("base_fields", base_fields), float)

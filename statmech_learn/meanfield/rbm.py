@@ -44,6 +44,7 @@ import inspect
 import math
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import expit
@@ -296,7 +297,7 @@ class RBM:
 
     # ----------------------------------------------------------------- validation
     def _validate_params(self) -> dict:
-        p = {
+        p: dict[str, Any] = {
             "n_hidden": check_int("n_hidden", self.n_hidden, minimum=1, maximum=100_000),
             "method": check_choice("method", self.method, METHODS),
             "learning_rate": check_positive("learning_rate", self.learning_rate, scalar=True),
@@ -404,7 +405,7 @@ class RBM:
             self.intercept_visible_ = mean
         starts = X[rng.integers(0, X.shape[0], p["n_chains"])]
         self.persistent_visible_ = starts.copy()
-        self._tap_m = None
+        self._tap_m: np.ndarray | None = None
         self.n_tap_failures_ = 0
         self._epochs = 0
         self._curve: dict[str, list] = {k: [] for k in ("epoch", "ll", "ll_err", "ll_tap", "fail", "skip")}

@@ -430,18 +430,18 @@ def rg_vs_kl(
 
     What the computation shows (T = 2.5, ``rng=0``; ``docs/theory/renormalization.md`` has the table).
     L = 4, n_h = 4, {0, 1} units: :math:`Z_\lambda \ge 1`, so :math:`F_\lambda \in (-\infty, 0)` and F = -14.561
-    is reached; the free-energy optimum is a point of the manifold :math:`F_\lambda = F` (|F - F_lambda| = 7e-12,
+    is reached; the free-energy optimum is a point of the manifold :math:`F_\lambda = F` (``|F - F_lambda|`` = 7e-12,
     KL = 5.362), stationary because :math:`F - F_\lambda = 0`; eq. (16) fails there (residual 0.55) and has no
     finite solution (:math:`\partial F_\lambda/\partial b_i = -\langle v_i\rangle < 0`); the KL condition fails
     too (residual 0.027).  The KL optimum (KL = 0.3005, residual 3e-8) is 9.1 away from the manifold.  ±1 units:
     :math:`F_\lambda \le -(n_v + n_h)\log 2 = -13.863`, above F, so the manifold is again reached (free-energy
-    optimum: KL = 5.686, KL residual 0.46; KL optimum: KL = 0.2144, |F - F_lambda| = 12.4).  At L = 3, n_h = 4
+    optimum: KL = 5.686, KL residual 0.46; KL optimum: KL = 0.2144, ``|F - F_lambda|`` = 12.4).  At L = 3, n_h = 4
     instead :math:`F = -8.456 > -9.011` (-8.840 with field 0.3): the manifold is empty and the free-energy
     optimum is :math:`\lambda = 0`, where eq. (16) holds exactly and, with a field, the KL condition fails by
     :math:`\max|\langle v\rangle_P|` (0.640 at field 0.3).  The KL runs stop when an iteration no longer lowers
     KL in double precision (scipy's ``success`` is then True), at gradients of 1e-8 to 4e-8 rather than ``tol``;
     for {0, 1} units their end point is sensitive to rounding (another summation order of the same sums ended
-    at KL = 0.3039, |F - F_lambda| = 17.7).  The measured numbers of a call are in :attr:`RGvsKL.message`.
+    at KL = 0.3039, ``|F - F_lambda|`` = 17.7).  The measured numbers of a call are in :attr:`RGvsKL.message`.
 
     Parameters
     ----------

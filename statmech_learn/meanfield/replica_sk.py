@@ -188,7 +188,7 @@ def _tanh_series_coefficients(n_terms: int = 20) -> np.ndarray:
     n_max = 2 * n_terms + 2
     bern = [Fraction(1)]
     for m in range(1, n_max + 1):
-        bern.append(-sum(math.comb(m + 1, k) * bern[k] for k in range(m)) / (m + 1))
+        bern.append(-sum((math.comb(m + 1, k) * bern[k] for k in range(m)), Fraction(0)) / (m + 1))
     coeffs = [-(4**n) * (4**n - 1) * bern[2 * n] / math.factorial(2 * n) for n in range(2, n_terms + 2)]
     return np.array([float(c) for c in coeffs[::-1]])
 
@@ -370,7 +370,7 @@ def replica_sk(
     h = 0 and beta <= 1 the only root is q = 0, returned exactly.  The root is bracketed in
     u = logit(q) on [-700, 700] and found by bisection, which is robust near beta = 1 where the
     fixed-point iteration slows down critically (q ~ beta - 1).  Roots below q = 1e-304
-    (|h| < 1e-150, beta < 1) are returned as q = 0, roots above 1 - 1e-304 as q = 1.
+    (``|h|`` < 1e-150, beta < 1) are returned as q = 0, roots above 1 - 1e-304 as q = 1.
 
     *Quadrature.*  Every Gaussian average uses the composite Gauss-Legendre rule of
     :func:`statmech_learn.gaussian.normal_nodes` (20 nodes per panel on [-12, 12]), refined

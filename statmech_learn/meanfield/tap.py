@@ -70,7 +70,7 @@ class MeanFieldResult(Result):
     beta : inverse temperature.
     converged : the residual fell below ``tol`` (a bool, or a (k,) bool array for k starts).
     n_iter : iterations (all annealing stages; one iteration updates every layer once).
-    residual : max |m^{t+1} - m^t| of the undamped update at the end (float, or (k,)).
+    residual : max ``|m^{t+1} - m^t|`` of the undamped update at the end (float, or (k,)).
     """
 
     method: str
@@ -173,7 +173,7 @@ def _check_measure(measure) -> None:
 
 
 def _check_order(measure, order: int, onsager: bool) -> int:
-    if isinstance(order, bool) or order not in (2, 3):
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order not in (2, 3):
         raise ValueError(f"order must be 2 or 3, got {order!r}")
     if order == 3 and (not isinstance(measure, Ising) or measure.prior.name != "binary" or not onsager):
         raise ValueError(
@@ -202,7 +202,7 @@ def iterate(
     batch_shape = m.shape[:-1]
     m_prev = m
     m, v = m.copy(), v.copy()
-    residual = np.full(batch_shape, np.inf)
+    residual: np.ndarray = np.full(batch_shape, np.inf)
     converged = np.zeros(batch_shape, dtype=bool)
     used = 0
     for _ in range(max_iter):
@@ -220,17 +220,19 @@ def iterate(
                 new_v = (1.0 - damping) * new_v + damping * v
             m, v = new_m, new_v
         else:  # layers in turn; a layer's own current m in its Onsager term (Gabrie et al. 2015)
-            residual = None
+            worst: np.ndarray | None = None
             for sl, prior in layers:
                 B, Lam = _fields(measure, m, v, m[..., sl], onsager, sl)
                 new_m, new_v = prior.mean_variance(B, Lam)
                 r = np.max(np.abs(new_m - m[..., sl]), axis=-1)
-                residual = r if residual is None else np.maximum(residual, r)
+                worst = r if worst is None else np.maximum(worst, r)
                 if damping:
                     new_m = (1.0 - damping) * new_m + damping * m[..., sl]
                     new_v = (1.0 - damping) * new_v + damping * v[..., sl]
                 m[..., sl] = new_m
                 v[..., sl] = new_v
+            assert worst is not None  # this branch has two layers or more
+            residual = worst
         # NaN anywhere in new means makes the residual NaN (np.max propagates it)
         converged = residual < tol
         if not np.all(np.isfinite(residual)):
@@ -346,7 +348,7 @@ def tap(
         Weight of the old iterate (TAP default 0: the time-indexed iteration converges
         undamped in the replica-symmetric phase; naive mean field default 0.3).
     tol : float
-        Convergence when max |m^{t+1} - m^t| < tol.
+        Convergence when max ``|m^{t+1} - m^t|`` < tol.
     max_iter : int
         Iterations per annealing stage.
     init : array_like, shape (n,) or (k, n), optional

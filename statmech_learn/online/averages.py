@@ -241,7 +241,7 @@ class Activation:
     func : {"erf", "linear", "relu", "sigmoid"} or callable
         A built-in name, or a vectorised callable :math:`g` (array in, array of
         the same shape out).  ``"erf"`` is :math:`g(x) = \mathrm{erf}(x/\sqrt2)`
-        (the convention of Saad & Solla [1]_), ``"sigmoid"`` the logistic
+        (the convention of Saad & Solla 1995), ``"sigmoid"`` the logistic
         :math:`1/(1+e^{-x})`, ``"relu"`` :math:`\max(x, 0)` with
         :math:`g'(0) = 0`.
     derivative : callable, optional
@@ -264,7 +264,7 @@ class Activation:
         I_3 = \mathbb E[g'(x_1)\, x_2\, g(x_3)],\quad
         I_4 = \mathbb E[g'(x_1) g'(x_2) g(x_3) g(x_4)].
 
-    **erf** (closed forms, [1]_, [3]_; :math:`C_{ij}` 1-based):
+    **erf** (closed forms: Saad & Solla 1995; Goldt et al. 2019; :math:`C_{ij}` 1-based):
 
     .. math::
 

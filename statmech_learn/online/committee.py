@@ -287,7 +287,7 @@ class TwoLayer:
         def blowup(_, y):
             return _BLOWUP - np.max(np.abs(y))
 
-        blowup.terminal = True
+        blowup.terminal = True  # type: ignore[attr-defined]  # solve_ivp reads event options off the function
         sol = solve_ivp(
             f,
             (0.0, t_max),

@@ -98,7 +98,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SMALL_ANGLE = 0.1  # below it the wedge moments use their Taylor series (no cancellation)
 
 
-def _wedge_a(phi: np.ndarray) -> np.ndarray:
+def _wedge_a(phi: ArrayLike) -> np.ndarray:
     r""":math:`\sin\varphi - \varphi\cos\varphi = \sum_{k\ge1} (-1)^{k+1}\,2k\,\varphi^{2k+1}/(2k+1)!`.
 
     The series (8 terms, truncation error below 1e-20 relative for
@@ -115,7 +115,7 @@ def _wedge_a(phi: np.ndarray) -> np.ndarray:
     return np.where(small, series, direct)
 
 
-def _wedge_b(phi: np.ndarray) -> np.ndarray:
+def _wedge_b(phi: ArrayLike) -> np.ndarray:
     r""":math:`\varphi - \sin\varphi\cos\varphi = \sum_{k\ge1} (-1)^{k+1}(2\varphi)^{2k+1}/(2\,(2k+1)!)`.
 
     Series for :math:`\varphi < 0.1` as in :func:`_wedge_a`.

@@ -151,6 +151,8 @@ def simulate(
     rng = as_rng(rng)
     init = model.initial_state(rng=rng) if init is None else init
     model._check_state(init)
+    if t is not None and np.iscomplexobj(t):
+        raise ValueError(f"t must be a 1-d grid of real times in [0, t_max={t_max:g}], got {t!r}")
     grid = np.linspace(0.0, t_max, 101) if t is None else np.asarray(t, dtype=float)
     if grid.ndim != 1 or grid.size < 1 or not np.all(np.isfinite(grid)) or np.any(grid < 0) or np.any(grid > t_max):
         raise ValueError(f"t must be a 1-d grid of times in [0, t_max={t_max:g}], got {t!r}")
@@ -311,6 +313,7 @@ def _simulate_overlaps(
         gf = g(f)
         delta = np.einsum("sk,sk->s", v, gf[:, :K]) - gf[:, K:] @ vs
         if sigma > 0:
+            assert u_block is not None  # drawn with every block when sigma > 0
             delta = delta - sigma * u_block[j]
         b = (-lr / N) * v * dg(f[:, :K]) * delta[:, None]  # w_k / sqrt(N) += b_k x
         X[:, :K, :D] += b[:, :, None] * zin[:, None, :]

@@ -63,7 +63,7 @@ class SymmetricPlateau(Result):
     small_lr_height : Saad & Solla's lr -> 0 height (K = M, erf; NaN otherwise).
     converged : the reduced ODEs' residual is below ``tol``.
     n_iter : function evaluations of the root finder.
-    residual : max |d(Q, C, R)/dt| at the returned point.
+    residual : max ``|d(Q, C, R)/dt|`` at the returned point.
     """
 
     Q: float
@@ -177,7 +177,7 @@ def symmetric_plateau(model: TwoLayer, *, tol: float = 1e-12, strict: bool = Fal
     def blowup(_, y):
         return 1e4 - np.max(np.abs(y))  # overlaps of 1e4 with a unit-norm teacher: diverging
 
-    blowup.terminal = True
+    blowup.terminal = True  # type: ignore[attr-defined]  # solve_ivp reads event options off the function
     # settle on the manifold (the approach takes a time O(1/lr)), then polish
     sol = solve_ivp(
         lambda _, y: reduced(y),

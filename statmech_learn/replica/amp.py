@@ -266,7 +266,7 @@ def _is_committee(model) -> bool:
 @_cites
 def state_evolution(
     model: TeacherStudent, alpha: ArrayLike, n_iter: int = 200, V0: ArrayLike | None = None, *, tol: float = 1e-10
-) -> StateEvolution:
+) -> StateEvolution | CommitteeStateEvolution:
     r"""State evolution of Bayes-optimal GAMP, vectorised over ``alpha``.
 
     Iterates the Bayes-optimal replica-symmetric map of
@@ -508,7 +508,9 @@ def _committee_amp(model, n, alpha, rng, n_iter, tol, damping, X, y, w_star, ini
     return run
 
 
-def _instance(model: TeacherStudent, n: int, P: int, rng, X, y, w_star):
+def _instance(
+    model: TeacherStudent, n: int, P: int, rng, X, y, w_star
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Fill in the missing parts of (w*, X, y) in that order from ``rng``."""
     if X is None:
         if y is not None:
@@ -648,7 +650,7 @@ def amp(
     init: str = "uninformed",
     *,
     strict: bool = False,
-) -> AMPRun:
+) -> AMPRun | CommitteeAMPRun:
     r"""Bayes-optimal GAMP on one teacher-student instance.
 
     The instance is :math:`w^* \sim P_0` (``model.prior.sample``), inputs

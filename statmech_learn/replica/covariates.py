@@ -24,7 +24,9 @@ from samples (:meth:`GaussianCovariate.from_samples`, real data).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -54,7 +56,7 @@ class FeatureInstance:
     theta: np.ndarray
     p: int
     d: int
-    draw: object
+    draw: Callable[[int, Any], tuple[np.ndarray, np.ndarray]]
 
     def sample(self, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
         """n samples of (teacher features, student features)."""
@@ -277,6 +279,9 @@ class GaussianCovariate(Inputs):
     The joint covariance :math:`[[\Psi, \Phi], [\Phi^\top, \Omega]]` must be positive
     semi-definite (checked).  The spectrum is the eigendecomposition of Omega (``size`` d).
     """
+
+    #: number of samples the covariances were estimated from (set by :meth:`from_samples` only)
+    n_samples: int
 
     def __init__(self, Omega, Phi=None, Psi=None, theta=None, *, noise_variance: float = 0.0) -> None:
         Omega = _check_matrix("Omega", Omega, symmetric=True)

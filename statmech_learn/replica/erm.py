@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -297,6 +298,7 @@ def _fit_hinge(A: np.ndarray, y: np.ndarray, lam: float, tol: float):
 
 def _fit(A, y, student: ERM, tol: float):
     loss, lam = student.loss_, student.l2
+    assert not isinstance(lam, str)  # l2="optimal" is refused before any fit
     if isinstance(loss, SquareLoss):
         return _fit_square(A, y, lam)
     if isinstance(loss, HingeLoss):
@@ -335,6 +337,7 @@ def _simulate(
     (and :math:`\rho` as :math:`\overline{z^{*2}}`), unbiased with relative error ~ :math:`n_{test}^{-1/2}`.
     """
     student = model.student
+    assert isinstance(student, ERM) and not isinstance(student.l2, str)  # checked by _erm_simulation
     classification = model.task == "classification"
     keys = ("m", "q", "eg", "eg_test", "loss", "err", "obj", "opt")
     rows = {k: np.empty(n_samples) for k in keys}
@@ -476,7 +479,8 @@ def erm_simulation(
         ]
         if np.ndim(ratios) == 0:
             return sims[0]
-        fields = {
+        # one array per field over the ratios, stored in the float/int fields (class docstring)
+        fields: dict[str, Any] = {
             f: np.array([getattr(x, f) for x in sims])
             for f in ERMSimulation.__dataclass_fields__
             if f not in ("model", "tol", "n_test", "n_samples", "converged_all")
@@ -509,7 +513,7 @@ def _erm_simulation(
     features_ratio: float = float("nan"),
 ) -> ERMSimulation:
     student = model.student
-    if not isinstance(student, ERM) or student.optimal:
+    if not isinstance(student, ERM) or isinstance(student.l2, str):  # str: l2="optimal"
         raise ValueError(f"model must have an ERM student with a numeric l2, got {student!r}")
     if student.l2 <= 0 and not isinstance(student.loss_, SquareLoss):
         raise ValueError(
@@ -651,7 +655,7 @@ def data_simulation(
         raise ValueError(f"features must be an (N, d) array with N >= 2, got shape {V.shape}")
     if y.shape != (V.shape[0],):
         raise ValueError(f"labels must have shape ({V.shape[0]},) (one per row of features), got {y.shape}")
-    if not isinstance(student, ERM) or student.optimal:
+    if not isinstance(student, ERM) or isinstance(student.l2, str):  # str: l2="optimal"
         raise ValueError(f"student must be an ERM student with a numeric l2, got {student!r}")
     task = check_choice("task", task, ("regression", "classification"))
     center = check_bool("center", center)

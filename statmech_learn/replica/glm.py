@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -42,8 +43,11 @@ from ..citations import _cites
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..gibbs.losses import HingeLoss, LossChannel, SquareLoss
 from ..results import Result
-from .models import ERM, Gibbs, TeacherStudent
+from .models import ERM, BayesOptimal, Gibbs, TeacherStudent
 from .saddle import iterate
+
+if TYPE_CHECKING:  # committee imports this module
+    from .committee import CommitteeCurve
 
 __all__ = ["ReplicaCurve", "FeaturesCurve", "Transitions", "solve", "solve_branches", "transitions"]
 
@@ -211,26 +215,37 @@ def _check_alpha(alpha):
     return alpha_in
 
 
-def _generalization(model: TeacherStudent, m, q, V, rho=None):
+def _generalization(model: TeacherStudent, m, q, V, rho=None, nishimori: bool = False):
     r"""0-1 error (labels ±1) or test MSE on a fresh noisy label at overlaps (m, q, V).
 
     ``rho`` is the teacher's self-overlap: the prior's second moment in the
     thermodynamic limit, :math:`|w^*|^2/N` on a finite instance (so that
     :math:`m/\sqrt{\rho q} \le 1` by Cauchy-Schwarz there).
+
+    ``nishimori=True`` (the Bayes-optimal fixed point of the thermodynamic limit, where
+    :math:`m = q = \rho - V`): the 0-1 error is computed as
+    :math:`\arcsin(\sqrt{V/\rho})/\pi`, equal to :math:`\arccos(\sqrt{q/\rho})/\pi` but without
+    the cancellation in :math:`1 - q/\rho`, which leaves no correct digit once
+    :math:`V/\rho \lesssim 10^{-14}` (alpha beyond ~1e7 for the spherical perceptron, where
+    :math:`\varepsilon_g \simeq 0.442/\alpha`).
     """
     rho = model.rho if rho is None else rho
     gibbs = isinstance(model.student, Gibbs)
     q_est = q + V if gibbs else q
     if model.task == "classification":
         c = np.clip(m / np.sqrt(np.maximum(rho * q_est, 1e-300)), -1.0, 1.0)
-        return np.arccos(c) / np.pi
+        eps = np.arccos(c) / np.pi
+        if nishimori:  # where m = q = rho - V holds (to rounding), the form without cancellation
+            holds = (np.abs(m - q) <= 1e-9 * rho) & (np.abs(rho - q - V) <= 1e-9 * rho)
+            eps = np.where(holds, np.arcsin(np.sqrt(np.clip(V / rho, 0.0, 1.0))) / np.pi, eps)
+        return eps
     noise = getattr(model.channel, "variance", 0.0)
     return rho - 2.0 * m + q_est + noise
 
 
 def _erm_train(model: TeacherStudent, m, q, V):
     """Mean training loss and training error at the proximal points (ERM)."""
-    ch: LossChannel = model.student_channel
+    ch = cast(LossChannel, model.student_channel)  # an ERM student's channel
     return ch.rs_train(m, q, V, model.channel, model.rho)
 
 
@@ -241,25 +256,25 @@ def _equations(model: TeacherStudent, alpha: np.ndarray):
 
     if model.bayes_optimal:
 
-        def conj(x):
+        def conj_bo(x):
             V = x["V"]
             q = rho - V
             ch = sc.rs_teacher_student(q, q, V, tc, rho, V_star=V)
             qh = alpha * ch["qhat"]
             return qh, ch
 
-        def update(x):
-            qh, _ = conj(x)
+        def update_bo(x):
+            qh, _ = conj_bo(x)
             pr = sp.rs_teacher_student(qh, qh, qh, tp)
             return {"V": np.clip(pr["V"], _V_FLOOR, rho)}
 
-        def residual(x, fx):
+        def residual_bo(x, fx):
             return np.abs(fx["V"] - x["V"]) / np.maximum(x["V"], _V_FLOOR)
 
-        def finish(x):
+        def finish_bo(x):
             V = x["V"]
             q = rho - V
-            qh, ch = conj(x)
+            qh, ch = conj_bo(x)
             pr = sp.rs_teacher_student(qh, qh, qh, tp)
             return dict(m=q, q=q, V=V, mhat=qh, qhat=qh, Vhat=qh, phi=pr["psi"] + alpha * ch["psi"])
 
@@ -267,7 +282,7 @@ def _equations(model: TeacherStudent, alpha: np.ndarray):
             "uninformed": {"V": np.full(alpha.shape, rho * (1 - 1e-6))},
             "informed": {"V": np.full(alpha.shape, 1e-8 * rho)},
         }
-        return update, residual, finish, starts
+        return update_bo, residual_bo, finish_bo, starts
 
     def conj(x, a):
         ch = sc.rs_teacher_student(x["m"], x["q"], x["V"], tc, rho)
@@ -465,7 +480,7 @@ def _solve_raw(model, alpha, branch, damping, tol, max_iter, continuation, metho
 def _to_curve(model, alpha, out, branch, scalar) -> ReplicaCurve:
     m, q, V = out["m"], out["q"], out["V"]
     gibbs_or_bo = not isinstance(model.student, ERM)
-    eg = _generalization(model, m, q, V)
+    eg = _generalization(model, m, q, V, nishimori=isinstance(model.student, BayesOptimal))
     if "train_loss" in out:  # closed-form paths return their own
         train_loss, train_err = out["train_loss"], out["train_error"]
     elif isinstance(model.student, ERM):
@@ -520,7 +535,7 @@ def solve(
     max_iter: int = 20_000,
     continuation: bool = False,
     strict: bool = False,
-) -> ReplicaCurve:
+) -> ReplicaCurve | CommitteeCurve:
     r"""Solve the RS saddle-point equations of ``model`` on an alpha grid.
 
     Parameters
@@ -582,9 +597,10 @@ def solve(
     init = check_choice("init", init, ("auto", "uninformed", "informed", "both"))
     tol, max_iter, damping = _check_options(tol, max_iter, damping, continuation, strict)
     opts = dict(init=init, method=method, damping=damping, tol=tol, max_iter=max_iter, continuation=continuation)
+    curve: ReplicaCurve
     if isinstance(model, RandomFeatures):
         curve = _solve_features(model, alpha, opts)
-        alpha_arr = np.atleast_1d(curve.alpha)
+        alpha_arr = np.atleast_1d(np.asarray(curve.alpha))
     else:
         model = _check_model(model)
         alpha_in = _check_alpha(alpha)
@@ -655,6 +671,12 @@ def _solve_checked(
     return _to_curve(model, alpha_arr, out, branch, scalar)
 
 
+def _search_error(c: ReplicaCurve) -> float:
+    """Generalisation error of a one-load curve of the penalty search; inf if unconverged or not finite."""
+    e = float(np.asarray(c.generalization_error))
+    return e if c.converged and np.isfinite(e) else np.inf
+
+
 def _solve_optimal_l2(model: TeacherStudent, alpha_arr, scalar, **opts) -> ReplicaCurve:
     """Minimise the generalisation error over the penalty at every load (Notes of :func:`solve`)."""
     from scipy.optimize import minimize_scalar
@@ -668,16 +690,10 @@ def _solve_optimal_l2(model: TeacherStudent, alpha_arr, scalar, **opts) -> Repli
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 c = _solve_checked(model.with_l2(10.0**t), np.array([a]), True, **opts)
             cache[t] = c
-            e = c.generalization_error
-            return e if c.converged and np.isfinite(e) else np.inf
+            return _search_error(c)
 
         minimize_scalar(err, bounds=L2_RANGE, method="bounded", options={"xatol": L2_XTOL})
-        points.append(
-            min(
-                cache.values(),
-                key=lambda c: c.generalization_error if c.converged and np.isfinite(c.generalization_error) else np.inf,
-            )
-        )
+        points.append(min(cache.values(), key=_search_error))
     fields = {
         f: np.array([getattr(c, f) for c in points]) for f in ReplicaCurve.__dataclass_fields__ if f not in ("model",)
     }

@@ -182,7 +182,7 @@ class LargeCommitteeTransition(Result):
     q_diagonal_spec : :math:`q_d` of the specialised branch at the transition.
     error_non_specialized, error_specialized : generalisation errors of the two branches at the transition.
     free_entropy_spec : free entropy per weight at the transition.
-    converged, n_iter, residual : of the root finder (residual: |free-entropy difference| at the root).
+    converged, n_iter, residual : of the root finder (residual: ``|free-entropy difference|`` at the root).
     """
 
     prior: str
@@ -474,7 +474,7 @@ def solve_large_committee(
         prior=prior,
         model=_model_name(prior),
     )
-    conv = np.atleast_1d(curve.converged)
+    conv = np.atleast_1d(np.asarray(curve.converged))
     if not np.all(conv):
         msg = (
             f"large-K committee saddle point did not converge (tol {tol:g}, max_iter {max_iter}) at "

@@ -17,6 +17,7 @@ from .._validation import check_nonnegative, check_positive
 from ..citations import _cites
 from ..gibbs import Channel, ErrorCounting, L2Penalty, Prior, make_channel, make_prior
 from ..gibbs.losses import Loss, LossChannel, make_loss
+from ..gibbs.spectra import SpectralPrior
 
 __all__ = ["BayesOptimal", "Gibbs", "ERM", "TeacherStudent"]
 
@@ -108,7 +109,6 @@ class TeacherStudent:
         from ..gibbs.channels import GaussianNoise
         from ..gibbs.committee import VectorChannel, make_vector_prior
         from ..gibbs.priors import GaussianPrior
-        from ..gibbs.spectra import SpectralPrior
         from .covariates import Inputs
 
         if isinstance(channel, VectorChannel):  # K hidden units: vector-valued prior, Bayes-optimal student
@@ -203,7 +203,11 @@ class TeacherStudent:
     @property
     def rho(self) -> float:
         """Teacher's variance E z*^2: the prior's second moment for isotropic inputs (K x K for a committee)."""
-        return self.prior.second_moment if self.inputs is None else self.student_prior.spectrum.rho
+        if self.inputs is None:
+            return self.prior.second_moment
+        sp = self.student_prior
+        assert isinstance(sp, SpectralPrior)  # __init__ makes it one whenever inputs are given
+        return sp.spectrum.rho
 
     @property
     def task(self) -> str:

@@ -96,9 +96,16 @@ def ridge_saddle_point(model: TeacherStudent, alpha: np.ndarray) -> dict[str, np
             f"(the closed form), got {model!r}"
         )
     alpha = np.asarray(check_positive("alpha", alpha), dtype=float)
-    lam = model.student_prior.l2 if isinstance(model.student_prior, L2Penalty) else model.student_prior.base.l2
+    sp = model.student_prior
+    if isinstance(sp, L2Penalty):
+        lam = sp.l2
+    else:
+        assert isinstance(sp, SpectralPrior) and isinstance(sp.base, L2Penalty)  # checked by ridge_applicable
+        lam = sp.base.l2
     rho = model.rho
-    k1, k2 = model.channel.label_moments(rho)
+    moments = model.channel.label_moments(rho)
+    assert moments is not None  # checked by ridge_applicable: the label moments have a closed form
+    k1, k2 = moments
     if isinstance(model.student_prior, SpectralPrior):
         out = _spectral_ridge(model.student_prior, alpha, lam, k1, k2)
         return _finish(model, alpha, out)

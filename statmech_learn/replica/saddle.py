@@ -53,6 +53,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -73,7 +74,7 @@ class IterationResult:
     converged: np.ndarray
     n_iter: np.ndarray
     residual: np.ndarray
-    n_restarts: np.ndarray = field(default=None)
+    n_restarts: np.ndarray | None = field(default=None)
 
 
 class _Anderson:
@@ -245,7 +246,7 @@ def iterate(
     acc = _Anderson(size, len(keys), int(memory), mixing, damping, safeguard, max_step) if anderson else None
     # extrapolated points may leave the domain of F (a negative conjugate variance, say): the non-finite
     # values this produces are rejected by the safeguard, so F's floating-point warnings are silenced there
-    quiet = dict(all="ignore") if anderson else {}
+    quiet: dict[str, Any] = dict(all="ignore") if anderson else {}
     best = X.copy()
 
     for _ in range(max_iter):

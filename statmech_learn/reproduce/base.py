@@ -17,11 +17,13 @@ import json
 import platform
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..results import to_builtin
 
@@ -91,10 +93,10 @@ class Series:
     label: str
     kind: str  # "theory" | "simulation"
     panel: str
-    x: np.ndarray
-    y: np.ndarray
-    yerr: np.ndarray | None = None
-    xerr: np.ndarray | None = None
+    x: ArrayLike  # a float array after __post_init__
+    y: ArrayLike  # a float array after __post_init__
+    yerr: ArrayLike | None = None
+    xerr: ArrayLike | None = None
     group: str | None = None  # series sharing a group share a colour
     style: str | None = None
     extra: dict = field(default_factory=dict)  # extra per-point columns for the CSV
@@ -102,10 +104,10 @@ class Series:
     def __post_init__(self) -> None:
         if self.kind not in ("theory", "simulation"):
             raise ValueError(f"kind must be 'theory' or 'simulation', got {self.kind!r}")
-        self.x = np.asarray(self.x, dtype=float)
-        self.y = np.asarray(self.y, dtype=float)
-        if self.x.shape != self.y.shape:
-            raise ValueError(f"x and y must have the same shape, got {self.x.shape} and {self.y.shape}")
+        self.x = x = np.asarray(self.x, dtype=float)
+        self.y = y = np.asarray(self.y, dtype=float)
+        if x.shape != y.shape:
+            raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
 
 
 @dataclass
@@ -145,13 +147,14 @@ class ReproductionResult:
         """Long-format rows: one per point of every series."""
         out = []
         for s in self.series:
-            for i in range(s.x.size):
+            x, y = np.asarray(s.x), np.asarray(s.y)
+            for i in range(x.size):
                 row = {
                     "panel": s.panel,
                     "series": s.label,
                     "kind": s.kind,
-                    "x": float(s.x.flat[i]),
-                    "y": float(s.y.flat[i]),
+                    "x": float(x.flat[i]),
+                    "y": float(y.flat[i]),
                     "yerr": "" if s.yerr is None else float(np.asarray(s.yerr).flat[i]),
                     "xerr": "" if s.xerr is None else float(np.asarray(s.xerr).flat[i]),
                 }
@@ -197,7 +200,7 @@ class ReproductionResult:
             "checks": to_builtin(self.checks),
             "references": self.references(),
             "series": [
-                {"label": s.label, "kind": s.kind, "panel": s.panel, "n_points": int(s.x.size)} for s in self.series
+                {"label": s.label, "kind": s.kind, "panel": s.panel, "n_points": int(np.size(s.x))} for s in self.series
             ],
         }
 
@@ -226,7 +229,7 @@ class RunContext:
         Name used in checkpoint files.
     """
 
-    executor: object = None
+    executor: Executor | None = None
     seed: int = 0
     checkpoint_dir: str | Path | None = None
     progress: bool | None = None

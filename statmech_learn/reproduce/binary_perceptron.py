@@ -48,7 +48,8 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         br = R.solve_branches(MODEL, alphas)
         tr = R.transitions(MODEL, (1.0, 2.0))
     u, i = br["uninformed"], br["informed"]
-    exists = u.q < 1.0  # the uninformed branch beyond the spinodal is perfect recovery itself
+    u_m = np.asarray(u.m)
+    exists = np.asarray(u.q) < 1.0  # the uninformed branch beyond the spinodal is perfect recovery itself
     with timer.stage("amp"):
         grid = Grid(alpha=amp_alphas, n=[n], seed=range(n_seeds), base_seed=ctx.seed)
         table = ctx.sweep(partial(amp_point), grid, "amp")
@@ -61,10 +62,10 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         ac.append(all(r["converged"] for r in recs))
     # thermodynamic overlap: the AMP fixed point below alpha_it, perfect recovery above, with the
     # first-order jump drawn vertically at alpha_it; the metastable continuations are dashed
-    m_it = float(R.solve_branches(MODEL, tr.alpha_it)["uninformed"].m)
+    m_it = float(np.asarray(R.solve_branches(MODEL, tr.alpha_it)["uninformed"].m))
     below_it = alphas < tr.alpha_it
     thermo_x = np.concatenate([alphas[below_it], [tr.alpha_it, tr.alpha_it], alphas[~below_it]])
-    thermo_m = np.concatenate([u.m[below_it], [m_it, 1.0], np.ones(np.count_nonzero(~below_it))])
+    thermo_m = np.concatenate([u_m[below_it], [m_it, 1.0], np.ones(np.count_nonzero(~below_it))])
     meta_u = exists & ~below_it
     series = [
         Series(
@@ -72,17 +73,17 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
             "theory",
             "a",
             alphas[exists],
-            u.free_entropy[exists],
+            np.asarray(u.free_entropy)[exists],
             group="u",
         ),
-        Series("perfect recovery (−log 2)", "theory", "a", alphas, i.free_entropy, group="i", style="--"),
+        Series("perfect recovery (−log 2)", "theory", "a", alphas, np.asarray(i.free_entropy), group="i", style="--"),
         Series("thermodynamic (Bayes-optimal)", "theory", "b", thermo_x, thermo_m, group="i"),
         Series(
             "metastable: AMP fixed point above alpha_it",
             "theory",
             "b",
             alphas[meta_u],
-            u.m[meta_u],
+            u_m[meta_u],
             group="u",
             style="--",
         ),

@@ -26,6 +26,7 @@ n = 2000).
 from __future__ import annotations
 
 import warnings
+from typing import cast
 
 import numpy as np
 
@@ -58,7 +59,8 @@ def amp_point(prior: str, alpha: float, n: int, seed: int, K: int = 2) -> dict:
     """Committee AMP on one instance (a sweep point)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        run = R.amp(model(prior, K), n=n, alpha=alpha, rng=seed, n_iter=600, tol=1e-7)
+        # amp() is annotated -> AMPRun; for a committee channel it returns a CommitteeAMPRun
+        run = cast(R.CommitteeAMPRun, R.amp(model(prior, K), n=n, alpha=alpha, rng=seed, n_iter=600, tol=1e-7))
     return {
         "error": run.generalization_error,
         "q_diagonal": run.q_diagonal,
@@ -68,7 +70,7 @@ def amp_point(prior: str, alpha: float, n: int, seed: int, K: int = 2) -> dict:
     }
 
 
-def _combine(inf, uni) -> dict:
+def _combine(inf, uni) -> tuple[dict, dict]:
     """The thermodynamic curve from the two branches (the larger free entropy), and the transitions located on
     the grid: the first specialised load, the first load where the informed branch wins while the two differ
     (first order), and the first load after the last difference where the uninformed branch has joined it."""
@@ -124,7 +126,7 @@ def _three_units(quick: bool, ctx: RunContext, series: list, panels: list, check
             "theory",
             "c",
             alpha,
-            np.where(uni.converged, uni.generalization_error, np.nan),
+            np.where(np.asarray(uni.converged), np.asarray(uni.generalization_error), np.nan),
             group="K3",
             style="--",
         )
@@ -139,7 +141,8 @@ def _three_units(quick: bool, ctx: RunContext, series: list, panels: list, check
     n_amp, n_seeds = (200, 2) if quick else (1000, 4)
     grid = Grid(prior=["binary"], K=[3], alpha=amp_alpha, n=[n_amp], base_seed=ctx.seed) * Grid(seed=range(n_seeds))
     table = ctx.sweep(amp_point, grid, "amp instances (K = 3)")
-    se = R.state_evolution(m, np.array(amp_alpha), n_iter=800)
+    # state_evolution() is annotated -> StateEvolution; for a committee channel it returns a CommitteeStateEvolution
+    se = cast(R.CommitteeStateEvolution, R.state_evolution(m, np.array(amp_alpha), n_iter=800))
     for key in ("q_offdiagonal", "error"):
         means, errs = means_over_instances(table, key, "alpha", amp_alpha, prior="binary")
         ref = se.generalization_error if key == "error" else getattr(se, key)
@@ -212,7 +215,7 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
                     "theory",
                     name,
                     alpha,
-                    np.where(uni.converged, uni.generalization_error, np.nan),
+                    np.where(np.asarray(uni.converged), np.asarray(uni.generalization_error), np.nan),
                     group=p,
                     style="--",
                 )
@@ -248,7 +251,7 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     with timer.stage("state evolution"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for p, name in zip(PRIORS, "ab"):
-            se = R.state_evolution(model(p), np.array(amp_alpha), n_iter=800)
+            se = cast(R.CommitteeStateEvolution, R.state_evolution(model(p), np.array(amp_alpha), n_iter=800))
             for key in ("q_diagonal", "q_offdiagonal", "error"):
                 means, errs = means_over_instances(table, key, "alpha", amp_alpha, prior=p)
                 ref = se.generalization_error if key == "error" else getattr(se, key)
@@ -279,20 +282,24 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         for p in PRIORS:
             lk = R.solve_large_committee(p, at)
             ns = R.solve_large_committee(p, at, init="non-specialized")
-            tr = R.large_committee_transition(p)
-            series.append(Series(f"{p} weights: K -> infinity (replica)", "theory", "d", at, lk.squared_error, group=p))
+            lk_tr = R.large_committee_transition(p)
+            series.append(
+                Series(
+                    f"{p} weights: K -> infinity (replica)", "theory", "d", at, np.asarray(lk.squared_error), group=p
+                )
+            )
             series.append(
                 Series(
                     f"{p} weights: K -> infinity, AMP (non-specialised)",
                     "theory",
                     "d",
                     at,
-                    ns.squared_error,
+                    np.asarray(ns.squared_error),
                     group=p,
                     style="--",
                 )
             )
-            checks[f"large_k_alpha_tilde_spec_{p}"] = tr.alpha_tilde_spec
+            checks[f"large_k_alpha_tilde_spec_{p}"] = lk_tr.alpha_tilde_spec
         panels.append(
             Panel(
                 "d",

@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import warnings
 from functools import partial
+from typing import cast
 
 import numpy as np
 
@@ -157,7 +158,7 @@ def branch_point(
         "alphas": alphas,
         "mmse_uninformed": u.V,
         "mmse_informed": i.V,
-        "converged": bool(np.all(u.converged) and np.all(i.converged)),
+        "converged": bool(np.all(np.asarray(u.converged)) and np.all(np.asarray(i.converged))),
     }
 
 
@@ -230,19 +231,19 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         # loads inside the metastable interval, where it converges to the informed branch
         a_se = np.array(amp_alphas + [amp_alphas[k] for k in inside])
         v0 = np.concatenate([np.full(len(amp_alphas), RHO), np.full(len(inside), 1e-6 * RHO)])
-        se = R.state_evolution(_model(), a_se, n_iter=SE_STEPS, V0=v0)
+        se = cast(R.StateEvolution, R.state_evolution(_model(), a_se, n_iter=SE_STEPS, V0=v0))
         v_end = np.asarray(se.V_history)[..., -1]
         se_mse, informed_mse = v_end[: len(amp_alphas)], v_end[len(amp_alphas) :]
-        se_converged = bool(np.all(se.converged))
+        se_converged = bool(np.all(np.asarray(se.converged)))
 
-    am, ae, n_conv = [], [], []
+    am_list, ae_list, n_conv = [], [], []
     for a in amp_alphas:
         recs = amp_table.select(alpha=a).records
         mean, err = _stats([r["mse"] for r in recs])
-        am.append(mean)
-        ae.append(err)
+        am_list.append(mean)
+        ae_list.append(err)
         n_conv.append(sum(bool(r["converged"]) for r in recs))
-    am, ae = np.array(am), np.array(ae)
+    am, ae = np.array(am_list), np.array(ae_list)
 
     # ---- series
     lo, hi, ab, be = br["meta_lo"], br["meta_hi"], br["above"], br["below"]

@@ -21,6 +21,8 @@ the argmax of the small-l2 curve at P = n; the optimal-l2 curve monotone.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from .. import replica as R
@@ -50,6 +52,13 @@ def _rf(ratio, task: str, loss: str, l2) -> R.RandomFeatures:
     return R.RandomFeatures("relu", ratio, teacher=teacher, student=R.ERM(loss, l2))
 
 
+def _solve(rf: R.RandomFeatures) -> R.FeaturesCurve:
+    """Replica curve of ``rf`` at n/D = ALPHA: :func:`~statmech_learn.replica.solve` returns a
+    :class:`~statmech_learn.replica.FeaturesCurve` for a random-features model."""
+    # solve() is annotated for TeacherStudent only, but dispatches RandomFeatures to _solve_features
+    return cast(R.FeaturesCurve, R.solve(rf, ALPHA))  # type: ignore[arg-type]
+
+
 #: the simulated curves: name -> (task, loss, l2)
 SIM_CASES = {
     "ridge-small": ("regression", "square", L2_VALUES[0]),
@@ -75,13 +84,13 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     timer = Timer()
     series: list[Series] = []
     checks: dict = {}
-    curves = {}
+    curves: dict[tuple[str, str, float | str], R.FeaturesCurve] = {}
     with timer.stage("theory"):
         for l2 in L2_VALUES + ("optimal",):
             ratio_grid = ratios if l2 != "optimal" else ratios[::4]
-            curves[("regression", "square", l2)] = R.solve(_rf(ratio_grid, "regression", "square", l2), ALPHA)
+            curves[("regression", "square", l2)] = _solve(_rf(ratio_grid, "regression", "square", l2))
         for loss, l2 in (("square", 1e-4), ("logistic", 1e-2)):
-            curves[("classification", loss, l2)] = R.solve(_rf(ratios[::2], "classification", loss, l2), ALPHA)
+            curves[("classification", loss, l2)] = _solve(_rf(ratios[::2], "classification", loss, l2))
     for (task, loss, l2), c in curves.items():
         panel = "a" if task == "regression" else "b"
         label = f"{loss}, l2 = {l2}" if l2 == "optimal" else f"{loss}, l2 = {l2:g}"
@@ -90,29 +99,30 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
                 label,
                 "theory",
                 panel,
-                c.features_ratio / ALPHA,
-                c.generalization_error,
+                np.asarray(c.features_ratio) / ALPHA,
+                np.asarray(c.generalization_error),
                 group=f"{task}-{loss}-{l2}",
                 style="--" if l2 == "optimal" else None,
                 extra={"l2": c.l2},
             )
         )
-        checks[f"theory_converged_{task}_{loss}_{l2}"] = bool(np.all(c.converged))
+        checks[f"theory_converged_{task}_{loss}_{l2}"] = bool(np.all(np.asarray(c.converged)))
     small = curves[("regression", "square", L2_VALUES[0])]
+    small_ratio, small_error = np.asarray(small.features_ratio), np.asarray(small.generalization_error)
     checks["peak_at_interpolation"] = {
-        "argmax_P_over_n": float(small.features_ratio[np.argmax(small.generalization_error)] / ALPHA),
-        "pass": bool(abs(small.features_ratio[np.argmax(small.generalization_error)] - ALPHA) < 1e-9),
+        "argmax_P_over_n": float(small_ratio[np.argmax(small_error)] / ALPHA),
+        "pass": bool(abs(small_ratio[np.argmax(small_error)] - ALPHA) < 1e-9),
     }
-    opt = curves[("regression", "square", "optimal")]
+    opt_error = np.asarray(curves[("regression", "square", "optimal")].generalization_error)
     checks["optimal_l2_monotone"] = {
-        "max_increase": float(np.max(np.diff(opt.generalization_error))),
-        "pass": bool(np.all(np.diff(opt.generalization_error) < 1e-9)),
+        "max_increase": float(np.max(np.diff(opt_error))),
+        "pass": bool(np.all(np.diff(opt_error) < 1e-9)),
     }
     grid = Grid(case=list(SIM_CASES), ratio=sim_ratios, d=[d], base_seed=ctx.seed) * Grid(seed=range(n_seeds))
     with timer.stage("simulation"):
         table = ctx.sweep(simulation_point, grid, "instances")
     for case, (task, loss, l2) in SIM_CASES.items():
-        theory = R.solve(_rf(np.array(sim_ratios), task, loss, l2), ALPHA).generalization_error
+        theory = _solve(_rf(np.array(sim_ratios), task, loss, l2)).generalization_error
         means, errs = means_over_instances(table, "test_error", "ratio", sim_ratios, case=case)
         series.append(
             Series(

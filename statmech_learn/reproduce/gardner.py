@@ -189,7 +189,9 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
             "alpha_half_err": a_err,
         }
         if n == cfg["margin_n"]:
-            cross_k.append(0.0), cross_a.append(a_half), cross_e.append(a_err)
+            cross_k.append(0.0)
+            cross_a.append(a_half)
+            cross_e.append(a_err)
 
     # margins kappa > 0 (spherical): half-crossing at one size
     n = cfg["margin_n"]
@@ -197,7 +199,9 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         grid = kappa_grids[k]
         p, err = prefix_curve(prefixes[(n, k, "spherical")], grid, n)
         a_half, a_err = half_crossing(grid, p, err)
-        cross_k.append(k), cross_a.append(a_half), cross_e.append(a_err)
+        cross_k.append(k)
+        cross_a.append(a_half)
+        cross_e.append(a_err)
         alpha_c = capacity.gardner_capacity(k)
         checks[f"spherical_kappa{k:g}_n{n}"] = {
             "alpha_half": a_half,
@@ -234,7 +238,9 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
             )
         )
         a_half, a_err = half_crossing(grid, p, err)
-        bk.append(1.0 / n), ba.append(a_half), be.append(a_err)
+        bk.append(1.0 / n)
+        ba.append(a_half)
+        be.append(a_err)
         checks[f"binary_n{n}"] = {"alpha_half": a_half, "alpha_half_err": a_err}
     series.append(
         Series(

@@ -219,16 +219,16 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     with timer.stage("simulation"):
         table = ctx.sweep(simulation_point, grid, "simulations")
     for lr2 in (False, True):
-        means, errs, odes = [], [], []
+        mean_list, err_list, ode_list = [], [], []
         for k in sim_ks:
             rec = table.select(K=k, learned=lr2).records[0]
             t = np.asarray(rec["t"])
             eps = np.asarray(rec["eps_seeds"])
             per_seed = eps[:, t >= T_MAX - AVG_SPAN - 1e-9].mean(axis=1)
-            means.append(per_seed.mean())
-            errs.append(per_seed.std(ddof=1) / np.sqrt(per_seed.size))
-            odes.append(th[(k, lr2)]["final"])
-        means, errs, odes = np.array(means), np.array(errs), np.array(odes)
+            mean_list.append(per_seed.mean())
+            err_list.append(per_seed.std(ddof=1) / np.sqrt(per_seed.size))
+            ode_list.append(th[(k, lr2)]["final"])
+        means, errs, odes = np.array(mean_list), np.array(err_list), np.array(ode_list)
         label = f"simulation, {names[lr2]} (overlap process, N = {n}, {n_seeds} seeds)"
         series.append(
             Series(

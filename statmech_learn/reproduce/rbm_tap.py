@@ -36,6 +36,7 @@ converge during training (left out of the gradient and counted).
 from __future__ import annotations
 
 import warnings
+from typing import TypedDict
 
 import numpy as np
 
@@ -44,7 +45,17 @@ from ..sweep import Grid
 from .base import Panel, Reproduction, ReproductionResult, RunContext, Series, Timer
 
 N_HIDDEN, BATCH = 16, 20
-SETTINGS = {
+
+
+class _Settings(TypedDict):
+    """Training set size and schedule (quick or full)."""
+
+    n_train: int
+    epochs: int
+    learning_rate: float
+
+
+SETTINGS: dict[bool, _Settings] = {
     True: dict(n_train=1000, epochs=10, learning_rate=0.1),
     False: dict(n_train=1500, epochs=30, learning_rate=0.05),
 }

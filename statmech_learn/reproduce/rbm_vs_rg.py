@@ -76,6 +76,21 @@ FIGURE_CASES = 3
 _UNIT_NAME = {"bernoulli": "{0,1}", "binary": "+-1"}
 
 
+#: the fields of each optimum (KL and free energy) kept in a sweep record, prefixed "kl_" / "fe_"
+_OPTIMUM_FIELDS = (
+    "kl",
+    "model_free_energy",
+    "free_energy_gap",
+    "kl_condition_residual",
+    "rg_condition_residual",
+    "free_energy_objective_residual",
+    "max_abs_parameter",
+    "converged",
+    "n_iter",
+    "message",
+)
+
+
 def case_point(L: int, n_hidden: int, units: str, field: float, temperature: float, init_seed: int) -> dict:
     """One case (a sweep point): both optima of :func:`~statmech_learn.meanfield.rg_vs_kl` and their paths."""
     r = meanfield.rg_vs_kl("ising2d", L, temperature, n_hidden, units=units, field=field, rng=init_seed)
@@ -89,18 +104,7 @@ def case_point(L: int, n_hidden: int, units: str, field: float, temperature: flo
         "message": r.message,
     }
     for key, opt in (("kl", r.kl_optimum), ("fe", r.rg_optimum)):
-        for name in (
-            "kl",
-            "model_free_energy",
-            "free_energy_gap",
-            "kl_condition_residual",
-            "rg_condition_residual",
-            "free_energy_objective_residual",
-            "max_abs_parameter",
-            "converged",
-            "n_iter",
-            "message",
-        ):
+        for name in _OPTIMUM_FIELDS:
             out[f"{key}_{name}"] = getattr(opt, name)
         out[f"{key}_path_kl"] = opt.path_kl.tolist()
         out[f"{key}_path_gap"] = opt.path_free_energy_gap.tolist()
@@ -162,21 +166,7 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
                     "objective": objective,
                     "F": rec["free_energy"],
                     "sup_F_lambda": rec["model_free_energy_bound"],
-                    **{
-                        name: rec[f"{key}_{name}"]
-                        for name in (
-                            "kl",
-                            "model_free_energy",
-                            "free_energy_gap",
-                            "kl_condition_residual",
-                            "rg_condition_residual",
-                            "free_energy_objective_residual",
-                            "max_abs_parameter",
-                            "converged",
-                            "n_iter",
-                            "message",
-                        )
-                    },
+                    **{name: rec[f"{key}_{name}"] for name in _OPTIMUM_FIELDS},
                 }
             )
     checks: dict = {"table": {"rows": rows, "messages": [r["message"] for r in recs]}}

@@ -147,7 +147,7 @@ def gradient_variance(seed: int) -> dict:
     )[:GRAD_STEPS]
     mu = float(np.sum(w * x) / np.sum(w))
     shifts = np.linspace(-1.0, 1.0, 9)
-    out = {k: [] for k in ("fixed", "error_carry", "fixed_theory", "error_carry_theory")}
+    out: dict[str, list[float]] = {k: [] for k in ("fixed", "error_carry", "fixed_theory", "error_carry_theory")}
     for shift in shifts:
         wg = w * 2.0 * ((mu + shift) - x)
         g_star = np.sum(wg) / np.sum(w)

@@ -50,6 +50,7 @@ above the AT line.
 from __future__ import annotations
 
 import warnings
+from typing import TypedDict
 
 import numpy as np
 
@@ -69,11 +70,26 @@ HIGH_T = 1.5
 FINITE_N = 1.0
 #: one-sided significance of the TAP-vs-naive paired test
 ALPHA = 0.01
-SMALL = {
+
+
+class _Instances(TypedDict):
+    """Instances and temperatures of one panel (quick or full)."""
+
+    instances: int
+    temperatures: list[float]
+
+
+class _LargeInstances(_Instances):
+    """The same, with the number of spins of the large instances."""
+
+    n: int
+
+
+SMALL: dict[bool, _Instances] = {
     True: dict(instances=10, temperatures=[0.6, 0.8, 1.0, 1.5, 2.0, 3.0]),
     False: dict(instances=40, temperatures=np.round(np.linspace(0.6, 3.0, 13), 2).tolist()),
 }
-LARGE = {
+LARGE: dict[bool, _LargeInstances] = {
     True: dict(n=1000, instances=4, temperatures=[1.0, 1.25, 1.5, 2.0, 3.0]),
     False: dict(n=3000, instances=6, temperatures=[0.9, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0]),
 }

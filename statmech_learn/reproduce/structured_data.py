@@ -107,8 +107,8 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
         gain_alphas = np.array([1.0, 2.0, 4.0])
         gains = {
             loss: (
-                R.solve(_model("classification", loss, None), gain_alphas).generalization_error
-                / R.solve(_model("classification", loss, "aligned"), gain_alphas).generalization_error
+                np.asarray(R.solve(_model("classification", loss, None), gain_alphas).generalization_error)
+                / np.asarray(R.solve(_model("classification", loss, "aligned"), gain_alphas).generalization_error)
             )
             for loss in LOSSES
         }
@@ -119,12 +119,12 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
                 "theory",
                 "a",
                 alphas,
-                c.generalization_error,
+                np.asarray(c.generalization_error),
                 group=name,
                 style=":" if name == "isotropic inputs" else None,
             )
         )
-        checks[f"theory_converged_regression_{name}"] = bool(np.all(c.converged))
+        checks[f"theory_converged_regression_{name}"] = bool(np.all(np.asarray(c.converged)))
     for (loss, s), c in cls.items():
         series.append(
             Series(
@@ -132,21 +132,20 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
                 "theory",
                 "b",
                 cls_alphas,
-                c.generalization_error,
+                np.asarray(c.generalization_error),
                 group=f"cls-{loss}",
                 style=None if s else ":",
             )
         )
-        checks[f"theory_converged_classification_{loss}_{'aligned' if s else 'isotropic'}"] = bool(np.all(c.converged))
-    # finding 1: a local minimum of the aligned curve before the peak at alpha = 1
-    a_min, e_min = _local_minima(alphas, reg["aligned"].generalization_error)
-    before = a_min < 1.0
-    iso_there = np.interp(a_min[before], alphas, reg["isotropic inputs"].generalization_error)
-    peak = alphas[
-        np.argmax(
-            np.where(alphas > a_min[before][0] if before.any() else True, reg["aligned"].generalization_error, -np.inf)
+        checks[f"theory_converged_classification_{loss}_{'aligned' if s else 'isotropic'}"] = bool(
+            np.all(np.asarray(c.converged))
         )
-    ]
+    # finding 1: a local minimum of the aligned curve before the peak at alpha = 1
+    aligned_error = np.asarray(reg["aligned"].generalization_error)
+    a_min, e_min = _local_minima(alphas, aligned_error)
+    before = a_min < 1.0
+    iso_there = np.interp(a_min[before], alphas, np.asarray(reg["isotropic inputs"].generalization_error))
+    peak = alphas[np.argmax(np.where(alphas > a_min[before][0] if before.any() else True, aligned_error, -np.inf))]
     checks["structure_detected_before_peak"] = {
         "alpha_local_minimum": a_min[before].tolist(),
         "error_there": e_min[before].tolist(),

@@ -81,9 +81,11 @@ def compute(quick: bool = False, ctx: RunContext | None = None) -> ReproductionR
     for name, curve in sorted(theory.items(), key=lambda kv: kv[0] == "Bayes-optimal"):
         label = f"{name} (theory only)" if name.startswith("Gibbs") else name
         series.append(
-            Series(label, "theory", "a", alphas, curve.generalization_error, group=name, style=STYLES.get(name))
+            Series(
+                label, "theory", "a", alphas, np.asarray(curve.generalization_error), group=name, style=STYLES.get(name)
+            )
         )
-        checks[f"theory_converged_{name}"] = bool(np.all(curve.converged))
+        checks[f"theory_converged_{name}"] = bool(np.all(np.asarray(curve.converged)))
     sim_students = [s for s in STUDENTS if not s.startswith("Gibbs")]
     grid = Grid(student=sim_students, alpha=sim_alphas, n=[n], seed=range(n_seeds), base_seed=ctx.seed)
     with timer.stage("simulation"):
