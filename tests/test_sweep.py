@@ -464,11 +464,15 @@ def test_checkpoint_that_is_a_directory_is_a_value_error_naming_it(tmp_path):
     assert list(ckpt.iterdir()) == [] and list(tmp_path.iterdir()) == [ckpt]  # no lock file either
 
 
-def test_empty_checkpoint_file_is_started_afresh(tmp_path):
-    # what a sweep killed between creating the file and writing its header leaves behind
+def test_empty_checkpoint_file_is_refused_by_name(tmp_path):
+    # an empty file is not a checkpoint: a sweep writes the header as it creates the file
     ckpt = tmp_path / "empty.jsonl"
     ckpt.touch()
     grid = Grid(x=[1.0, 2.0])
+    with pytest.raises(ValueError, match=r"checkpoint .*empty\.jsonl is an empty file, not a sweep checkpoint"):
+        sweep(helpers.uniform_draw, grid, checkpoint=ckpt, progress=False)
+    assert ckpt.read_bytes() == b""  # left as it was
+    ckpt.unlink()
     table = sweep(helpers.uniform_draw, grid, checkpoint=ckpt, progress=False)
     assert json.loads(checkpoint_lines(ckpt)[0])["_checkpoint"] == "statmech_learn.sweep"
     assert sweep(helpers.uniform_draw, grid, checkpoint=ckpt, progress=False) == table

@@ -157,7 +157,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import as_rng, check_choice, check_finite, check_int, check_margin, check_positive
+from .._validation import as_rng, check_bool, check_choice, check_finite, check_int, check_margin, check_positive
 from ..citations import _cites
 from .enumeration import _binary_max_prefix
 from .estimates import SeparabilityCurve, SeparabilityEstimate
@@ -513,6 +513,7 @@ def separability_curve(
     weights = _check_weights(weights, n)
     workers = check_int("workers", workers, 1, maximum=MAX_WORKERS)
     sizes = np.array([_n_patterns(a, n, "alphas") for a in alphas], dtype=np.int64)
+    nested = check_bool("nested", nested)
     if nested:
         seeds = _draw_seeds(rng, n_samples)
         (prefix,) = _run_tasks([("prefix", seeds, int(sizes.max()), n, kappa, weights)], workers)

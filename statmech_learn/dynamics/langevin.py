@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import as_rng, check_choice, check_finite, check_int, check_positive, check_probability
+from .._validation import as_rng, check_bool, check_choice, check_finite, check_int, check_positive, check_probability
 from ..citations import _cites
 from ..results import Result
 from ._chains import ChainRecorder
@@ -183,6 +183,7 @@ def langevin(
             )
     if covariance is None:
         covariance = d <= MAX_COV_DIM
+    covariance = check_bool("covariance", covariance)
     rng = as_rng(rng)
 
     W = np.zeros((n_chains, d))

@@ -309,6 +309,7 @@ class RBM:
             "tap_tol": check_tol("tap_tol", self.tap_tol),
             "tap_max_iter": check_int("tap_max_iter", self.tap_max_iter, minimum=1, maximum=10**6),
             "learning_curve": check_choice("learning_curve", self.learning_curve, ("auto", "exact", "ais", "none")),
+            "verbose": check_bool("verbose", self.verbose),
         }
         p["n_chains"] = (
             p["batch_size"] if self.n_chains is None else check_int("n_chains", self.n_chains, minimum=1, maximum=10**6)

@@ -49,7 +49,7 @@ from scipy.optimize import brentq
 from scipy.special import expit
 
 from .._roots import bisect
-from .._validation import check_finite, check_int, check_positive, check_tol
+from .._validation import check_bool, check_finite, check_int, check_positive, check_tol
 from ..citations import _cites
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..gaussian import phi
@@ -399,6 +399,7 @@ def replica_sk(
     beta_in = check_positive("beta", beta)
     field_in = check_finite("field", field)
     tol = check_tol("tol", tol)
+    strict = check_bool("strict", strict)
     max_iter = check_int("max_iter", max_iter, minimum=1, maximum=_MAX_ITER)
     try:
         b, f = np.broadcast_arrays(np.asarray(beta_in, dtype=float), np.asarray(field_in, dtype=float))

@@ -267,6 +267,7 @@ def _solve(
     tol = check_tol("tol", tol)
     max_iter = check_int("max_iter", max_iter, minimum=1, maximum=10**7)
     anneal = check_int("anneal", anneal, minimum=1, maximum=10**4)
+    strict = check_bool("strict", strict)
     n = measure.n
     m0, v = prior_moments(measure)
     if init is None:

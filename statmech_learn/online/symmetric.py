@@ -39,6 +39,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import root
 
+from .._validation import check_bool
 from ..citations import _cites
 from ..errors import ConvergenceError
 from ..results import Result
@@ -166,6 +167,7 @@ def symmetric_plateau(model: TwoLayer, *, tol: float = 1e-12, strict: bool = Fal
         )
     if not (isinstance(tol, (float, int)) and not isinstance(tol, bool) and 0 < tol < 1):
         raise ValueError(f"tol must be in (0, 1), got {tol!r}")
+    strict = check_bool("strict", strict)
     K, M = model.K, model.M
 
     def full(y):  # (Q, R) with identical students, C = Q

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import as_rng, check_choice, check_finite, check_int, check_positive, check_tol
+from .._validation import as_rng, check_bool, check_choice, check_finite, check_int, check_positive, check_tol
 from ..citations import _cites
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..results import Result
@@ -726,6 +726,7 @@ def amp(
     if not 0.0 <= damping < 1.0:
         raise ValueError(f"damping must be in [0, 1), got {damping}")
     init = check_choice("init", init, ("uninformed", "informed"))
+    strict = check_bool("strict", strict)
     P = check_patterns(alpha, n)
     rng = as_rng(rng)
     if _is_committee(model):

@@ -129,8 +129,8 @@ class _Checkpoint:
     ValueError
         If ``path`` is a directory, or the file is not a checkpoint of this
         sweep: not JSON Lines with a sweep header, another format, function,
-        grid or point count, or a corrupt line before the last.  An empty
-        file (a sweep killed before writing its header) is started afresh.
+        grid or point count, or a corrupt line before the last, or an empty
+        file this sweep did not create.
     PermissionError
         If the checkpoint is read-only and the sweep would have to write to it.
     """
@@ -244,6 +244,7 @@ class _Checkpoint:
     # -- file access
 
     def _open(self) -> None:
+        self._created = not os.path.exists(self.path)  # an empty file is only acceptable if this sweep made it
         if self.read_only is None:
             try:
                 self._fh = open(self.path, "a+b")  # noqa: SIM115 (held open until close())
@@ -290,6 +291,11 @@ class _Checkpoint:
         lines = data.split(b"\n")
         complete, tail = lines[:-1], lines[-1]
         if not complete:
+            if not tail and not self._created:
+                raise ValueError(
+                    f"checkpoint {self.path} is an empty file, not a sweep checkpoint (a sweep writes its "
+                    "header as it creates the file); delete it or choose another path"
+                )
             if tail and not tail.startswith(b'{"_checkpoint"'):
                 raise ValueError(f"checkpoint {self.path} exists and is not a sweep checkpoint; choose another path")
             self._need_write("it has no header yet and one must be written")
