@@ -208,9 +208,9 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         )
     for p in paths:
         print(f"wrote {p}")
-    _print_checks(result)
+    failed = _print_checks(result)
     print(f"done in {time.perf_counter() - t0:.1f} s")
-    return 0
+    return 1 if failed else 0  # like `reproduce all`: a failed theory-vs-simulation check is a failure
 
 
 def build_parser() -> argparse.ArgumentParser:

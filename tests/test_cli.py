@@ -469,5 +469,14 @@ def test_reproduce_all_passing_exits_zero_and_list_still_works(fake_registry, tm
     assert "name must be 'all' or one of 'a', 'b', got 'nope'" in capsys.readouterr().err
 
 
+def test_reproduce_one_exits_one_on_a_failed_check_and_still_writes_its_files(fake_registry, tmp_path, capsys):
+    fake_registry({"off": "fail", "fine": "pass"})
+    assert main(["reproduce", "off", "--no-figure", "--out", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "theory vs simulation: 0 of 1 checks pass; FAILED: vs_theory" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["off.csv", "off.json"]  # the evidence is kept
+    assert main(["reproduce", "fine", "--no-figure", "--out", str(tmp_path)]) == 0
+
+
 def test_no_reproduction_is_called_all():
     assert "all" not in REGISTRY()

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import check_finite, check_int, check_nonnegative, check_positive, check_tol
+from .._validation import check_bool, check_finite, check_int, check_nonnegative, check_positive, check_tol
 from ..citations import _cites
 from ..results import Result
 
@@ -78,12 +78,6 @@ def _check_x(X) -> np.ndarray:
     if Xa.ndim != 2 or Xa.shape[0] < 1 or Xa.shape[1] < 1:
         raise ValueError(f"X must be a 2-d (n, d) array with n, d >= 1, got shape {np.shape(X)}")
     return Xa
-
-
-def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _design(X: np.ndarray, intercept: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -197,7 +191,7 @@ def least_squares(X: ArrayLike, y: ArrayLike, l2: float = 0.0, intercept: bool =
     """
     X, y = _check_data(X, y)
     l2 = check_nonnegative("l2", l2, scalar=True)
-    intercept = _check_bool("intercept", intercept)
+    intercept = check_bool("intercept", intercept)
     n, d = X.shape
     if intercept:
         x_mean, y_mean = X.mean(axis=0), float(y.mean())
@@ -211,11 +205,17 @@ def least_squares(X: ArrayLike, y: ArrayLike, l2: float = 0.0, intercept: bool =
     keep = sig > cut
     rank = int(np.count_nonzero(keep))
     factor = np.zeros_like(sig)
-    if l2 > 0:
-        factor = sig / (sig * sig + n * l2)
-    else:
-        factor[keep] = 1.0 / sig[keep]
-    coef = Vt.T @ (factor * (U.T @ yc))
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below: a badly scaled X overflows
+        if l2 > 0:
+            factor = sig / (sig * sig + n * l2)
+        else:
+            factor[keep] = 1.0 / sig[keep]
+        coef = Vt.T @ (factor * (U.T @ yc))
+    if not np.all(np.isfinite(coef)):
+        raise ValueError(
+            f"X is too badly scaled: the least-squares coefficients overflow (singular values of X from "
+            f"{smax:g} down to {float(sig[keep][-1]) if rank else 0.0:g}); rescale X"
+        )
     b0 = y_mean - float(x_mean @ coef) if intercept else 0.0
     r = y - b0 - X @ coef
     cost = float(np.mean(r * r) + l2 * coef @ coef)
@@ -318,7 +318,7 @@ def gradient_flow(
     if times.ndim != 1:
         raise ValueError(f"t must be a scalar or a 1-d array of times, got shape {np.shape(t)}")
     l2 = check_nonnegative("l2", l2, scalar=True)
-    intercept = _check_bool("intercept", intercept)
+    intercept = check_bool("intercept", intercept)
     b0 = check_finite("intercept0", intercept0, scalar=True)
     d = X.shape[1]
     w_init = _check_w0(w0, d)
@@ -384,7 +384,7 @@ def stability_bound(X: ArrayLike, l2: float = 0.0, intercept: bool = False) -> f
     l2 = check_nonnegative("l2", l2, scalar=True)
     if l2 > 1e300:  # 2 l2 would overflow the Hessian's diagonal and the bound 1/l2 underflow
         raise ValueError(f"l2 must be <= 1e300, got {l2:g}")
-    intercept = _check_bool("intercept", intercept)
+    intercept = check_bool("intercept", intercept)
     Z, mask = _design(X, intercept)
     hmax = float(np.linalg.eigvalsh(_hessian(Z, mask, l2))[-1])
     return 2.0 / hmax if hmax > 0 else float(np.inf)
@@ -484,7 +484,7 @@ def gradient_descent(
     n_steps = check_int("n_steps", n_steps, minimum=1, maximum=MAX_STEPS)
     record_every = check_int("record_every", record_every, minimum=1, maximum=MAX_STEPS)
     l2 = check_nonnegative("l2", l2, scalar=True)
-    intercept = _check_bool("intercept", intercept)
+    intercept = check_bool("intercept", intercept)
     tol = check_tol("tol", tol)
     b0 = check_finite("intercept0", intercept0, scalar=True)
     w_init = _check_w0(w0, X.shape[1])

@@ -293,7 +293,7 @@ def state_evolution(
         equations, q = rho to double precision), is a fixed point and keeps its
         value for the remaining steps.
     V0 : float or array_like, optional
-        Initial variance in (0, rho]; default rho, GAMP's uninformed start for
+        Initial variance in [1e-100 rho, rho]; default rho, GAMP's uninformed start for
         a prior of zero mean (all the priors of :mod:`statmech_learn.gibbs`).
     tol : float
         Convergence: relative change of V in one step <= tol.
@@ -325,8 +325,8 @@ def state_evolution(
             raise ValueError(
                 f"V0 must be a number or an array of the shape of alpha {alpha_arr.shape}, got shape {np.shape(V0)}"
             ) from None
-        if np.any(rho * (1 + 1e-12) < V):
-            raise ValueError(f"V0 must be in (0, rho = {rho:g}], got {V0}")
+        if np.any(rho * (1 + 1e-12) < V) or np.any(1e-100 * rho > V):  # below: perfect recovery, V^-2 overflows
+            raise ValueError(f"V0 must be in [1e-100 rho, rho] with rho = {rho:g}, got {V0}")
     x = V.copy()
     hist = [V]
     res = np.full(alpha_arr.shape, np.inf)
