@@ -37,3 +37,14 @@ def test_license_file_matches_the_declared_license():
     text = (ROOT / "LICENSE").read_text()
     assert text.startswith("BSD 3-Clause License\n") and "statmech-learn developers" in text
     assert "Neither the name of the copyright holder" in text
+
+
+def test_import_leaves_the_heavy_optional_modules_unloaded():
+    # scipy.stats alone was most of the import time; it and the optional extras load on first use
+    import subprocess
+    import sys
+
+    heavy = ("scipy.stats", "matplotlib", "dask", "sklearn", "sympy", "pytest")
+    code = f"import sys, statmech_learn; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -72,7 +72,6 @@ import math
 
 import numpy as np
 from scipy.optimize import linprog, nnls
-from scipy.stats import binom
 
 # A separating vector is accepted only if every margin exceeds this fraction of
 # |x_mu| |w|: the rounding error of a dot product of length n is ~ n * 1e-16.
@@ -272,6 +271,8 @@ def _spherical_max_prefix(G: np.ndarray, kappa: float, general_position: bool = 
 @functools.lru_cache(maxsize=64)
 def _cover_tail(n: int, P: int) -> np.ndarray:
     r"""Cover's :math:`\Pr[P^* \ge m] = \Pr[\mathrm{Bin}(m-1, 1/2) \le n-1]`, m = 0..P+1 (read-only)."""
+    from scipy.stats import binom  # deferred: scipy.stats costs most of the package's import time
+
     m = np.arange(P + 2)
     tail = binom.cdf(n - 1, np.maximum(m - 1, 0), 0.5)
     tail[0] = 1.0

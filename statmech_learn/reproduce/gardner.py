@@ -30,7 +30,6 @@ from __future__ import annotations
 from functools import lru_cache, partial
 
 import numpy as np
-from scipy.stats import norm
 
 from .. import capacity
 from ..capacity import separable_prefixes
@@ -110,6 +109,8 @@ def _margin_check(alpha_half: float, alpha_half_err: float, alpha_c: float, n: i
     rescaled to :math:`\alpha_c(\kappa)`.  So it checks that alpha_c lies in the
     central half of the finite-n transition, not the size of the finite-size shift.
     """
+    from scipy.stats import norm
+
     z_tol = float(norm.isf(FAMILY_ALPHA / 2))
     allowance = 0.25 * alpha_c * capacity.cover_transition_width(n) / 2.0
     deviation = abs(alpha_half - alpha_c)
