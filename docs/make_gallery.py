@@ -45,8 +45,8 @@ LOOK_AT = {
     "cover": "The Monte Carlo separable fraction follows Cover's exact finite-n curve C(P, n)/2^P at every n: "
     "it crosses 1/2 at α = 2 and the step sharpens as n grows.",
     "teacher-student": "The simulation points (AMP for the Bayes-optimal student, scipy optimisers for logistic, "
-    "hinge and ridge ERM) sit on their replica-symmetric lines; Gibbs learning at T = 0.5 is "
-    "drawn as theory only.",
+    "hinge and ridge ERM, exact Hamiltonian Monte Carlo of the posterior for Gibbs learning at T = 0.5) "
+    "sit on their replica-symmetric lines.",
     "binary-perceptron": "The free entropies of the uninformed fixed point and of perfect recovery cross at "
     "α_it = 1.245, where the thermodynamic overlap jumps to 1, while AMP stays on the "
     "uninformed branch until the spinodal α_sp = 1.493.",

@@ -126,6 +126,35 @@ _entry(r"""
   year = {1992}
 }""")
 _entry(r"""
+@article{pakman2014,
+  author = {Pakman, Ari and Paninski, Liam},
+  title = {Exact {H}amiltonian {M}onte {C}arlo for truncated multivariate {G}aussians},
+  journal = {Journal of Computational and Graphical Statistics},
+  volume = {23},
+  number = {2},
+  pages = {518--542},
+  year = {2014}
+}""")
+_entry(r"""
+@article{tierney1994,
+  author = {Tierney, Luke},
+  title = {Markov chains for exploring posterior distributions},
+  journal = {The Annals of Statistics},
+  volume = {22},
+  number = {4},
+  pages = {1701--1728},
+  year = {1994}
+}""")
+_entry(r"""
+@book{gelman2013,
+  author = {Gelman, Andrew and Carlin, John B. and Stern, Hal S. and Dunson, David B.
+            and Vehtari, Aki and Rubin, Donald B.},
+  title = {Bayesian Data Analysis},
+  edition = {Third},
+  publisher = {CRC Press},
+  year = {2013}
+}""")
+_entry(r"""
 @book{engel2001,
   author = {Engel, Andreas and Van den Broeck, Christian},
   title = {Statistical Mechanics of Learning},
@@ -846,6 +875,10 @@ REFERENCES: dict[str, list[str]] = {
     f"{_SL}.gibbs.Margin": ["gardner1988"],
     f"{_SL}.gibbs.Sign": ["gardner1988", "engel2001"],
     f"{_SL}.gibbs.ErrorCounting": ["engel2001"],
+    f"{_SL}.gibbs.metropolis_within_gibbs": ["tierney1994"],
+    f"{_SL}.gibbs.truncated_gaussian_hmc": ["pakman2014"],
+    f"{_SL}.gibbs.sign_channel_weights": ["engel2001"],
+    f"{_SL}.gibbs.split_rhat": ["gelman2013"],
     f"{_SL}.gibbs.Loss": ["aubin2020", "gerace2020"],
     f"{_SL}.gibbs.SquareLoss": ["aubin2020", "gerace2020"],
     f"{_SL}.gibbs.LogisticLoss": ["aubin2020", "gerace2020"],
@@ -881,6 +914,8 @@ REFERENCES: dict[str, list[str]] = {
     f"{_SL}.replica.CommitteeStateEvolution": ["aubin2018"],
     f"{_SL}.replica.erm_simulation": ["aubin2020", "gerace2020"],
     f"{_SL}.replica.ERMSimulation": ["aubin2020", "gerace2020"],
+    f"{_SL}.replica.gibbs_simulation": ["engel2001", "seung1992", "pakman2014", "gelman2013"],
+    f"{_SL}.replica.GibbsSimulation": ["engel2001", "seung1992"],
     f"{_SL}.replica.data_simulation": ["loureiro2021"],
     f"{_SL}.replica.DataSimulation": ["loureiro2021"],
     f"{_SL}.replica.ridge_test_error": ["hastie2022", "dobriban2018"],

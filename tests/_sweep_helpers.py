@@ -122,6 +122,10 @@ def _stochastic_calls() -> dict:
     rbm = meanfield.Bipartite(0.3 * np.ones((4, 3)), np.zeros(4), np.zeros(3))
     features = np.random.default_rng(5).standard_normal((30, 3))
     labels = features @ np.array([1.0, -0.5, 0.2])
+    gibbs = sml.TeacherStudent("gaussian", "sign", student=sml.replica.Gibbs(1.0))
+    patterns = np.random.default_rng(8).standard_normal((2, 9, 5))
+    labels2 = np.sign(patterns[..., 0])
+    start = np.ones((2, 5))
     digits = np.random.default_rng(6).integers(0, 2, size=(40, 6)).astype(float)
     return {
         "separability": lambda s: capacity.separability(1.0, 6, 4, rng=s),
@@ -130,6 +134,13 @@ def _stochastic_calls() -> dict:
         "separable_prefixes": lambda s: capacity.separable_prefixes(5, 10, s, n_instances=2),
         "amp": lambda s: replica.amp(bo, 40, 1.5, rng=s, n_iter=30),
         "erm_simulation": lambda s: replica.erm_simulation(ridge, 12, 1.0, n_samples=2, rng=s, n_test=40),
+        "gibbs_simulation": lambda s: replica.gibbs_simulation(gibbs, 12, 1.0, n_samples=2, rng=s, n_sweeps=8),
+        "metropolis_within_gibbs": lambda s: sml.gibbs.metropolis_within_gibbs(
+            sml.gibbs.BinaryPrior(), sml.gibbs.ErrorCounting(1.0), patterns, labels2, start, 3, rng=s
+        ),
+        "truncated_gaussian_hmc": lambda s: sml.gibbs.truncated_gaussian_hmc(
+            sml.gibbs.GaussianPrior(), sml.gibbs.ErrorCounting(1.0), patterns, labels2, start, 3, rng=s
+        ),
         "data_simulation": lambda s: replica.data_simulation(
             features, labels, sml.ERM("square", l2=0.1), n=[10, 20], n_samples=2, rng=s
         ),
@@ -155,7 +166,8 @@ def _stochastic_calls() -> dict:
 
 STOCHASTIC_ENTRIES = (
     "separability", "separability_curve", "separability_point", "separable_prefixes", "amp",
-    "erm_simulation", "data_simulation", "TwoLayer.initial_state", "online.simulate", "simulate_perceptron",
+    "erm_simulation", "gibbs_simulation", "metropolis_within_gibbs", "truncated_gaussian_hmc",
+    "data_simulation", "TwoLayer.initial_state", "online.simulate", "simulate_perceptron",
     "SK", "naive_mean_field", "tap", "monte_carlo", "ais", "rg_vs_kl", "simulate_sgd", "langevin",
     "AdjustedBatchSampler", "RBM.fit",
 )  # fmt: skip

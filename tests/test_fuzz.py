@@ -885,6 +885,55 @@ entry(
         channel=st.sampled_from(["sign", "margin", "gaussian", "probit", "noisy-sign"]),
     ),
 )
+_MC_X = np.random.default_rng(2).standard_normal((2, 6, 4))
+_MC_Y = np.sign(_MC_X[..., 0])
+_MC_W = np.ones((2, 4))
+for _name, _sampler, _channel in (
+    ("metropolis_within_gibbs", sml.gibbs.metropolis_within_gibbs, channels.ErrorCounting(1.0)),
+    ("truncated_gaussian_hmc", sml.gibbs.truncated_gaussian_hmc, channels.NoisySign(0.1)),
+):
+    entry(
+        f"gibbs__{_name}",
+        _sampler,
+        base=dict(prior=priors.GaussianPrior(), channel=_channel, X=_MC_X, y=_MC_Y, w=_MC_W, n_sweeps=3, rng=0),
+        bad=dict(
+            prior=bad_object(priors.SphericalPrior()),
+            channel=bad_object(channels.Probit() if "hmc" in _name else channels.Sign()),
+            X=bad_array(np.full((2, 6, 4), np.inf)),
+            y=bad_array(np.zeros((2, 6))),
+            w=bad_array(np.ones((2, 5))),
+            n_sweeps=bad_size(),
+            rng=bad_seed(),
+        ),
+        valid=dict(n_sweeps=st.integers(0, 5), rng=seed),
+        names=dict(
+            prior=("prior", "product", "Gaussian"),
+            channel=("channel", "log-likelihood", "Sign", "finite"),
+            X=("X",),
+            y=("y", "X"),
+            w=("w", "X"),
+        ),
+        heavy=frozenset({"n_sweeps"}),
+        nonfinite_ok=frozenset({"result[1]"}),  # the acceptance of zero sweeps is NaN (documented)
+        max_examples=30,
+    )
+entry(
+    "gibbs__sign_channel_weights",
+    sml.gibbs.sign_channel_weights,
+    base=dict(channel=channels.ErrorCounting(2.0)),
+    valid=dict(channel=st.sampled_from([channels.Sign(), channels.NoisySign(0.2), channels.GaussianNoise(1.0)])),
+    max_examples=5,
+)
+entry(
+    "gibbs__split_rhat",
+    sml.gibbs.split_rhat,
+    base=dict(chains=np.random.default_rng(3).standard_normal((2, 10))),
+    bad=dict(chains=bad_array(np.ones((2, 3)), [[1.0, np.nan, 2.0, 3.0]])),
+    valid=dict(
+        chains=hnp.arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(4, 9)), elements=st.floats(-1e6, 1e6))
+    ),
+    nonfinite_ok=frozenset({"result"}),  # inf where the half-chains are constant but differ (documented)
+)
 entry(
     "gibbs__Committee",
     sml.gibbs.Committee,
@@ -1199,6 +1248,40 @@ entry(
     ),
     nonfinite_ok=frozenset({"features_ratio", "train_error", "*_stderr"}),
     allowed=(ConvergenceError,),
+    max_examples=30,
+)
+entry(
+    "replica__gibbs_simulation",
+    replica.gibbs_simulation,
+    base=dict(model=GIBBS, n=10, alpha=1.0, n_samples=2, rng=0, n_sweeps=8, burn_in=None, rhat_tol=1.1, strict=False),
+    bad=dict(
+        model=bad_object(RIDGE, COMMITTEE, TS("spherical", "sign", student=sml.Gibbs(1.0))),
+        n=bad_size(),
+        alpha=bad_number(1e9),
+        n_samples=bad_size(),
+        rng=bad_seed(),
+        n_sweeps=bad_size(7),
+        burn_in=bad_size(5),
+        rhat_tol=bad_number(0.5),
+        strict=bad_flag(),
+    ),
+    valid=dict(
+        model=st.sampled_from([GIBBS, BO, TS("binary", "sign", student=sml.Gibbs(2.0)), TS("gaussian", "probit")]),
+        n=st.integers(2, 12),
+        alpha=st.floats(0.1, 3.0),
+        rng=seed,
+        n_sweeps=st.integers(8, 12),
+    ),
+    names=dict(
+        model=("model", "prior", "channel"),
+        n=("n", "alpha", "pattern"),
+        alpha=("alpha", "n", "pattern"),
+        n_samples=("n_samples", "pattern"),
+        burn_in=("burn_in",),
+    ),
+    nonfinite_ok=frozenset({"train_error", "*_stderr", "bounces", "rhat"}),
+    allowed=(ConvergenceError,),
+    heavy=frozenset({"n", "n_samples", "n_sweeps"}),
     max_examples=30,
 )
 _FEATURES = np.random.default_rng(0).standard_normal((30, 3))

@@ -1,6 +1,6 @@
 """The Gibbs-posterior core shared by every solver: priors, channels, losses, posterior."""
 
-from . import channels, committee, losses, priors, soft_committee, spectra
+from . import channels, committee, losses, priors, sampling, soft_committee, spectra
 from .channels import (
     Channel,
     ErrorCounting,
@@ -24,6 +24,7 @@ from .priors import (
     SphericalPrior,
     make_prior,
 )
+from .sampling import metropolis_within_gibbs, sign_channel_weights, split_rhat, truncated_gaussian_hmc
 from .soft_committee import SoftCommittee
 
 __all__ = [
@@ -53,6 +54,11 @@ __all__ = [
     "LossChannel",
     "make_loss",
     "GibbsPosterior",
+    "sampling",
+    "metropolis_within_gibbs",
+    "truncated_gaussian_hmc",
+    "sign_channel_weights",
+    "split_rhat",
     "committee",
     "soft_committee",
     "spectra",

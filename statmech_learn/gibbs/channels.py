@@ -102,6 +102,36 @@ def _nonnegative_V(V):
     return V if np.all(V >= 0) else np.where(V >= 0, V, np.nan)
 
 
+def _teacher_nodes(m, q, V, teacher: Channel, rho: float, V_star, panel_order: int):
+    r"""Nodes of the teacher-student average :math:`\mathbb E_{y,\omega}` at overlaps (m, q, V).
+
+    The student's cavity field is :math:`\omega = \sqrt q\,\xi`, the teacher's preactivation has mean
+    :math:`(m/\sqrt q)\xi` and variance :math:`V^* = \rho - m^2/q`; :math:`\xi` on a composite
+    Gauss-Hermite rule refined on the narrower of the two widths, y on the teacher's label nodes.
+    Returns ``(y, omega, V, W, DW)`` broadcast to ``(..., n_xi, n_y)``: the weights W of
+    :math:`\mathbb E f(y, \omega)` and DW of its derivative in m.
+    """
+    m, q, V = np.broadcast_arrays(*_arrays(m, q, V))
+    q = np.maximum(q, 1e-300)
+    sq = np.sqrt(q)
+    Vs = rho - m * m / q if V_star is None else np.broadcast_to(np.asarray(V_star, dtype=float), q.shape)
+    Vs = np.maximum(Vs, 1e-300)
+    a = m / sq  # omega* = a xi
+    with np.errstate(divide="ignore"):
+        width = np.minimum(1.0, np.minimum(np.sqrt(Vs) / np.abs(a), np.sqrt(V) / sq))
+    xi, wxi = normal_nodes(0.0, width, panel_order)  # (..., N)
+    y, wy, dwy = teacher.label_nodes(a[..., None] * xi, Vs[..., None])  # (..., N, K)
+    om = (sq[..., None] * xi)[..., None]
+    W = np.where(wxi > 0, wxi, 0.0)[..., None] * wy
+    DW = np.where(wxi > 0, wxi, 0.0)[..., None] * dwy
+    return y, om, V[..., None, None], W, DW
+
+
+def _node_sum(weight: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Quadrature sum over the last two axes, skipping the nodes of zero weight (where x may be inf)."""
+    return np.sum(np.where(weight != 0, weight * x, 0.0), axis=(-2, -1))
+
+
 class Channel(ABC):
     """Likelihood of a label given the preactivation ``z = x.w / sqrt(N)``."""
 
@@ -165,28 +195,16 @@ class Channel(ABC):
         -------
         dict with ``mhat``, ``qhat``, ``Vhat`` (per unit alpha) and ``psi``.
         """
-        m, q, V = np.broadcast_arrays(*_arrays(m, q, V))
-        q = np.maximum(q, 1e-300)
-        sq = np.sqrt(q)
-        Vs = rho - m * m / q if V_star is None else np.broadcast_to(np.asarray(V_star, dtype=float), q.shape)
-        Vs = np.maximum(Vs, 1e-300)
-        a = m / sq  # omega* = a xi
-        with np.errstate(divide="ignore"):
-            width = np.minimum(1.0, np.minimum(np.sqrt(Vs) / np.abs(a), np.sqrt(V) / sq))
-        xi, wxi = normal_nodes(0.0, width, panel_order)  # (..., N)
-        y, wy, dwy = teacher.label_nodes(a[..., None] * xi, Vs[..., None])  # (..., N, K)
-        om = (sq[..., None] * xi)[..., None]
-        vv = V[..., None, None]
+        y, om, vv, W, DW = _teacher_nodes(m, q, V, teacher, rho, V_star, panel_order)
         g = self.g_out(y, om, vv)
         dg = self.dg_out(y, om, vv)
         lz = self.log_partition(y, om, vv)
-        W = np.where(wxi > 0, wxi, 0.0)[..., None] * wy
-        DW = np.where(wxi > 0, wxi, 0.0)[..., None] * dwy
-
-        def tot(weight, x):
-            return np.sum(np.where(weight != 0, weight * x, 0.0), axis=(-2, -1))
-
-        return {"mhat": tot(DW, g), "qhat": tot(W, g * g), "Vhat": -tot(W, dg), "psi": tot(W, lz)}
+        return {
+            "mhat": _node_sum(DW, g),
+            "qhat": _node_sum(W, g * g),
+            "Vhat": -_node_sum(W, dg),
+            "psi": _node_sum(W, lz),
+        }
 
     def label_moments(self, rho: float) -> tuple[float, float] | None:
         r"""Moments :math:`(\mathbb E[y z^*]/\rho,\ \mathbb E[y^2])` of the labels this channel
@@ -466,6 +484,23 @@ class ErrorCounting(_MixedSign):
     def log_likelihood(self, y, z):
         y, z = _arrays(y, z)
         return np.where(y * z > 0, 0.0, -self.beta)
+
+    def rs_train_error(self, m, q, V, teacher: Channel, rho: float, panel_order: int = 16) -> np.ndarray:
+        r"""Mean fraction of training errors of a Gibbs sample, replica symmetric.
+
+        .. math::
+            \varepsilon_t = \mathbb E_{y,\omega}\,
+                \frac{e^{-\beta} H(y\omega/\sqrt V)}{e^{-\beta} + (1 - e^{-\beta})\,H(-y\omega/\sqrt V)},
+
+        the posterior probability :math:`\langle\theta(-yz)\rangle` of an error on a training
+        pattern (Engel & Van den Broeck 2001, ch. 4), averaged over the teacher's labels y and the
+        cavity field :math:`\omega` (nodes of :meth:`Channel.rs_teacher_student`).  It equals
+        :math:`-\alpha^{-1}\partial\phi/\partial\beta`, the energy of the free entropy.
+        """
+        y, om, vv, W, _ = _teacher_nodes(m, q, V, teacher, rho, None, panel_order)
+        x = y * om / np.sqrt(np.maximum(vv, 1e-300))
+        log_den = np.logaddexp(-self.beta, np.log(self._b) + log_H(-x))
+        return _node_sum(W, np.exp(-self.beta + log_H(x) - log_den))
 
     def __repr__(self) -> str:
         return f"ErrorCounting(beta={self.beta:g})"

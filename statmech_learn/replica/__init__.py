@@ -15,6 +15,7 @@ from .erm import (
     erm_simulation,
     ridge_test_error,
 )
+from .gibbs_simulation import GibbsSimulation, gibbs_simulation
 from .glm import (
     FeaturesCurve,
     ReplicaCurve,
@@ -57,6 +58,8 @@ __all__ = [
     "erm_simulation",
     "DataSimulation",
     "data_simulation",
+    "GibbsSimulation",
+    "gibbs_simulation",
     "CommitteeCurve",
     "CommitteeTransitions",
     "solve_committee",

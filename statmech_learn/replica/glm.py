@@ -41,6 +41,7 @@ from numpy.typing import ArrayLike
 from .._validation import check_bool, check_choice, check_int, check_positive, check_tol
 from ..citations import _cites
 from ..errors import ConvergenceError, ConvergenceWarning
+from ..gibbs.channels import ErrorCounting
 from ..gibbs.losses import HingeLoss, LossChannel, SquareLoss
 from ..results import Result
 from .models import ERM, BayesOptimal, Gibbs, TeacherStudent
@@ -70,7 +71,9 @@ class ReplicaCurve(Result):
     free_entropy : RS free entropy per weight (ERM: minus the regularised training loss).
     generalization_error : 0-1 error for classification, test MSE for regression.
     train_loss : ERM only: mean training loss per sample (NaN otherwise).
-    train_error : ERM classification only: fraction of misclassified training samples (NaN otherwise).
+    train_error : fraction of misclassified training samples, for ERM and Gibbs students with
+        labels ±1 (Gibbs: the mean over the posterior, :meth:`ErrorCounting.rs_train_error`); NaN
+        otherwise.
     converged, n_iter, residual : per alpha.
     branch : the start ('uninformed' or 'informed') whose fixed point each point is,
         or 'unique' where both starts reach the same fixed point (always for ERM).
@@ -485,6 +488,10 @@ def _to_curve(model, alpha, out, branch, scalar) -> ReplicaCurve:
         train_loss, train_err = out["train_loss"], out["train_error"]
     elif isinstance(model.student, ERM):
         train_loss, train_err = _erm_train(model, m, q, V)
+    elif isinstance(model.student, Gibbs) and model.task == "classification":
+        ch = cast(ErrorCounting, model.student_channel)
+        train_loss = np.full(alpha.shape, np.nan)
+        train_err = ch.rs_train_error(m, q, V, model.channel, model.rho)
     else:
         train_loss = train_err = np.full(alpha.shape, np.nan)
     branch_arr = np.broadcast_to(np.asarray(branch, dtype=object), alpha.shape) if isinstance(branch, str) else branch
