@@ -15,7 +15,6 @@ from .erm import (
     erm_simulation,
     ridge_test_error,
 )
-from .gibbs_simulation import GibbsSimulation, gibbs_simulation
 from .glm import (
     FeaturesCurve,
     ReplicaCurve,
@@ -32,6 +31,7 @@ from .large_committee import (
 )
 from .models import ERM, BayesOptimal, Gibbs, TeacherStudent
 from .ridge import ridge_applicable, ridge_saddle_point
+from .sampling import GibbsSimulation, gibbs_simulation
 
 __all__ = [
     "GaussianCovariate",
