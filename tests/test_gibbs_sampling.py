@@ -324,3 +324,61 @@ def test_binary_gibbs_learning_at_high_temperature():
     model = sml.TeacherStudent("binary", "sign", student=R.Gibbs(2.0))
     sim = R.gibbs_simulation(model, n=200, alpha=1.0, n_samples=8, rng=13, n_sweeps=200)
     _compare(model, sim)
+
+
+# Gibbs learning with ±1 weights: perfect learning and the first-order transition -------------
+
+
+def test_gibbs_at_zero_temperature_is_the_bayes_optimal_binary_perceptron():
+    """T -> 0 samples the version space, the Bayes-optimal posterior of the noiseless teacher: the
+    overlaps and the free entropy of the thermodynamic branch equal those of the Bayes-optimal
+    solver (a separate one-dimensional code on the Nishimori line) on both sides of Gyorgyi's
+    transition alpha = 1.245, including loads where the Gibbs equations also have a fixed point
+    off the Nishimori line (alpha = 1.7, 2)."""
+    alpha = np.array([0.3, 1.0, 1.2, 1.3, 1.5, 1.7, 2.0, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy warning escapes near perfect learning
+        gibbs = R.solve(sml.TeacherStudent("binary", "sign", student=R.Gibbs(1e-3)), alpha=alpha)
+    bo = R.solve(sml.TeacherStudent("binary", "sign"), alpha=alpha)
+    for f in ("m", "q", "free_entropy"):
+        np.testing.assert_allclose(getattr(gibbs, f), getattr(bo, f), rtol=0, atol=1e-9, err_msg=f)
+    assert np.all(gibbs.V[alpha > 1.245] == 0.0) and np.all(gibbs.converged)
+    assert np.all(gibbs.train_error == 0.0)
+
+
+def test_perfect_learning_of_a_noisy_teacher_in_closed_form():
+    """±1 weights, labels flipped with probability eps, Gibbs student at beta: the student equal to the
+    teacher has m = q = 1, V = 0, no generalisation error, training error eps, and free entropy
+    -log 2 (the prior's entropy) - alpha beta eps (the energy of the flipped labels)."""
+    alpha, beta, eps = np.array([0.5, 2.0, 5.0]), 2.0, 0.1
+    model = sml.TeacherStudent("binary", NoisySign(eps), student=R.Gibbs(1.0 / beta))
+    perfect = R.solve(model, alpha=alpha, init="informed")
+    np.testing.assert_array_equal(perfect.m, 1.0)
+    np.testing.assert_array_equal(perfect.V, 0.0)
+    np.testing.assert_allclose(perfect.free_entropy, -np.log(2.0) - alpha * beta * eps, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(perfect.train_error, eps, rtol=1e-10)
+    np.testing.assert_allclose(perfect.generalization_error, 0.0, atol=1e-12)
+
+
+def test_gibbs_learning_transition_to_perfect_generalisation():
+    """The poor-generalisation branch meets the free entropy of perfect learning (-log 2) at
+    alpha_c(T): 1.245 as T -> 0 (Gyorgyi 1990, Phys. Rev. A 41, 7097) and later at higher
+    temperature (Seung, Sompolinsky & Tishby 1992, Phys. Rev. A 45, 6056); 'auto'
+    returns the thermodynamic branch on either side."""
+    from scipy.optimize import brentq
+
+    def alpha_c(T):
+        model = sml.TeacherStudent("binary", "sign", student=R.Gibbs(T))
+
+        def gap(a):
+            return float(R.solve(model, alpha=a, init="uninformed").free_entropy) + np.log(2.0)
+
+        return brentq(gap, 1.0, 1.45, xtol=1e-6)
+
+    cold, warm = alpha_c(1e-3), alpha_c(0.3)
+    assert cold == pytest.approx(1.245, abs=5e-4)
+    assert 1.25 < warm < 1.45
+    model = sml.TeacherStudent("binary", "sign", student=R.Gibbs(0.3))
+    curve = R.solve(model, alpha=np.array([warm - 0.01, warm + 0.01]))
+    assert curve.m[0] < 0.8 and curve.m[1] == 1.0
+    assert list(curve.branch) == ["uninformed", "informed"]

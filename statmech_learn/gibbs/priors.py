@@ -254,8 +254,18 @@ class Prior(ABC):
         m = avg(fa * w_star)
         q = avg(fa * fa)
         V = avg(fv)
-        psi = -mhat * m + 0.5 * Vhat * (q + V) - 0.5 * qhat * V + avg(logz)
+        # psi = -mhat m + Vhat (q + V)/2 - qhat V/2 + E A(B, Vhat); with A = B f_a - Vhat E<w^2>/2 - D
+        # (D the relative entropy of the tilted measure to P0) and Stein's E[(B - mhat w*) f_a] = qhat V,
+        # psi = qhat V/2 - E D: no cancellation of terms of size mhat when the fields are huge (V -> 0)
+        psi = 0.5 * qhat * V - avg(self._relative_entropy(B, lam, fa, fv, logz))
         return {"m": m, "q": q, "V": V, "psi": psi}
+
+    def _relative_entropy(self, B, Lam, fa, fv, logz):
+        r""":math:`D(p_{B,\Lambda}\,\|\,P_0) = B f_a - \tfrac12\Lambda(f_a^2 + f_v) - A(B,\Lambda) \ge 0`, the
+        relative entropy of the tilted measure :math:`p \propto P_0(w)e^{Bw - \Lambda w^2/2}` to the prior.
+        Discrete priors override it where this difference cancels (large fields)."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            return B * fa - 0.5 * Lam * (fa * fa + fv) - logz
 
     # Replica-symmetric storage problem ------------------------------------
     def rs_overlap(self, qhat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -390,6 +400,13 @@ class BinaryPrior(Prior):
     def log_density(self, w):
         w = np.asarray(w, dtype=float)
         return np.where(np.abs(w) == 1.0, -np.log(2.0), -np.inf)
+
+    def _relative_entropy(self, B, Lam, fa, fv, logz):
+        r""":math:`\log 2 - H(p)` with :math:`p = 1/(1 + e^{-2|B|})`:
+        :math:`H = \log(1 + e^{-a}) + a e^{-a}/(1 + e^{-a})`, :math:`a = 2|B|`, finite at any field."""
+        a = 2.0 * np.abs(np.asarray(B, dtype=float))
+        e = np.exp(-a)
+        return np.log(2.0) - np.log1p(e) - a * e / (1.0 + e)
 
     def mixture(self):
         return np.array([1.0, -1.0]), np.zeros(2), np.array([0.5, 0.5])

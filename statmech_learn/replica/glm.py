@@ -252,6 +252,13 @@ def _erm_train(model: TeacherStudent, m, q, V):
     return ch.rs_train(m, q, V, model.channel, model.rho)
 
 
+def _learnable_exactly(model: TeacherStudent) -> bool:
+    """A discrete prior shared by teacher and student (not ERM): perfect learning, m = q = rho and V = 0,
+    is a fixed point at every load (its free entropy is minus the prior's entropy plus the channel's)."""
+    sp = model.student_prior
+    return not isinstance(model.student, ERM) and np.isfinite(sp.entropy) and sp == model.prior
+
+
 def _equations(model: TeacherStudent, alpha: np.ndarray):
     """Update map, residual and initial states for the model."""
     rho = model.rho
@@ -309,13 +316,16 @@ def _equations(model: TeacherStudent, alpha: np.ndarray):
     def finish(x):
         mh, qh, Vh, ch = conj(x, alpha)
         psi_w = sp.rs_teacher_student(mh, qh, Vh, tp)["psi"]  # L2Penalty: the beta -> infinity limit
-        return dict(m=x["m"], q=x["q"], V=x["V"], mhat=mh, qhat=qh, Vhat=Vh, phi=psi_w + alpha * ch["psi"])
+        V = np.where(x["V"] <= 1e-300, 0.0, x["V"])  # at its floor: perfect learning, V = 0 exactly
+        return dict(m=x["m"], q=x["q"], V=V, mhat=mh, qhat=qh, Vhat=Vh, phi=psi_w + alpha * ch["psi"])
 
     ones = np.ones(alpha.shape)
     starts = {
         "uninformed": {"m": 1e-3 * ones * np.sqrt(rho), "q": 1e-2 * ones * rho, "V": ones},
         "informed": {"m": 0.99 * ones * rho, "q": 0.99 * ones * rho, "V": 0.01 * ones},
     }
+    if _learnable_exactly(model):  # the informed start is perfect learning itself (V at its floor)
+        starts["informed"] = {"m": ones * rho, "q": ones * rho, "V": ones * 1e-300}
     return update, residual, finish, starts
 
 
@@ -378,7 +388,10 @@ def _run_branch(model, alpha, start, damping, tol, max_iter, x0=None, accelerati
 
     update, residual, finish, starts = _equations(model, alpha)
     x0 = x0 if x0 is not None else starts[start]
-    if model.bayes_optimal or acceleration is None:
+    # perfect learning is not in reach of Anderson's extrapolation in log V: the informed branch of a
+    # discrete prior is iterated plainly, like the Bayes-optimal branches
+    plain = start == "informed" and x0 is starts["informed"] and _learnable_exactly(model)
+    if model.bayes_optimal or acceleration is None or plain:
         it = iterate(update, x0, residual, damping=damping, tol=tol, max_iter=max_iter)
         state, conv, n_iter, res = it.state, it.converged, it.n_iter, it.residual
     else:
@@ -554,6 +567,10 @@ def solve(
         Branch(es).  'both' computes the two and keeps, at each alpha, the
         converged branch of larger free entropy (the thermodynamic one);
         'auto' is 'both' for Bayes-optimal models with a non-Gaussian prior and
+        for Gibbs students of a discrete prior (±1 weights: the informed branch
+        is perfect learning, V = 0, a fixed point at every load and temperature,
+        whose free entropy the poor-generalisation branch crosses at a
+        first-order transition; Seung, Sompolinsky & Tishby 1992), and
         'uninformed' otherwise.
     method : {'auto', 'iterate'}
         'auto' solves Bayes-optimal models by locating all fixed points of the
@@ -658,11 +675,8 @@ def _solve_checked(
     if init == "auto":
         from ..gibbs import GaussianPrior, SphericalPrior
 
-        init = (
-            "both"
-            if model.bayes_optimal and not isinstance(model.prior, (GaussianPrior, SphericalPrior))
-            else "uninformed"
-        )
+        bo_first_order = model.bayes_optimal and not isinstance(model.prior, (GaussianPrior, SphericalPrior))
+        init = "both" if bo_first_order or _learnable_exactly(model) else "uninformed"
     if init == "both" and model.bayes_optimal and method == "auto":
         from .bayes import solve_bayes_optimal
 
